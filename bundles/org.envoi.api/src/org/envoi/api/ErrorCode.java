@@ -1,0 +1,21 @@
+package org.envoi.api;
+
+/**
+ * Stable error codes. Scripts, the CLI exit codes and the UI key on these names: never rename one.
+ */
+public enum ErrorCode {
+    /** No mail setting exists for the diffusion code being sent. */
+    MAIL_SETTING_NOT_FOUND,
+    /** The signed-in operator is attached to no authentication flow, directly or through a group. */
+    NO_FLOW_FOR_OPERATOR,
+    /** The operator is not attached to the flow being tested. */
+    OPERATOR_NOT_IN_FLOW,
+    /** The attachments exceed the flow's size limit. */
+    ATTACHMENTS_TOO_BIG,
+    /** A field of an authentication flow is invalid; the message names the field. */
+    INVALID_FLOW_DATA,
+    /** The operator (or the administrator, for a generic flow) must consent again in the browser. */
+    CONSENT_REQUIRED,
+    /** No provider bundle with that id is installed. */
+    PROVIDER_NOT_FOUND
+}

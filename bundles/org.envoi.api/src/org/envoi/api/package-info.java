@@ -1,0 +1,2 @@
+/** Envoi's errors: stable codes and sentences. */
+package org.envoi.api;

@@ -1,0 +1,36 @@
+package org.envoi.api.provider;
+
+import java.util.List;
+
+/**
+ * A mail provider (Microsoft 365, Google, ...), registered by its own bundle as an OSGi service with the
+ * property {@value #PROVIDER_ID} equal to {@link #id()}. Implementations are stateless and thread-safe.
+ */
+public interface MailProvider {
+
+    /** Service property carrying the provider id. */
+    String PROVIDER_ID = "provider.id";
+
+    /** Stable id stored in flows, for example {@code microsoft}; lower case, no spaces. */
+    String id();
+
+    /** Name shown to the administrator, for example "Microsoft 365". */
+    String displayName();
+
+    ProviderPreset preset();
+
+    /**
+     * Checks the provider-specific fields of a flow.
+     *
+     * @return the problems found, empty when the fields are valid
+     */
+    List<FieldProblem> validate(ProviderFields fields);
+
+    /**
+     * Turns an error from this provider's token or authorization endpoint into a sentence.
+     *
+     * @param error the OAuth {@code error} value, for example {@code invalid_grant}
+     * @param description the {@code error_description}, may be null; Microsoft puts its AADSTS code there
+     */
+    ProviderError explain(String error, String description);
+}
