@@ -1,0 +1,82 @@
+package org.envoi.releng.tests;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** The build outputs these tests work on, located through system properties set by the module's pom. */
+final class BuiltProduct {
+
+    private BuiltProduct() {
+    }
+
+    static Path products() {
+        return existing("envoi.products");
+    }
+
+    static Path linuxProduct() {
+        return products().resolve("linux/gtk/x86_64/envoi");
+    }
+
+    static Path site() {
+        return existing("envoi.site");
+    }
+
+    private static Path existing(String property) {
+        String value = System.getProperty(property);
+        if (value == null) {
+            fail("system property " + property + " is not set: run these tests through Maven (releng/pom.xml)");
+        }
+        Path p = Path.of(value).toAbsolutePath().normalize();
+        assertTrue(Files.isDirectory(p), property + " = " + p + " does not exist: build releng first");
+        return p;
+    }
+
+    /** Copies a product so that a test can change it without touching the build output; keeps file modes. */
+    static Path copyOf(Path product, Path target) {
+        try (Stream<Path> files = Files.walk(product)) {
+            for (Path src : (Iterable<Path>) files::iterator) {
+                Path dst = target.resolve(product.relativize(src).toString());
+                if (Files.isDirectory(src, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectories(dst);
+                } else {
+                    Files.copy(src, dst, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The bundles simpleconfigurator starts: "symbolic name,version,location,start level,autostart" lines. */
+    static List<String> bundlesInfo(Path product) {
+        try {
+            return Files.readAllLines(
+                    product.resolve("configuration/org.eclipse.equinox.simpleconfigurator/bundles.info")).stream()
+                    .filter(l -> !l.startsWith("#")).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static boolean hasBundle(Path product, String symbolicName) {
+        return bundlesInfo(product).stream().anyMatch(l -> l.startsWith(symbolicName + ","));
+    }
+
+    static boolean hasPluginJar(Path product, String symbolicName) {
+        try (Stream<Path> s = Files.list(product.resolve("plugins"))) {
+            return s.anyMatch(p -> p.getFileName().toString().startsWith(symbolicName + "_"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
