@@ -17,5 +17,11 @@ public enum ErrorCode {
     /** The operator (or the administrator, for a generic flow) must consent again in the browser. */
     CONSENT_REQUIRED,
     /** No provider bundle with that id is installed. */
-    PROVIDER_NOT_FOUND
+    PROVIDER_NOT_FOUND,
+    /** The provider's token endpoint could not be reached or answered 5xx; nothing was lost, try again later. */
+    OAUTH_UNAVAILABLE,
+    /** The sign-in failed for a reason the operator cannot fix by consenting again (the message says why). */
+    OAUTH_FAILED,
+    /** The token vault cannot be read or written (wrong key, damaged entry, file system); nothing was overwritten. */
+    VAULT_ERROR
 }

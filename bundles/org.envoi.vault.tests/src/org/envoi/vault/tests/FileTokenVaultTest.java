@@ -1,0 +1,213 @@
+package org.envoi.vault.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
+import org.envoi.api.vault.VaultKey;
+import org.envoi.vault.internal.FileTokenVault;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileTokenVaultTest {
+
+    private static final String SECRET = "rt-0.AVYA-very-secret-refresh-token-value";
+
+    @TempDir
+    Path temp;
+
+    private static byte[] newKey() {
+        byte[] k = new byte[32];
+        new SecureRandom().nextBytes(k);
+        return k;
+    }
+
+    private FileTokenVault open(byte[] key) {
+        return new FileTokenVault(temp.resolve("vault"), key, "test key");
+    }
+
+    @Test
+    void roundTripWithPrivateFileModes() throws Exception {
+        FileTokenVault vault = open(newKey());
+        VaultKey alice = VaultKey.tokens("m365", "alice");
+        assertEquals(Optional.empty(), vault.read(alice));
+        vault.write(alice, SECRET);
+        vault.write(VaultKey.clientSecret("m365"), "client-secret-value");
+        vault.write(VaultKey.tokens("gmail", "alice"), "other flow");
+        assertEquals(Optional.of(SECRET), vault.read(alice));
+        assertEquals(List.of(VaultKey.clientSecret("m365"), alice), vault.keys("m365"));
+
+        Path file = vault.fileFor(alice);
+        assertFalse(new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1).contains("secret"),
+                "encrypted at rest");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(vault.folder())));
+
+        assertTrue(vault.delete(alice));
+        assertFalse(vault.delete(alice));
+        assertEquals(Optional.empty(), vault.read(alice));
+    }
+
+    @Test
+    void everyWriteUsesAFreshNonce() throws Exception {
+        FileTokenVault vault = open(newKey());
+        VaultKey k = VaultKey.tokens("f", "op");
+        vault.write(k, SECRET);
+        byte[] first = Files.readAllBytes(vault.fileFor(k));
+        vault.write(k, SECRET);
+        byte[] second = Files.readAllBytes(vault.fileFor(k));
+        assertFalse(java.util.Arrays.equals(first, second), "same value, different ciphertext");
+    }
+
+    @Test
+    void wrongKeyIsRefusedAndNothingChanges() throws Exception {
+        FileTokenVault vault = open(newKey());
+        VaultKey k = VaultKey.tokens("f", "op");
+        vault.write(k, SECRET);
+        byte[] before = Files.readAllBytes(vault.fileFor(k));
+        EnvoiException e = assertThrows(EnvoiException.class, () -> open(newKey()));
+        assertEquals(ErrorCode.VAULT_ERROR, e.code());
+        assertTrue(e.getMessage().contains("another master key") && e.getMessage().contains("test key"),
+                e.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(vault.fileFor(k)));
+    }
+
+    @Test
+    void tamperedOrTruncatedEntryIsReportedAndNeverOverwritten() throws Exception {
+        byte[] key = newKey();
+        FileTokenVault vault = open(key);
+        VaultKey k = VaultKey.tokens("f", "op");
+        VaultKey other = VaultKey.tokens("f", "other");
+        vault.write(k, SECRET);
+        vault.write(other, "still fine");
+        Path file = vault.fileFor(k);
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length - 20] ^= 0x01;
+        Files.write(file, bytes);
+
+        EnvoiException e = assertThrows(EnvoiException.class, () -> vault.read(k));
+        assertEquals(ErrorCode.VAULT_ERROR, e.code());
+        assertTrue(e.getMessage().contains("damaged") && e.getMessage().contains("'op'"), e.getMessage());
+        assertFalse(e.getMessage().contains(SECRET));
+        assertArrayEquals(bytes, Files.readAllBytes(file), "reading does not repair or delete");
+        assertEquals(Optional.of("still fine"), vault.read(other), "other entries intact");
+
+        vault.write(k, "new value after consent");
+        assertEquals(Optional.of("new value after consent"), vault.read(k));
+        try (Stream<Path> s = Files.list(vault.folder())) {
+            Path aside = s.filter(p -> p.getFileName().toString().contains(".damaged-")).findFirst().orElseThrow();
+            assertArrayEquals(bytes, Files.readAllBytes(aside), "the damaged bytes are kept aside");
+        }
+
+        Files.write(file, java.util.Arrays.copyOf(Files.readAllBytes(file), 10));
+        assertTrue(assertThrows(EnvoiException.class, () -> vault.read(k)).getMessage().contains("truncated"));
+    }
+
+    @Test
+    void oneOperatorsEntryCannotBeReadAsAnothers() throws Exception {
+        FileTokenVault vault = open(newKey());
+        VaultKey alice = VaultKey.tokens("f", "alice");
+        VaultKey bob = VaultKey.tokens("f", "bob");
+        vault.write(alice, SECRET);
+        Files.copy(vault.fileFor(alice), vault.fileFor(bob), StandardCopyOption.REPLACE_EXISTING);
+        EnvoiException e = assertThrows(EnvoiException.class, () -> vault.read(bob));
+        assertFalse(e.getMessage().contains(SECRET));
+        assertEquals(Optional.of(SECRET), vault.read(alice));
+    }
+
+    @Test
+    void concurrentWritersNeverLeaveATornEntry() throws Exception {
+        FileTokenVault vault = open(newKey());
+        VaultKey shared = VaultKey.tokens("f", "shared-key");
+        vault.write(shared, "v-initial");
+        int writers = 8;
+        int writes = 150;
+        Set<String> written = ConcurrentHashMap.newKeySet();
+        written.add("v-initial");
+        ExecutorService pool = Executors.newFixedThreadPool(writers + 1);
+        CountDownLatch start = new CountDownLatch(1);
+        AtomicBoolean done = new AtomicBoolean();
+        List<Future<?>> futures = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int id = w;
+            futures.add(pool.submit(() -> {
+                start.await();
+                for (int i = 0; i < writes; i++) {
+                    String v = "v-" + id + "-" + i + "-" + "x".repeat(i % 50);
+                    written.add(v);
+                    vault.write(shared, v);
+                    vault.write(VaultKey.tokens("f", "own-" + id), v);
+                }
+                return null;
+            }));
+        }
+        List<String> readErrors = new ArrayList<>();
+        Future<?> reader = pool.submit(() -> {
+            start.await();
+            while (!done.get()) {
+                String v = vault.read(shared).orElseThrow();
+                if (!written.contains(v)) {
+                    readErrors.add(v);
+                }
+            }
+            return null;
+        });
+        start.countDown();
+        for (Future<?> f : futures) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        done.set(true);
+        reader.get(10, TimeUnit.SECONDS);
+        pool.shutdown();
+        assertEquals(List.of(), readErrors, "a reader saw a value nobody wrote");
+        assertTrue(written.contains(vault.read(shared).orElseThrow()));
+        for (int w = 0; w < writers; w++) {
+            assertEquals(Optional.of("v-" + w + "-" + (writes - 1) + "-" + "x".repeat((writes - 1) % 50)),
+                    vault.read(VaultKey.tokens("f", "own-" + w)));
+        }
+        try (Stream<Path> s = Files.list(vault.folder())) {
+            assertEquals(0, s.filter(p -> p.toString().endsWith(".tmp")).count(), "no temporary file left");
+        }
+    }
+
+    @Test
+    void crashBetweenWriteAndRenameKeepsTheOldValue() throws Exception {
+        byte[] key = newKey();
+        FileTokenVault vault = open(key);
+        VaultKey k = VaultKey.tokens("f", "op");
+        vault.write(k, "old value");
+        // what a crash leaves: a complete temporary file, never renamed over the entry
+        Path file = vault.fileFor(k);
+        Path leftover = file.resolveSibling("." + file.getFileName() + ".crashed.tmp");
+        Files.write(leftover, new byte[] { 1, 2, 3 });
+        Files.setLastModifiedTime(leftover, FileTime.from(Instant.now().minusSeconds(3600)));
+
+        FileTokenVault reopened = open(key);
+        assertEquals(Optional.of("old value"), reopened.read(k));
+        assertFalse(Files.exists(leftover), "the crash leftover is cleaned up when the vault opens");
+    }
+}
