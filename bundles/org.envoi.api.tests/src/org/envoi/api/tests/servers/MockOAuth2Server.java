@@ -1,0 +1,135 @@
+package org.envoi.api.tests.servers;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real OAuth2 server for the tests: navikt's mock-oauth2-server (Maven Central), run as its own process on
+ * 127.0.0.1. It does authorization code with PKCE, refresh (here with rotation), revocation, client credentials and
+ * an interactive login page; it does not do device code.
+ */
+public final class MockOAuth2Server implements AutoCloseable {
+
+    /** Interactive login, a new refresh token on every refresh (the old one dies, as with Microsoft). */
+    public static final String ROTATING = "{\"interactiveLogin\": true, \"rotateRefreshToken\": true,"
+            + " \"httpServer\": \"NettyWrapper\"}";
+
+    private final String config;
+    private final int port;
+    private Process process;
+
+    private MockOAuth2Server(String config, int port) {
+        this.config = config;
+        this.port = port;
+    }
+
+    public static MockOAuth2Server start(String config) {
+        MockOAuth2Server s = new MockOAuth2Server(config, TestServers.freePort());
+        s.startProcess();
+        return s;
+    }
+
+    private void startProcess() {
+        Path lib = TestServers.folder("mock-oauth2-server/lib");
+        ProcessBuilder pb = new ProcessBuilder(TestServers.java(), "-Xmx256m", "-cp", lib + "/*",
+                "no.nav.security.mock.oauth2.StandaloneMockOAuth2ServerKt").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("SERVER_HOSTNAME", "127.0.0.1");
+        pb.environment().put("SERVER_PORT", Integer.toString(port));
+        pb.environment().put("JSON_CONFIG", config);
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("mock-oauth2-server exited with " + process.exitValue());
+            }
+            try {
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(wellKnown()).timeout(Duration.ofSeconds(2))
+                        .build(), HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            sleep(100);
+        }
+        throw new IllegalStateException("mock-oauth2-server did not answer on 127.0.0.1:" + port + " within 60 s");
+    }
+
+    private URI wellKnown() {
+        return URI.create(base() + "/default/.well-known/openid-configuration");
+    }
+
+    public String base() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public URI authorizationEndpoint(String issuer) {
+        return URI.create(base() + "/" + issuer + "/authorize");
+    }
+
+    public URI tokenEndpoint(String issuer) {
+        return URI.create(base() + "/" + issuer + "/token");
+    }
+
+    public URI revocationEndpoint(String issuer) {
+        return URI.create(base() + "/" + issuer + "/revoke");
+    }
+
+    public URI introspectionEndpoint(String issuer) {
+        return URI.create(base() + "/" + issuer + "/introspect");
+    }
+
+    /** Stops the server (the port stops answering); {@link #restart()} brings it back on the same port. */
+    public void stop() {
+        if (process != null) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            process = null;
+        }
+    }
+
+    /** A new process: it has forgotten every refresh token and signing key, as a real server after a reset. */
+    public void restart() {
+        stop();
+        startProcess();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package org.envoi.oauth.internal;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.Charset;
+import java.time.Clock;
+import java.time.Duration;
+
+import org.envoi.api.oauth.ConsentHandler;
+import org.envoi.api.oauth.CredentialStatus;
+import org.envoi.api.oauth.DeviceCodePrompt;
+import org.envoi.api.oauth.OAuthClient;
+import org.envoi.api.oauth.TokenService;
+import org.envoi.api.oauth.TokenSet;
+import org.envoi.api.provider.ProviderRegistry;
+import org.envoi.api.vault.TokenVault;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** The DS faces of the engine and of the two consent hosts this bundle provides. */
+public final class OAuthComponents {
+
+    private OAuthComponents() {
+    }
+
+    /** The {@link TokenService}: {@link OAuthEngine} on the vault and the provider registry. */
+    @Component(service = TokenService.class)
+    public static final class Engine implements TokenService {
+        private final OAuthEngine engine;
+
+        @Activate
+        public Engine(@Reference TokenVault vault, @Reference ProviderRegistry registry) {
+            this.engine = new OAuthEngine(vault, registry::find, OAuthOptions.DEFAULTS, Clock.systemUTC(),
+                    d -> Thread.sleep(d.toMillis()));
+        }
+
+        @Override
+        public TokenSet authorize(OAuthClient client, String operatorId, ConsentHandler consent, Duration timeout) {
+            return engine.authorize(client, operatorId, consent, timeout);
+        }
+
+        @Override
+        public TokenSet authorizeWithDeviceCode(OAuthClient client, String operatorId, DeviceCodePrompt prompt,
+                Duration timeout) {
+            return engine.authorizeWithDeviceCode(client, operatorId, prompt, timeout);
+        }
+
+        @Override
+        public TokenSet clientCredentials(OAuthClient client) {
+            return engine.clientCredentials(client);
+        }
+
+        @Override
+        public String accessToken(OAuthClient client, String operatorId) {
+            return engine.accessToken(client, operatorId);
+        }
+
+        @Override
+        public void reject(OAuthClient client, String operatorId, String rejectedAccessToken) {
+            engine.reject(client, operatorId, rejectedAccessToken);
+        }
+
+        @Override
+        public CredentialStatus status(String flowId, String operatorId) {
+            return engine.status(flowId, operatorId);
+        }
+    }
+
+    /** Consent in the system browser with the loopback listener. */
+    @Component(service = ConsentHandler.class, property = ConsentHandler.CONSENT_HOST + "=loopback")
+    public static final class Loopback extends LoopbackConsentHandler {
+        public Loopback() {
+            super(new SystemBrowser());
+        }
+    }
+
+    /** Consent on a terminal: the URL on standard error, the redirected URL from standard input. */
+    @Component(service = ConsentHandler.class, property = ConsentHandler.CONSENT_HOST + "=print")
+    public static final class Print extends PrintConsentHandler {
+        public Print() {
+            super(System.err, new BufferedReader(new InputStreamReader(System.in, Charset.defaultCharset())));
+        }
+    }
+
+}

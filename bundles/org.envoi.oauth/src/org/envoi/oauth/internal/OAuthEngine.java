@@ -1,0 +1,414 @@
+package org.envoi.oauth.internal;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
+import org.envoi.api.oauth.AuthorizationResponse;
+import org.envoi.api.oauth.ConsentHandler;
+import org.envoi.api.oauth.ConsentSession;
+import org.envoi.api.oauth.CredentialStatus;
+import org.envoi.api.oauth.CredentialStatus.State;
+import org.envoi.api.oauth.DeviceCodePrompt;
+import org.envoi.api.oauth.OAuthClient;
+import org.envoi.api.oauth.TokenService;
+import org.envoi.api.oauth.TokenSet;
+import org.envoi.api.provider.MailProvider;
+import org.envoi.api.provider.ProviderError;
+import org.envoi.api.vault.TokenVault;
+import org.envoi.api.vault.VaultKey;
+
+import com.github.scribejava.core.builder.ServiceBuilder;
+import com.github.scribejava.core.httpclient.jdk.JDKHttpClientConfig;
+import com.github.scribejava.core.model.DeviceAuthorization;
+import com.github.scribejava.core.model.OAuth2AccessToken;
+import com.github.scribejava.core.oauth.AccessTokenRequestParams;
+import com.github.scribejava.core.oauth.AuthorizationUrlBuilder;
+import com.github.scribejava.core.oauth.OAuth20Service;
+import com.github.scribejava.core.pkce.PKCECodeChallengeMethod;
+
+/**
+ * The OAuth2 engine on ScribeJava. The vault is the truth: a refresh re-reads it under the credential's lock (another
+ * desk or process may have rotated the refresh token), and the new tokens are written to it before the access token
+ * leaves this class.
+ */
+public final class OAuthEngine implements TokenService {
+
+    private static final Logger LOG = System.getLogger(OAuthEngine.class.getName());
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final TokenVault vault;
+    private final Function<String, Optional<MailProvider>> providers;
+    private final OAuthOptions options;
+    private final Clock clock;
+    private final Sleeper sleeper;
+    private final ConcurrentHashMap<VaultKey, StoredCredential> cache = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<VaultKey, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final AtomicLong tokenRequests = new AtomicLong();
+
+    /** Waits between retries; replaceable so that tests of back-off do not sleep for real. */
+    @FunctionalInterface
+    public interface Sleeper {
+        void sleep(Duration d) throws InterruptedException;
+    }
+
+    public OAuthEngine(TokenVault vault, Function<String, Optional<MailProvider>> providers, OAuthOptions options,
+            Clock clock, Sleeper sleeper) {
+        this.vault = vault;
+        this.providers = providers;
+        this.options = options;
+        this.clock = clock;
+        this.sleeper = sleeper;
+    }
+
+    /** Requests sent to token and device endpoints since start: the single-flight benchmark reads it. */
+    public long tokenRequests() {
+        return tokenRequests.get();
+    }
+
+    // ---------------------------------------------------------------- consent flows
+
+    @Override
+    public TokenSet authorize(OAuthClient client, String operatorId, ConsentHandler consent, Duration timeout) {
+        VaultKey key = VaultKey.tokens(client.flowId(), operatorId);
+        String secret = clientSecret(client);
+        try (ConsentSession session = consent.open(client.redirectUri())) {
+            OAuth20Service service = service(client, secret, session.redirectUri());
+            String state = randomToken();
+            AuthorizationUrlBuilder url = service.createAuthorizationUrlBuilder().state(state).initPKCE()
+                    .additionalParams(client.authorizationParameters());
+            if (url.getPkce().getCodeChallengeMethod() != PKCECodeChallengeMethod.S256) {
+                throw new IllegalStateException("PKCE must use S256");
+            }
+            AuthorizationResponse answer = session.await(URI.create(url.build()), state, timeout);
+            if (!state.equals(answer.state())) {
+                throw new EnvoiException(ErrorCode.OAUTH_FAILED, "The sign-in answer does not carry the state of the"
+                        + " request Envoi made (a forged or stale redirect): nothing was stored; sign in again.");
+            }
+            if (answer.error().isPresent()) {
+                throw failure(client, answer.error().get(), answer.errorDescription().orElse(null), "sign-in");
+            }
+            String code = answer.code().orElseThrow(() -> new EnvoiException(ErrorCode.OAUTH_FAILED,
+                    "The provider redirected without a code or an error: sign in again."));
+            String verifier = url.getPkce().getCodeVerifier();
+            // a code is single-use: no retry here, a failure means signing in again
+            OAuth2AccessToken token = call(client, () -> service
+                    .getAccessToken(AccessTokenRequestParams.create(code).pkceCodeVerifier(verifier)), 1);
+            return store(key, toTokenSet(token, Optional.empty(), client), "consent");
+        } catch (IOException e) {
+            throw new EnvoiException(ErrorCode.OAUTH_FAILED, null, "Envoi could not start the sign-in: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public TokenSet authorizeWithDeviceCode(OAuthClient client, String operatorId, DeviceCodePrompt prompt,
+            Duration timeout) {
+        if (client.deviceUri().isEmpty()) {
+            throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "deviceUri", "This provider has no device-code"
+                    + " sign-in: use the browser (loopback) or print consent instead.", null);
+        }
+        OAuth20Service service = service(client, clientSecret(client), null);
+        DeviceAuthorization device = call(client, () -> service.getDeviceAuthorizationCodes(), options.attempts());
+        Duration expiresIn = Duration.ofSeconds(device.getExpiresInSeconds());
+        prompt.show(device.getUserCode(), URI.create(device.getVerificationUri()),
+                Optional.ofNullable(device.getVerificationUriComplete()).map(URI::create), expiresIn);
+        Instant deadline = clock.instant().plus(timeout.compareTo(expiresIn) < 0 ? timeout : expiresIn);
+        Duration interval = Duration.ofSeconds(Math.max(1, device.getIntervalSeconds()));
+        while (true) {
+            pause(interval);
+            if (clock.instant().isAfter(deadline)) {
+                throw new EnvoiException(ErrorCode.CONSENT_REQUIRED, "The device code expired before the sign-in"
+                        + " was finished: start again.");
+            }
+            try {
+                tokenRequests.incrementAndGet();
+                OAuth2AccessToken token = service.getAccessTokenDeviceAuthorizationGrant(device);
+                return store(VaultKey.tokens(client.flowId(), operatorId), toTokenSet(token, Optional.empty(), client),
+                        "device code");
+            } catch (TokenEndpointError e) {
+                if ("authorization_pending".equals(e.error)) {
+                    continue;
+                }
+                if ("slow_down".equals(e.error)) {
+                    interval = interval.plusSeconds(5); // RFC 8628 section 3.5
+                    continue;
+                }
+                if (e.transient_()) {
+                    continue;
+                }
+                throw failure(client, e.error, e.description, "device sign-in");
+            } catch (IOException | ExecutionException e) {
+                LOG.log(Level.WARNING, "Envoi device-code poll failed (" + e.getClass().getSimpleName()
+                        + "); polling again");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new EnvoiException(ErrorCode.OAUTH_FAILED, "The device sign-in was cancelled.");
+            }
+        }
+    }
+
+    @Override
+    public TokenSet clientCredentials(OAuthClient client) {
+        VaultKey key = VaultKey.tokens(client.flowId(), VaultKey.SHARED);
+        ReentrantLock lock = lockOf(key);
+        lock.lock();
+        try {
+            return clientCredentialsLocked(client, key);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private TokenSet clientCredentialsLocked(OAuthClient client, VaultKey key) {
+        OAuth20Service service = service(client, clientSecret(client), null);
+        OAuth2AccessToken token = call(client,
+                () -> service.getAccessTokenClientCredentialsGrant(String.join(" ", client.scopes())),
+                options.attempts());
+        return store(key, toTokenSet(token, Optional.empty(), client), "client credentials");
+    }
+
+    // ---------------------------------------------------------------- silent refresh
+
+    @Override
+    public String accessToken(OAuthClient client, String operatorId) {
+        VaultKey key = VaultKey.tokens(client.flowId(), operatorId);
+        StoredCredential cached = cache.get(key);
+        if (cached != null && cached.state() == State.VALID && cached.tokens().validAt(clock.instant(),
+                options.refreshSkew())) {
+            return cached.tokens().accessToken();
+        }
+        ReentrantLock lock = lockOf(key);
+        lock.lock();
+        try {
+            // whoever held the lock before may have refreshed; the vault may also hold another process's refresh
+            StoredCredential current = load(key).orElseThrow(() -> new EnvoiException(ErrorCode.CONSENT_REQUIRED,
+                    "Nobody has signed in for flow '" + client.flowId() + "' as " + who(operatorId)
+                            + " yet: sign in once in the browser."));
+            if (current.state() == State.CONSENT_REQUIRED) {
+                throw new EnvoiException(ErrorCode.CONSENT_REQUIRED, current.reason().orElse("Sign in again."));
+            }
+            if (current.tokens().validAt(clock.instant(), options.refreshSkew())) {
+                cache.put(key, current);
+                return current.tokens().accessToken();
+            }
+            if (current.tokens().refreshToken().isEmpty()) {
+                if (VaultKey.SHARED.equals(operatorId)) {
+                    return clientCredentialsLocked(client, key).accessToken();
+                }
+                throw consentRequired(key, current, "The provider gave no refresh token, so Envoi cannot renew the"
+                        + " access silently: sign in again (and check that the flow asks for offline access).");
+            }
+            return refresh(client, key, current).accessToken();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private TokenSet refresh(OAuthClient client, VaultKey key, StoredCredential current) {
+        String refreshToken = current.tokens().refreshToken().orElseThrow();
+        OAuth20Service service = service(client, clientSecret(client), null);
+        OAuth2AccessToken token;
+        try {
+            token = call(client, () -> service.refreshAccessToken(refreshToken), options.attempts());
+        } catch (EnvoiException e) {
+            if (e.code() == ErrorCode.CONSENT_REQUIRED) {
+                // the refresh token is dead: say so, keep everything else (scopes, expiry, other entries) as it was
+                throw consentRequired(key, current, e.getMessage());
+            }
+            throw e;
+        }
+        // providers that do not rotate send no refresh token: keep the one we have
+        TokenSet fresh = toTokenSet(token, current.tokens().refreshToken(), client);
+        if (fresh.refreshToken().isPresent() && !fresh.refreshToken().equals(current.tokens().refreshToken())) {
+            LOG.log(Level.DEBUG, "Envoi stored the rotated refresh token of " + describe(key));
+        }
+        return store(key, fresh, "refresh");
+    }
+
+    private EnvoiException consentRequired(VaultKey key, StoredCredential current, String reason) {
+        StoredCredential marked = current.withState(State.CONSENT_REQUIRED, reason);
+        vault.write(key, marked.toJson());
+        cache.remove(key);
+        LOG.log(Level.WARNING, "Envoi needs a new consent for " + describe(key) + ": " + reason);
+        return new EnvoiException(ErrorCode.CONSENT_REQUIRED, reason);
+    }
+
+    @Override
+    public void reject(OAuthClient client, String operatorId, String rejectedAccessToken) {
+        VaultKey key = VaultKey.tokens(client.flowId(), operatorId);
+        ReentrantLock lock = lockOf(key);
+        lock.lock();
+        try {
+            cache.remove(key);
+            load(key).filter(c -> c.tokens().accessToken().equals(rejectedAccessToken))
+                    .ifPresent(c -> vault.write(key, c.withAccessExpired().toJson()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public CredentialStatus status(String flowId, String operatorId) {
+        return load(VaultKey.tokens(flowId, operatorId)).map(StoredCredential::status)
+                .orElse(new CredentialStatus(State.NONE, Optional.empty(), Optional.empty(), Optional.empty()));
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private TokenSet store(VaultKey key, TokenSet tokens, String how) {
+        StoredCredential c = new StoredCredential(tokens, State.VALID, Optional.empty(), clock.instant());
+        vault.write(key, c.toJson()); // before anyone gets the access token
+        cache.put(key, c);
+        LOG.log(Level.INFO, "Envoi obtained tokens by " + how + " for " + describe(key) + ", valid until "
+                + tokens.expiresAt());
+        return tokens;
+    }
+
+    private Optional<StoredCredential> load(VaultKey key) {
+        return vault.read(key).map(json -> {
+            try {
+                return StoredCredential.fromJson(json);
+            } catch (IOException | RuntimeException e) {
+                throw new EnvoiException(ErrorCode.VAULT_ERROR, "The stored sign-in of " + describe(key)
+                        + " cannot be read (" + e.getClass().getSimpleName() + "): sign in again to replace it.");
+            }
+        });
+    }
+
+    private TokenSet toTokenSet(OAuth2AccessToken t, Optional<String> previousRefresh, OAuthClient client) {
+        Instant expires = clock.instant().plusSeconds(t.getExpiresIn() == null ? 3600 : t.getExpiresIn());
+        List<String> scopes = t.getScope() == null || t.getScope().isBlank() ? client.scopes()
+                : Arrays.asList(t.getScope().trim().split("\\s+"));
+        Optional<String> refresh = Optional.ofNullable(t.getRefreshToken()).filter(s -> !s.isEmpty())
+                .or(() -> previousRefresh);
+        return new TokenSet(t.getAccessToken(), refresh, expires, scopes);
+    }
+
+    private String clientSecret(OAuthClient client) {
+        if (!client.confidential()) {
+            return null;
+        }
+        return vault.read(VaultKey.clientSecret(client.flowId())).orElseThrow(() -> new EnvoiException(
+                ErrorCode.INVALID_FLOW_DATA, "clientSecret", "The client secret of flow '" + client.flowId()
+                        + "' is not set: enter it in the flow (it is stored encrypted).", null));
+    }
+
+    private OAuth20Service service(OAuthClient client, String secret, URI redirect) {
+        int timeout = (int) options.httpTimeout().toMillis();
+        ServiceBuilder b = new ServiceBuilder(client.clientId())
+                .httpClientConfig(new JDKHttpClientConfig().withConnectTimeout(timeout).withReadTimeout(timeout));
+        if (secret != null) {
+            b.apiSecret(secret);
+        }
+        if (redirect != null) {
+            b.callback(redirect.toString());
+        }
+        if (!client.scopes().isEmpty()) {
+            b.defaultScope(String.join(" ", client.scopes()));
+        }
+        return b.build(new ProviderApi(client));
+    }
+
+    @FunctionalInterface
+    private interface Request<T> {
+        T send() throws IOException, InterruptedException, ExecutionException;
+    }
+
+    /** Sends a token request, retrying transient failures with exponential back-off; maps every failure. */
+    private <T> T call(OAuthClient client, Request<T> request, int attempts) {
+        Duration backoff = options.firstBackoff();
+        String lastProblem = "";
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            try {
+                tokenRequests.incrementAndGet();
+                return request.send();
+            } catch (TokenEndpointError e) {
+                if (!e.transient_()) {
+                    throw failure(client, e.error, e.description, "token request");
+                }
+                lastProblem = "HTTP " + e.status + (e.error == null ? "" : " " + e.error);
+            } catch (IOException e) {
+                lastProblem = e.getClass().getSimpleName();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof TokenEndpointError t && !t.transient_()) {
+                    throw failure(client, t.error, t.description, "token request");
+                }
+                lastProblem = e.getCause() == null ? "ExecutionException" : e.getCause().getClass().getSimpleName();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new EnvoiException(ErrorCode.OAUTH_UNAVAILABLE, "The token request was interrupted; nothing"
+                        + " was changed.");
+            }
+            if (attempt < attempts) {
+                LOG.log(Level.WARNING, "Envoi token request to " + client.tokenUri().getHost() + " failed ("
+                        + lastProblem + "), attempt " + attempt + " of " + attempts + "; retrying in " + backoff);
+                pause(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(options.maxBackoff()) > 0 ? options.maxBackoff()
+                        : backoff.multipliedBy(2);
+            }
+        }
+        throw new EnvoiException(ErrorCode.OAUTH_UNAVAILABLE, "The token endpoint of "
+                + client.tokenUri().getHost() + " could not be reached (" + lastProblem + ") after " + attempts
+                + " attempts. Nothing was deleted: Envoi will try again; check the network or the provider's status.");
+    }
+
+    /** A provider error as the operator should read it, with the provider's own explanation when it has one. */
+    private EnvoiException failure(OAuthClient client, String error, String description, String during) {
+        ProviderError explained = providers.apply(client.providerId())
+                .map(p -> p.explain(error, description))
+                .orElseGet(() -> ProviderError.standard(error, description));
+        return switch (explained.kind()) {
+            case CONSENT_REQUIRED -> new EnvoiException(ErrorCode.CONSENT_REQUIRED, explained.sentence());
+            case CONFIGURATION -> new EnvoiException(ErrorCode.INVALID_FLOW_DATA, null, explained.sentence(), null);
+            case TRANSIENT -> new EnvoiException(ErrorCode.OAUTH_UNAVAILABLE, explained.sentence());
+            case UNKNOWN -> new EnvoiException(ErrorCode.OAUTH_FAILED, "The " + during + " failed: "
+                    + explained.sentence());
+        };
+    }
+
+    private void pause(Duration d) {
+        try {
+            sleeper.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EnvoiException(ErrorCode.OAUTH_FAILED, "Interrupted while waiting for the provider.");
+        }
+    }
+
+    private ReentrantLock lockOf(VaultKey key) {
+        return locks.computeIfAbsent(key, k -> new ReentrantLock());
+    }
+
+    private static String randomToken() {
+        byte[] b = new byte[32];
+        RANDOM.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    private static String who(String operatorId) {
+        return VaultKey.SHARED.equals(operatorId) ? "the shared mailbox" : "operator '" + operatorId + "'";
+    }
+
+    private static String describe(VaultKey key) {
+        return "flow '" + key.flowId() + "', " + who(key.operatorId());
+    }
+
+}

@@ -1,0 +1,62 @@
+package org.envoi.oauth.internal;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.envoi.api.oauth.CredentialStatus;
+import org.envoi.api.oauth.TokenSet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** What the vault holds for one operator of one flow: the tokens and where the credential stands. */
+record StoredCredential(TokenSet tokens, CredentialStatus.State state, Optional<String> reason, Instant lastRefresh) {
+
+    StoredCredential withState(CredentialStatus.State newState, String why) {
+        return new StoredCredential(tokens, newState, Optional.ofNullable(why), lastRefresh);
+    }
+
+    /** The same credential with its access token marked as dead (the server refused it). */
+    StoredCredential withAccessExpired() {
+        return new StoredCredential(new TokenSet(tokens.accessToken(), tokens.refreshToken(), Instant.EPOCH,
+                tokens.scopes()), state, reason, lastRefresh);
+    }
+
+    CredentialStatus status() {
+        return new CredentialStatus(state, reason, Optional.of(tokens.expiresAt()), Optional.of(lastRefresh));
+    }
+
+    String toJson() {
+        ObjectNode n = TokenResponseReader.JSON.createObjectNode();
+        n.put("version", 1);
+        n.put("access", tokens.accessToken());
+        tokens.refreshToken().ifPresent(r -> n.put("refresh", r));
+        n.put("expiresAt", tokens.expiresAt().getEpochSecond());
+        tokens.scopes().forEach(n.putArray("scopes")::add);
+        n.put("state", state.name());
+        reason.ifPresent(r -> n.put("reason", r));
+        n.put("lastRefresh", lastRefresh.getEpochSecond());
+        return n.toString();
+    }
+
+    static StoredCredential fromJson(String json) throws IOException {
+        JsonNode n = TokenResponseReader.JSON.readTree(json);
+        List<String> scopes = new ArrayList<>();
+        if (n.has("scopes")) {
+            n.get("scopes").forEach(s -> scopes.add(s.asText()));
+        }
+        TokenSet t = new TokenSet(n.get("access").asText(), Optional.ofNullable(TokenResponseReader.text(n, "refresh")),
+                Instant.ofEpochSecond(n.get("expiresAt").asLong()), scopes);
+        return new StoredCredential(t, CredentialStatus.State.valueOf(n.get("state").asText()),
+                Optional.ofNullable(TokenResponseReader.text(n, "reason")),
+                Instant.ofEpochSecond(n.get("lastRefresh").asLong()));
+    }
+
+    @Override
+    public String toString() {
+        return "StoredCredential[" + tokens + ", " + state + "]";
+    }
+}
