@@ -23,5 +23,13 @@ public enum ErrorCode {
     /** The sign-in failed for a reason the operator cannot fix by consenting again (the message says why). */
     OAUTH_FAILED,
     /** The token vault cannot be read or written (wrong key, damaged entry, file system); nothing was overwritten. */
-    VAULT_ERROR
+    VAULT_ERROR,
+    /** The mail server refused the login (token or password); the message says what the server said. */
+    MAIL_AUTH_FAILED,
+    /** The mail server could not be reached or the connection broke; the mail stays queued. */
+    MAIL_UNAVAILABLE,
+    /** The mail server refused a mail for good (5xx); the message carries its answer. */
+    MAIL_REJECTED,
+    /** A secret would cross the network without TLS: refused before connecting. */
+    INSECURE_CONNECTION
 }

@@ -1,0 +1,25 @@
+package org.envoi.mail.internal;
+
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
+import org.envoi.api.mail.MailLogin;
+import org.envoi.api.mail.MailServer;
+
+/** Sentences for login failures, built from what the server said; never from the token or password. */
+final class MailErrors {
+
+    private MailErrors() {
+    }
+
+    static EnvoiException authFailed(String protocol, MailServer server, MailLogin login, SaslOutcome outcome,
+            String lastReply) {
+        String reply = lastReply == null ? "" : lastReply.strip();
+        String detail = outcome.status().map(s -> " (the server says status " + s + ")").orElse("");
+        String what = login instanceof MailLogin.Bearer
+                ? "refused the access token for " + login.user() + detail
+                        + ": it is expired, revoked, issued for another user, or lacks the mail scope"
+                : "refused the password of " + login.user();
+        return new EnvoiException(ErrorCode.MAIL_AUTH_FAILED, null, "The " + protocol + " server "
+                + server.endpoint().host() + " " + what + (reply.isEmpty() ? "" : " [" + reply + "]") + ".", null);
+    }
+}

@@ -1,0 +1,73 @@
+package org.envoi.mail.internal;
+
+import java.util.Properties;
+
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
+import org.envoi.api.mail.MailLogin;
+import org.envoi.api.mail.MailServer;
+import org.envoi.api.provider.TlsMode;
+
+import jakarta.mail.Session;
+
+/** Builds the Jakarta Mail session properties of one connection: TLS rules, time-outs, sockets, authentication. */
+final class MailSessions {
+
+    private MailSessions() {
+    }
+
+    /**
+     * @param protocol {@code smtp}, {@code imap} or {@code pop3}
+     * @throws EnvoiException INSECURE_CONNECTION when a secret would cross a network without TLS
+     */
+    static Session session(String protocol, MailServer server, MailLogin login, SaslOutcome outcome) {
+        TlsMode tls = server.endpoint().tls();
+        if (tls == TlsMode.NONE && !server.isLoopback()) {
+            throw new EnvoiException(ErrorCode.INSECURE_CONNECTION, "security", "The " + protocol.toUpperCase()
+                    + " server " + server.endpoint().host() + " is set to no TLS: Envoi never sends a token or a"
+                    + " password in clear to another machine. Choose STARTTLS or TLS for this server.", null);
+        }
+        String p = "mail." + protocol + ".";
+        Properties props = new Properties();
+        String millis = Long.toString(server.timeout().toMillis());
+        props.setProperty(p + "connectiontimeout", millis);
+        props.setProperty(p + "timeout", millis);
+        props.setProperty(p + "writetimeout", millis);
+        props.put(p + "socketFactory", MailSockets.plain());
+        props.setProperty(p + "socketFactory.fallback", "false");
+        props.put(p + "ssl.socketFactory", MailSockets.tls(server.trustedCertificates()));
+        props.setProperty(p + "ssl.checkserveridentity", "true");
+        switch (tls) {
+            case TLS -> props.setProperty(p + "ssl.enable", "true");
+            case STARTTLS -> {
+                props.setProperty(p + "starttls.enable", "true");
+                props.setProperty(p + "starttls.required", "true");
+            }
+            case NONE -> props.setProperty(p + "ssl.enable", "false");
+        }
+        props.setProperty(p + "auth", "true");
+        if (login instanceof MailLogin.Bearer b) {
+            String mech = b.mechanism().name();
+            if (protocol.equals("pop3")) {
+                // Angus's POP3 has no SASL path: its own XOAUTH2 (two-line form as Microsoft asks)
+                props.setProperty(p + "auth.mechanisms", "XOAUTH2");
+                props.setProperty(p + "auth.xoauth2.two.line.authentication.format", "true");
+            } else {
+                props.setProperty(p + "sasl.enable", "true");
+                props.setProperty(p + "sasl.mechanisms", mech);
+                props.setProperty(p + "auth.mechanisms", mech);
+                props.setProperty(p + "sasl.usecanonicalhostname", "false");
+                props.put(SaslOutcome.PROPERTY, outcome);
+                props.put(SaslOutcome.PROPERTY + ".port", server.endpoint().port());
+            }
+        } else {
+            props.setProperty(p + "sasl.enable", "false");
+            props.setProperty(p + "auth.mechanisms", protocol.equals("pop3") ? "PLAIN LOGIN" : "PLAIN LOGIN");
+        }
+        return Session.getInstance(props);
+    }
+
+    static String secret(MailLogin login) {
+        return login instanceof MailLogin.Bearer b ? b.token() : ((MailLogin.Password) login).password();
+    }
+}

@@ -1,0 +1,127 @@
+package org.envoi.mail.internal;
+
+import java.util.Optional;
+
+import org.eclipse.angus.mail.smtp.SMTPTransport;
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
+import org.envoi.api.mail.MailLogin;
+import org.envoi.api.mail.MailServer;
+import org.envoi.api.mail.OutgoingMail;
+import org.envoi.api.mail.SendReceipt;
+
+import jakarta.mail.AuthenticationFailedException;
+import jakarta.mail.MessagingException;
+import jakarta.mail.SendFailedException;
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
+
+/**
+ * One authenticated SMTP connection for a batch of mails. Not thread-safe: one sender thread per connection.
+ */
+public final class SmtpSender implements AutoCloseable {
+
+    private final MailServer server;
+    private final Session session;
+    private final SMTPTransport transport;
+    private final SaslOutcome outcome = new SaslOutcome();
+
+    private SmtpSender(MailServer server, MailLogin login) throws MessagingException {
+        this.server = server;
+        this.session = MailSessions.session("smtp", server, login, outcome);
+        this.transport = (SMTPTransport) session.getTransport("smtp");
+    }
+
+    /**
+     * Connects and logs in.
+     *
+     * @throws EnvoiException MAIL_AUTH_FAILED (with the server's reason), MAIL_UNAVAILABLE, INSECURE_CONNECTION
+     */
+    public static SmtpSender open(MailServer server, MailLogin login) {
+        return MailClassLoader.call(() -> {
+            SmtpSender s;
+            try {
+                s = new SmtpSender(server, login);
+            } catch (MessagingException e) {
+                throw unavailable(server, e);
+            }
+            s.connect(login);
+            return s;
+        });
+    }
+
+    private void connect(MailLogin login) {
+        try {
+            transport.connect(server.endpoint().host(), server.endpoint().port(), login.user(),
+                    MailSessions.secret(login));
+        } catch (AuthenticationFailedException e) {
+            throw MailErrors.authFailed("SMTP", server, login, outcome, transport.getLastServerResponse());
+        } catch (MessagingException e) {
+            throw unavailable(server, e);
+        }
+    }
+
+    /**
+     * Sends one mail on this connection.
+     *
+     * @throws EnvoiException MAIL_REJECTED for a permanent refusal (5xx), MAIL_UNAVAILABLE for a transient one or a
+     *         broken connection (the mail can go again later with the same Message-ID)
+     */
+    public SendReceipt send(OutgoingMail mail) {
+        return MailClassLoader.call(() -> {
+            MimeMessage m;
+            try {
+                m = MimeBuilder.build(session, mail);
+            } catch (MessagingException e) {
+                throw new EnvoiException(ErrorCode.MAIL_REJECTED, null, "The mail " + mail.messageId()
+                        + " cannot be built: " + e.getMessage(), e);
+            }
+            try {
+                transport.sendMessage(m, m.getAllRecipients());
+                return new SendReceipt(mail.messageId(), lastReply());
+            } catch (SendFailedException e) {
+                int code = transport.getLastReturnCode();
+                throw new EnvoiException(code >= 500 ? ErrorCode.MAIL_REJECTED : ErrorCode.MAIL_UNAVAILABLE, null,
+                        "The server " + (code >= 500 ? "refused" : "deferred") + " the mail " + mail.messageId() + ": "
+                                + lastReply(), e);
+            } catch (MessagingException e) {
+                int code = transport.getLastReturnCode();
+                if (code >= 500 && code < 600) {
+                    throw new EnvoiException(ErrorCode.MAIL_REJECTED, null, "The server refused the mail "
+                            + mail.messageId() + ": " + lastReply(), e);
+                }
+                throw unavailable(server, e);
+            }
+        });
+    }
+
+    private String lastReply() {
+        return Optional.ofNullable(transport.getLastServerResponse()).map(String::strip).orElse("");
+    }
+
+    public boolean isConnected() {
+        return transport.isConnected();
+    }
+
+    @Override
+    public void close() {
+        MailClassLoader.call(() -> {
+            try {
+                transport.close();
+            } catch (MessagingException e) {
+                // the mails were already accepted or refused; nothing to do about a failing QUIT
+            }
+            return null;
+        });
+    }
+
+    static EnvoiException unavailable(MailServer server, Exception e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return new EnvoiException(ErrorCode.MAIL_UNAVAILABLE, null, "The mail server " + server.endpoint()
+                + " could not be used (" + root.getClass().getSimpleName() + (root.getMessage() == null ? ""
+                        : ": " + root.getMessage()) + "); the mail stays queued and goes later.", e);
+    }
+}
