@@ -37,6 +37,9 @@ public final class Pop3Reader {
             } catch (AuthenticationFailedException e) {
                 throw MailErrors.authFailed("POP3", server, login, outcome, e.getMessage());
             } catch (MessagingException e) {
+                if (rfc3206Auth(e)) {
+                    throw MailErrors.authFailed("POP3", server, login, outcome, e.getMessage());
+                }
                 throw SmtpSender.unavailable(server, e);
             }
             try {
@@ -65,6 +68,11 @@ public final class Pop3Reader {
                     folder.close(false);
                 }
             } catch (MessagingException | java.io.IOException e) {
+                if (rfc3206Auth(e)) {
+                    // Angus's POP3 XOAUTH2 may take a refused token for a login; the next command then fails with the
+                    // RFC 3206 [AUTH] response code
+                    throw MailErrors.authFailed("POP3", server, login, outcome, e.getMessage());
+                }
                 throw SmtpSender.unavailable(server, e);
             } finally {
                 try {
@@ -74,5 +82,14 @@ public final class Pop3Reader {
                 }
             }
         });
+    }
+
+    private static boolean rfc3206Auth(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("[AUTH]")) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -21,6 +21,46 @@ public final class MockOAuth2Server implements AutoCloseable {
     public static final String ROTATING = "{\"interactiveLogin\": true, \"rotateRefreshToken\": true,"
             + " \"httpServer\": \"NettyWrapper\"}";
 
+    /**
+     * Issuer {@code mail} for the mail servers' tests: client-credentials tokens whose {@code sub} is the client id
+     * (alice, bob, eve), padded to about 4 KB like real Microsoft tokens; {@code alice-expired} gets an expired one.
+     */
+    public static final String MAIL_USERS = mailUsers();
+
+    private static String mailUsers() {
+        String pad = "p".repeat(2600);
+        StringBuilder maps = new StringBuilder();
+        for (String u : new String[] { "alice", "bob", "eve" }) {
+            maps.append("{\"requestParam\":\"client_id\",\"match\":\"").append(u).append("\",\"claims\":{\"sub\":\"")
+                    .append(u).append("\",\"aud\":[\"mail\"],\"pad\":\"").append(pad).append("\"}},");
+        }
+        maps.append("{\"requestParam\":\"client_id\",\"match\":\"alice-expired\",\"claims\":{\"sub\":\"alice\","
+                + "\"aud\":[\"mail\"],\"exp\":1600000000}}");
+        return "{\"interactiveLogin\": true, \"httpServer\": \"NettyWrapper\", \"tokenCallbacks\": [{\"issuerId\":"
+                + " \"mail\", \"tokenExpiry\": 3600, \"requestMappings\": [" + maps + "]}]}";
+    }
+
+    /** A client-credentials access token of {@code issuer} for {@code clientId} (with {@link #MAIL_USERS}: a user). */
+    public String clientCredentialsToken(String issuer, String clientId) {
+        try {
+            java.net.http.HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    tokenEndpoint(issuer)).header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&client_id=" + clientId
+                            + "&client_secret=x&scope=mail")).build(), HttpResponse.BodyHandlers.ofString());
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"access_token\"\\s*:\\s*\"([^\"]+)\"")
+                    .matcher(r.body());
+            if (r.statusCode() != 200 || !m.find()) {
+                throw new IllegalStateException("no token for " + clientId + " (HTTP " + r.statusCode() + ")");
+            }
+            return m.group(1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private final String config;
     private final int port;
     private Process process;

@@ -1,0 +1,346 @@
+package org.envoi.api.tests.servers;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Real mail servers for the tests, from Debian's packages, each with its own configuration under a test folder and
+ * listening on 127.0.0.1 high ports only: Dovecot (IMAP, POP3, LMTP, SASL auth) whose {@code oauth2} passdb validates
+ * bearer tokens by introspection at a real OAuth server, plus a password user; Postfix (needs root) authenticating
+ * through Dovecot SASL and delivering to Dovecot over LMTP. Users: alice, bob, eve (tokens whose {@code sub} is the
+ * user), carol (password {@value #CAROL_PASSWORD}); domain {@value #DOMAIN}.
+ */
+public final class MailServers implements AutoCloseable {
+
+    public static final String DOMAIN = "example.test";
+    public static final String CAROL_PASSWORD = "carol-pw";
+
+    public final int smtpPort = TestServers.freePort();
+    public final int imapPort = TestServers.freePort();
+    public final int pop3Port = TestServers.freePort();
+    private final int lmtpPort = TestServers.freePort();
+    private final int authPort = TestServers.freePort();
+    private final Path base;
+    private final List<Process> processes = new ArrayList<>();
+
+    private MailServers(Path base) {
+        this.base = base.toAbsolutePath();
+    }
+
+    /**
+     * Starts Dovecot then Postfix, both checked by their greeting.
+     *
+     * @param introspectionUrl the OAuth server's token introspection endpoint
+     */
+    public static MailServers start(Path base, String introspectionUrl) {
+        for (String tool : List.of("/usr/sbin/dovecot", "/usr/lib/postfix/sbin/master", "/etc/postfix/post-install")) {
+            if (!Files.isExecutable(Path.of(tool))) {
+                TestServers.missing(tool + " is not installed: apt-get install dovecot-core dovecot-imapd"
+                        + " dovecot-pop3d dovecot-lmtpd postfix (.ci/run does)");
+            }
+        }
+        if (!"root".equals(System.getProperty("user.name"))) {
+            TestServers.missing("Postfix needs root to run; these tests run as " + System.getProperty("user.name"));
+        }
+        MailServers s = new MailServers(base);
+        try {
+            s.startDovecot(introspectionUrl);
+            s.startPostfix();
+        } catch (IOException e) {
+            s.close();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    /**
+     * Postfix and Dovecot drop to their own users (postfix, dovecot): they must be able to traverse the test folder,
+     * which JUnit creates 0700.
+     */
+    private void makeTraversable() throws IOException {
+        Files.createDirectories(base);
+        for (Path p = base; p != null; p = p.getParent()) {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+            if (!perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                perms.add(java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE);
+                perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
+                Files.setPosixFilePermissions(p, perms);
+            }
+        }
+    }
+
+    private void startDovecot(String introspectionUrl) throws IOException {
+        makeTraversable();
+        Path d = base.resolve("dovecot");
+        Files.createDirectories(d.resolve("run"));
+        Files.createDirectories(d.resolve("state"));
+        Path mail = Files.createDirectories(base.resolve("mail"));
+        owner(mail, "dovecot");
+        // Basic credentials in the URL: mock-oauth2-server wants them in the header, Dovecot sends them there so
+        String url = introspectionUrl.replaceFirst("^http://", "http://dovecot:dovecot-secret@");
+        Files.writeString(d.resolve("oauth2.conf"), String.join("\n",
+                "introspection_mode = post",
+                "introspection_url = " + url,
+                "client_id = dovecot",
+                "client_secret = dovecot-secret",
+                "username_attribute = sub",
+                "active_attribute = active",
+                "active_value = true", ""));
+        Files.writeString(d.resolve("passwd"), "carol:{PLAIN}" + CAROL_PASSWORD + "::::::\n");
+        Files.writeString(d.resolve("dovecot.conf"), """
+                base_dir = %1$s/run
+                state_dir = %1$s/state
+                log_path = %1$s/dovecot.log
+                protocols = imap pop3 lmtp
+                listen = 127.0.0.1
+                ssl = no
+                disable_plaintext_auth = no
+                auth_mechanisms = xoauth2 oauthbearer plain login
+                auth_failure_delay = 0
+                auth_verbose = yes
+                default_internal_user = dovecot
+                default_login_user = dovenull
+                mail_location = maildir:%2$s/%%n
+                first_valid_uid = 1
+                passdb {
+                  driver = oauth2
+                  mechanisms = xoauth2 oauthbearer
+                  args = %1$s/oauth2.conf
+                }
+                passdb {
+                  driver = passwd-file
+                  mechanisms = plain login
+                  args = scheme=PLAIN username_format=%%n %1$s/passwd
+                }
+                userdb {
+                  driver = static
+                  args = uid=dovecot gid=dovecot home=%2$s/%%n allow_all_users=yes
+                }
+                service imap-login {
+                  inet_listener imap {
+                    address = 127.0.0.1
+                    port = %3$d
+                  }
+                  inet_listener imaps {
+                    port = 0
+                  }
+                }
+                service pop3-login {
+                  inet_listener pop3 {
+                    address = 127.0.0.1
+                    port = %4$d
+                  }
+                  inet_listener pop3s {
+                    port = 0
+                  }
+                }
+                service lmtp {
+                  inet_listener lmtp {
+                    address = 127.0.0.1
+                    port = %5$d
+                  }
+                }
+                service auth {
+                  inet_listener auth {
+                    address = 127.0.0.1
+                    port = %6$d
+                  }
+                }
+                service anvil {
+                  unix_listener anvil-auth-penalty {
+                    mode = 0
+                  }
+                }
+                protocol lmtp {
+                  postmaster_address = postmaster@%7$s
+                }
+                """.formatted(d, mail, imapPort, pop3Port, lmtpPort, authPort, DOMAIN));
+        processes.add(new ProcessBuilder("/usr/sbin/dovecot", "-F", "-c", d.resolve("dovecot.conf").toString())
+                .redirectErrorStream(true).redirectOutput(d.resolve("foreground.log").toFile()).start());
+        awaitGreeting(imapPort, "* OK", "Dovecot IMAP", d.resolve("dovecot.log"));
+        awaitGreeting(lmtpPort, "220", "Dovecot LMTP", d.resolve("dovecot.log"));
+    }
+
+    private void startPostfix() throws IOException {
+        Path p = base.resolve("postfix");
+        Path queue = p.resolve("queue");
+        Files.createDirectories(p.resolve("data"));
+        owner(p.resolve("data"), "postfix");
+        Files.createDirectories(queue.resolve("pid"));
+        Files.writeString(p.resolve("main.cf"), String.join("\n",
+                "compatibility_level = 3.6",
+                "meta_directory = /etc/postfix",
+                "queue_directory = " + queue,
+                "data_directory = " + p.resolve("data"),
+                "mail_owner = postfix",
+                "setgid_group = postdrop",
+                "myhostname = envoi.test",
+                "mydomain = envoi.test",
+                "myorigin = envoi.test",
+                "mydestination =",
+                "inet_interfaces = 127.0.0.1",
+                "inet_protocols = ipv4",
+                "mynetworks = 127.0.0.0/8",
+                "smtp_dns_support_level = disabled",
+                "maillog_file_prefixes = " + base.getRoot().resolve(base.getName(0)),
+                "maillog_file = " + p.resolve("maillog"),
+                "virtual_mailbox_domains = " + DOMAIN,
+                "virtual_transport = lmtp:inet:127.0.0.1:" + lmtpPort,
+                "smtpd_sasl_auth_enable = yes",
+                "smtpd_sasl_type = dovecot",
+                "smtpd_sasl_path = inet:127.0.0.1:" + authPort,
+                "smtpd_sasl_security_options = noanonymous",
+                "smtpd_relay_restrictions = permit_sasl_authenticated, reject",
+                "smtpd_recipient_restrictions = permit_sasl_authenticated, reject",
+                "smtpd_tls_security_level = none",
+                // AUTH lines with 2-4 KB tokens: the default 2048 cuts them
+                "line_length_limit = 65536",
+                "message_size_limit = 52428800",
+                "biff = no",
+                "alias_maps =",
+                "alias_database =",
+                "local_recipient_maps =", ""));
+        Files.writeString(p.resolve("master.cf"), masterCf());
+        run(List.of("/etc/postfix/post-install", "config_directory=" + p, "queue_directory=" + queue,
+                "data_directory=" + p.resolve("data"), "command_directory=/usr/sbin",
+                "daemon_directory=/usr/lib/postfix/sbin", "mail_owner=postfix", "setgid_group=postdrop",
+                "meta_directory=/etc/postfix", "create-missing"), p.resolve("post-install.log"));
+        processes.add(new ProcessBuilder("/usr/lib/postfix/sbin/master", "-c", p.toString(), "-d")
+                .redirectErrorStream(true).redirectOutput(p.resolve("master.log").toFile()).start());
+        awaitGreeting(smtpPort, "220", "Postfix SMTP", p.resolve("maillog"));
+    }
+
+    /** Debian's master.cf with our SMTP port, no chroot, and without the pipe transports. */
+    private String masterCf() throws IOException {
+        StringBuilder out = new StringBuilder();
+        boolean skipping = false;
+        for (String line : Files.readAllLines(Path.of("/usr/share/postfix/master.cf.dist"))) {
+            if (line.startsWith("#") || line.isBlank()) {
+                continue;
+            }
+            if (line.startsWith(" ")) {
+                if (!skipping) {
+                    out.append(line).append('\n');
+                }
+                continue;
+            }
+            String[] f = line.trim().split("\\s+");
+            skipping = f.length > 7 && f[7].equals("pipe");
+            if (skipping) {
+                continue;
+            }
+            if (f[0].equals("smtp") && f[1].equals("inet")) {
+                f[0] = "127.0.0.1:" + smtpPort;
+            }
+            if (f.length > 4) {
+                f[4] = "n";
+            }
+            out.append(String.join("  ", f)).append('\n');
+        }
+        return out.toString();
+    }
+
+    private static void run(List<String> command, Path log) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException(command.get(0) + " failed; see " + log);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void owner(Path dir, String user) throws IOException {
+        UserPrincipalLookupService lookup = dir.getFileSystem().getUserPrincipalLookupService();
+        UserPrincipal u = lookup.lookupPrincipalByName(user);
+        GroupPrincipal g = lookup.lookupPrincipalByGroupName(user);
+        PosixFileAttributeView view = Files.getFileAttributeView(dir, PosixFileAttributeView.class);
+        view.setOwner(u);
+        view.setGroup(g);
+    }
+
+    private static void awaitGreeting(int port, String prefix, String what, Path log) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+                s.setSoTimeout(3000);
+                InputStream in = s.getInputStream();
+                byte[] buf = new byte[256];
+                int n = in.read(buf);
+                if (n > 0 && new String(buf, 0, n, StandardCharsets.US_ASCII).startsWith(prefix)) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        throw new IllegalStateException(what + " did not greet on 127.0.0.1:" + port + " within 30 s; see " + log);
+    }
+
+    /** The address of a test user. */
+    public static String address(String user) {
+        return user + "@" + DOMAIN;
+    }
+
+    /** How many messages the user's Maildir holds (new and cur), as delivered by LMTP. */
+    public long delivered(String user) throws IOException {
+        Path dir = base.resolve("mail").resolve(user);
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        long n = 0;
+        for (String sub : List.of("new", "cur")) {
+            Path p = dir.resolve(sub);
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.list(p)) {
+                    n += s.count();
+                }
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        for (int i = processes.size() - 1; i >= 0; i--) {
+            Process p = processes.get(i);
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+            try {
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        processes.clear();
+    }
+}

@@ -1,0 +1,199 @@
+package org.envoi.mail.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
+import org.envoi.api.mail.FetchedMail;
+import org.envoi.api.mail.ImapMark;
+import org.envoi.api.mail.MailLogin;
+import org.envoi.api.mail.MailLogin.Mechanism;
+import org.envoi.api.mail.MailServer;
+import org.envoi.api.mail.OutgoingMail;
+import org.envoi.api.mail.SendReceipt;
+import org.envoi.api.provider.TlsMode;
+import org.envoi.api.tests.servers.MailServers;
+import org.envoi.api.tests.servers.MockOAuth2Server;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SMTP, IMAP and POP3 against Postfix and Dovecot that validate every bearer token by introspection at a real OAuth
+ * server (mock-oauth2-server), with ~4 KB tokens as Microsoft issues them.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class RealServersTest {
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path temp;
+    private static MockOAuth2Server oauth;
+    private static MailServers servers;
+
+    @BeforeAll
+    static void start() {
+        SaslRegistration.ensureInstalled();
+        oauth = MockOAuth2Server.start(MockOAuth2Server.MAIL_USERS);
+        servers = MailServers.start(temp.resolve("servers"), oauth.introspectionEndpoint("mail").toString());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (servers != null) {
+            servers.close();
+        }
+        if (oauth != null) {
+            oauth.close();
+        }
+    }
+
+    private static MailServer local(int port) {
+        return MailServer.of("127.0.0.1", port, TlsMode.NONE).withTimeout(Duration.ofSeconds(15));
+    }
+
+    private static MailLogin bearer(String user, Mechanism m) {
+        return new MailLogin.Bearer(user, oauth.clientCredentialsToken("mail", user), m);
+    }
+
+    private static OutgoingMail mail(String from, String to, String subject) {
+        return new OutgoingMail(UUID.randomUUID() + "@envoi.test", from, List.of(to), List.of(), List.of(from), subject,
+                "Bonjour", false, OutgoingMail.Priority.NORMAL, Optional.empty(), List.of());
+    }
+
+    private static void awaitDelivered(String user, long count) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (servers.delivered(user) < count && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(count, servers.delivered(user), "mails delivered to " + user);
+    }
+
+    @Test
+    void tokensHaveRealisticSize() {
+        String t = oauth.clientCredentialsToken("mail", "alice");
+        assertTrue(t.length() > 2000 && t.length() < 4500, "a 2-4 KB token: " + t.length());
+    }
+
+    @Test
+    void mailSentWithXoauth2AndOauthbearerArrivesAndIsReadOverImapAndPop3() throws Exception {
+        long before = servers.delivered("bob");
+        Set<String> sent = new HashSet<>();
+        for (Mechanism m : Mechanism.values()) {
+            try (SmtpSender smtp = SmtpSender.open(local(servers.smtpPort), bearer("alice", m))) {
+                OutgoingMail out = mail(MailServers.address("alice"), MailServers.address("bob"), "via " + m);
+                SendReceipt r = smtp.send(out);
+                assertTrue(r.reply().startsWith("250"), r.reply());
+                sent.add(out.messageId());
+            }
+        }
+        awaitDelivered("bob", before + 2);
+
+        for (Mechanism m : Mechanism.values()) {
+            ImapReader.Fetch first = ImapReader.fetchNew(local(servers.imapPort), bearer("bob", m), "INBOX",
+                    ImapMark.NONE);
+            Set<String> ids = first.result().stream().map(FetchedMail::messageId).collect(Collectors.toSet());
+            assertTrue(ids.containsAll(sent), "IMAP with " + m + " reads both: " + ids);
+            for (FetchedMail f : first.result()) {
+                assertFalse(new String(f.raw(), StandardCharsets.UTF_8).contains("\nBcc:"),
+                        "the copy to the sender travels as a blind copy, without a Bcc header");
+            }
+            ImapReader.Fetch again = ImapReader.fetchNew(local(servers.imapPort), bearer("bob", m), "INBOX",
+                    first.mark());
+            assertEquals(List.of(), again.result(), "nothing is fetched twice");
+            assertEquals(first.mark(), again.mark());
+        }
+
+        List<FetchedMail> pop = Pop3Reader.fetchNew(local(servers.pop3Port), bearer("bob", Mechanism.XOAUTH2),
+                Set.of());
+        assertTrue(pop.stream().map(FetchedMail::messageId).collect(Collectors.toSet()).containsAll(sent),
+                "POP3 with XOAUTH2 reads both");
+        Set<String> seen = pop.stream().map(FetchedMail::serverId).collect(Collectors.toSet());
+        assertEquals(List.of(), Pop3Reader.fetchNew(local(servers.pop3Port), bearer("bob", Mechanism.XOAUTH2), seen),
+                "UIDLs already kept are not fetched again");
+    }
+
+    @Test
+    void newMailOnlyAfterTheMark() throws Exception {
+        MailLogin eve = bearer("eve", Mechanism.XOAUTH2);
+        ImapReader.Fetch start = ImapReader.fetchNew(local(servers.imapPort), eve, "INBOX", ImapMark.NONE);
+        long before = servers.delivered("eve");
+        int batch = 20;
+        try (SmtpSender smtp = SmtpSender.open(local(servers.smtpPort), bearer("alice", Mechanism.XOAUTH2))) {
+            for (int i = 0; i < batch; i++) {
+                assertTrue(smtp.send(mail(MailServers.address("alice"), MailServers.address("eve"), "batch " + i))
+                        .reply().startsWith("250"));
+            }
+            assertTrue(smtp.isConnected(), "one connection for the whole batch");
+        }
+        awaitDelivered("eve", before + batch);
+        ImapReader.Fetch next = ImapReader.fetchNew(local(servers.imapPort), eve, "INBOX", start.mark());
+        assertEquals(batch, next.result().size(), "exactly the new ones");
+        assertFalse(next.renumbered());
+    }
+
+    @Test
+    void refusedTokensGiveAClearErrorAndNoSecret() {
+        String bobs = oauth.clientCredentialsToken("mail", "bob");
+        String alices = oauth.clientCredentialsToken("mail", "alice");
+        String expired = oauth.clientCredentialsToken("mail", "alice-expired");
+        String forged = alices.substring(0, alices.lastIndexOf('.') + 1) + "AAAA" + alices.substring(
+                alices.lastIndexOf('.') + 5);
+        for (String token : List.of(bobs, expired, forged)) {
+            for (Mechanism m : Mechanism.values()) {
+                EnvoiException smtp = assertThrows(EnvoiException.class, () -> SmtpSender.open(
+                        local(servers.smtpPort), new MailLogin.Bearer("alice", token, m)));
+                assertEquals(ErrorCode.MAIL_AUTH_FAILED, smtp.code());
+                assertTrue(smtp.getMessage().contains("refused the access token for alice"), smtp.getMessage());
+                assertTrue(smtp.getMessage().contains("status 401") || smtp.getMessage().contains("status invalid_token"),
+                        "the JSON challenge was answered and read: " + smtp.getMessage());
+                assertFalse(smtp.getMessage().contains(token) || String.valueOf(smtp.getCause()).contains(token));
+                EnvoiException imap = assertThrows(EnvoiException.class, () -> ImapReader.fetchNew(
+                        local(servers.imapPort), new MailLogin.Bearer("alice", token, m), "INBOX", ImapMark.NONE));
+                assertEquals(ErrorCode.MAIL_AUTH_FAILED, imap.code(), imap.getMessage());
+            }
+            EnvoiException pop = assertThrows(EnvoiException.class, () -> Pop3Reader.fetchNew(
+                    local(servers.pop3Port), new MailLogin.Bearer("alice", token, Mechanism.XOAUTH2), Set.of()));
+            assertEquals(ErrorCode.MAIL_AUTH_FAILED, pop.code(), pop.getMessage());
+        }
+    }
+
+    @Test
+    void passwordFlowsWorkToo() throws Exception {
+        MailLogin carol = new MailLogin.Password("carol", MailServers.CAROL_PASSWORD);
+        long before = servers.delivered("carol");
+        try (SmtpSender smtp = SmtpSender.open(local(servers.smtpPort), carol)) {
+            smtp.send(mail(MailServers.address("carol"), MailServers.address("carol"), "basic flow"));
+        }
+        awaitDelivered("carol", before + 1);
+        assertFalse(ImapReader.fetchNew(local(servers.imapPort), carol, "INBOX", ImapMark.NONE).result().isEmpty());
+        EnvoiException wrong = assertThrows(EnvoiException.class, () -> SmtpSender.open(local(servers.smtpPort),
+                new MailLogin.Password("carol", "wrong-password")));
+        assertEquals(ErrorCode.MAIL_AUTH_FAILED, wrong.code());
+        assertFalse(wrong.getMessage().contains("wrong-password"));
+    }
+
+    @Test
+    void serverDownLeavesTheMailToGoLater() {
+        EnvoiException e = assertThrows(EnvoiException.class, () -> SmtpSender.open(
+                local(org.envoi.api.tests.servers.TestServers.freePort()), bearer("alice", Mechanism.XOAUTH2)));
+        assertEquals(ErrorCode.MAIL_UNAVAILABLE, e.code());
+        assertTrue(e.getMessage().contains("stays queued"), e.getMessage());
+    }
+}
