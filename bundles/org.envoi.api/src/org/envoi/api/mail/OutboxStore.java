@@ -1,0 +1,38 @@
+package org.envoi.api.mail;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What the outbox worker needs from the outbox's storage. A replacement (an ERP's own tables) implements this with the
+ * same guarantees: a claimed entry is SENDING before it goes, and every transition is durable when the call returns.
+ */
+public interface OutboxStore extends Outbox {
+
+    /** A claimed entry with its mail. */
+    record Claimed(OutboxEntry entry, OutgoingMail mail) {
+    }
+
+    /** Marks up to {@code max} due entries (QUEUED, or RETRY whose time has come) SENDING and returns them, oldest first. */
+    List<Claimed> claimDue(Instant now, int max);
+
+    void markSent(long id, String reply, Instant now);
+
+    void markRetry(long id, String reason, Instant next, Instant now);
+
+    void markFailed(long id, String reason, Instant now);
+
+    void markWaitingConsent(long id, String reason, Instant now);
+
+    /** Puts a claimed entry back without counting an attempt (its connection was never used). */
+    void release(long id, Instant now);
+
+    /**
+     * After a crash: entries left SENDING may or may not have reached the server; they go again with the same
+     * Message-ID. @return how many were recovered
+     */
+    int recoverInterrupted(Instant now);
+
+    /** WAITING_CONSENT entries of a flow and operator go back to the queue (consent was given). */
+    int consentGiven(String flowId, String operatorId, Instant now);
+}

@@ -1,0 +1,185 @@
+package org.envoi.mail.internal;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
+import org.envoi.api.mail.MailLogin;
+import org.envoi.api.mail.MailServer;
+import org.envoi.api.mail.OutboxStore;
+import org.envoi.api.mail.OutboxStore.Claimed;
+
+/**
+ * Sends what the outbox holds. Mails of one flow and operator go through one authenticated connection. A refused
+ * bearer token is reported to the token engine, renewed once and tried once more before the mails wait for consent.
+ * Transient failures (network, 4xx, throttling) come back later with exponential back-off; permanent ones (5xx, too
+ * big) stop with the reason. Not thread-safe: one worker per outbox.
+ */
+public final class OutboxWorker {
+
+    private static final Logger LOG = System.getLogger(OutboxWorker.class.getName());
+
+    /** Where and how a flow's operator sends. */
+    public record Route(MailServer smtp, long attachmentLimitBytes, Logins logins) {
+    }
+
+    /** Gives the login to use, and hears when the server refused it (for a bearer token: reject it, refresh). */
+    public interface Logins {
+        /** @throws EnvoiException CONSENT_REQUIRED when no token can be had silently */
+        MailLogin current();
+
+        void rejected(MailLogin login);
+    }
+
+    @FunctionalInterface
+    public interface Routes {
+        /** @throws EnvoiException when the flow cannot be used (NO_FLOW_FOR_OPERATOR, INVALID_FLOW_DATA...) */
+        Route route(String flowId, String operatorId);
+    }
+
+    /** What one pass did. */
+    public record Report(int sent, int retried, int failed, int waitingConsent) {
+    }
+
+    private final OutboxStore store;
+    private final Routes routes;
+    private final Clock clock;
+    private final Duration firstBackoff;
+    private final Duration maxBackoff;
+
+    public OutboxWorker(OutboxStore store, Routes routes, Clock clock, Duration firstBackoff, Duration maxBackoff) {
+        this.store = store;
+        this.routes = routes;
+        this.clock = clock;
+        this.firstBackoff = firstBackoff;
+        this.maxBackoff = maxBackoff;
+    }
+
+    /** Sends up to {@code max} due mails. */
+    public Report drain(int max) {
+        int[] counts = new int[4];
+        Map<String, List<Claimed>> groups = new LinkedHashMap<>();
+        for (Claimed c : store.claimDue(clock.instant(), max)) {
+            groups.computeIfAbsent(c.entry().flowId() + "\u0000" + c.entry().operatorId(), k -> new ArrayList<>()).add(c);
+        }
+        for (List<Claimed> group : groups.values()) {
+            sendGroup(group, counts);
+        }
+        return new Report(counts[0], counts[1], counts[2], counts[3]);
+    }
+
+    private void sendGroup(List<Claimed> group, int[] counts) {
+        Claimed first = group.get(0);
+        Route route;
+        try {
+            route = routes.route(first.entry().flowId(), first.entry().operatorId());
+        } catch (EnvoiException e) {
+            group.forEach(c -> fail(c, e.toString(), counts));
+            return;
+        }
+        List<Claimed> sendable = new ArrayList<>();
+        for (Claimed c : group) {
+            long size = c.mail().attachmentBytes();
+            if (route.attachmentLimitBytes() > 0 && size > route.attachmentLimitBytes()) {
+                fail(c, ErrorCode.ATTACHMENTS_TOO_BIG + ": the attachments weigh " + size + " bytes; the flow allows "
+                        + route.attachmentLimitBytes() + " bytes", counts);
+            } else {
+                sendable.add(c);
+            }
+        }
+        if (sendable.isEmpty()) {
+            return;
+        }
+        SmtpSender sender;
+        try {
+            sender = connect(route);
+        } catch (EnvoiException e) {
+            for (Claimed c : sendable) {
+                switch (e.code()) {
+                    case CONSENT_REQUIRED, MAIL_AUTH_FAILED -> waitForConsent(c, e.getMessage(), counts);
+                    case MAIL_UNAVAILABLE, OAUTH_UNAVAILABLE -> retry(c, e.getMessage(), counts);
+                    default -> fail(c, e.toString(), counts);
+                }
+            }
+            return;
+        }
+        try {
+            for (int i = 0; i < sendable.size(); i++) {
+                Claimed c = sendable.get(i);
+                try {
+                    store.markSent(c.entry().id(), sender.send(c.mail()).reply(), clock.instant());
+                    counts[0]++;
+                } catch (EnvoiException e) {
+                    if (e.code() == ErrorCode.MAIL_REJECTED) {
+                        fail(c, e.getMessage(), counts);
+                    } else {
+                        retry(c, e.getMessage(), counts);
+                        if (!sender.isConnected()) {
+                            // the connection is gone: the others were not tried, they go back untouched
+                            for (Claimed rest : sendable.subList(i + 1, sendable.size())) {
+                                store.release(rest.entry().id(), clock.instant());
+                            }
+                            return;
+                        }
+                    }
+                }
+            }
+        } finally {
+            sender.close();
+        }
+    }
+
+    /** Logs in; a refused bearer token is handed back to the engine and a fresh one tried once. */
+    private static SmtpSender connect(Route route) {
+        MailLogin login = route.logins().current();
+        try {
+            return SmtpSender.open(route.smtp(), login);
+        } catch (EnvoiException e) {
+            if (e.code() != ErrorCode.MAIL_AUTH_FAILED || !(login instanceof MailLogin.Bearer)) {
+                throw e;
+            }
+            route.logins().rejected(login);
+            MailLogin fresh = route.logins().current();
+            try {
+                return SmtpSender.open(route.smtp(), fresh);
+            } catch (EnvoiException again) {
+                if (again.code() == ErrorCode.MAIL_AUTH_FAILED) {
+                    throw new EnvoiException(ErrorCode.CONSENT_REQUIRED, again.getMessage()
+                            + " A renewed token was refused too: the operator must sign in again.");
+                }
+                throw again;
+            }
+        }
+    }
+
+    private void retry(Claimed c, String reason, int[] counts) {
+        int attempts = c.entry().attempts();
+        Duration wait = firstBackoff.multipliedBy(1L << Math.min(attempts, 20));
+        if (wait.compareTo(maxBackoff) > 0) {
+            wait = maxBackoff;
+        }
+        Instant now = clock.instant();
+        store.markRetry(c.entry().id(), reason, now.plus(wait), now);
+        counts[1]++;
+        LOG.log(Level.INFO, "Envoi will retry mail " + c.entry().messageId() + " at " + now.plus(wait) + ": " + reason);
+    }
+
+    private void fail(Claimed c, String reason, int[] counts) {
+        store.markFailed(c.entry().id(), reason, clock.instant());
+        counts[2]++;
+        LOG.log(Level.WARNING, "Envoi could not send mail " + c.entry().messageId() + ": " + reason);
+    }
+
+    private void waitForConsent(Claimed c, String reason, int[] counts) {
+        store.markWaitingConsent(c.entry().id(), reason, clock.instant());
+        counts[3]++;
+    }
+}

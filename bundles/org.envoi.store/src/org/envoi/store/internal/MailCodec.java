@@ -1,0 +1,72 @@
+package org.envoi.store.internal;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+import org.envoi.api.mail.Attachment;
+import org.envoi.api.mail.OutgoingMail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** An {@link OutgoingMail} as stored in the outbox (JSON, attachments in base64). */
+final class MailCodec {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private MailCodec() {
+    }
+
+    static byte[] encode(OutgoingMail m) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("v", 1);
+        n.put("messageId", m.messageId());
+        n.put("from", m.from());
+        strings(n.putArray("to"), m.to());
+        strings(n.putArray("cc"), m.cc());
+        strings(n.putArray("bcc"), m.bcc());
+        n.put("subject", m.subject());
+        n.put("body", m.body());
+        n.put("html", m.html());
+        n.put("priority", m.priority().name());
+        m.readReceiptTo().ifPresent(r -> n.put("readReceiptTo", r));
+        ArrayNode atts = n.putArray("attachments");
+        for (Attachment a : m.attachments()) {
+            atts.addObject().put("name", a.fileName()).put("type", a.mimeType())
+                    .put("data", Base64.getEncoder().encodeToString(a.content()));
+        }
+        try {
+            return JSON.writeValueAsBytes(n);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static OutgoingMail decode(byte[] bytes) throws IOException {
+        JsonNode n = JSON.readTree(bytes);
+        List<Attachment> atts = new ArrayList<>();
+        for (JsonNode a : n.get("attachments")) {
+            atts.add(new Attachment(a.get("name").asText(), a.get("type").asText(),
+                    Base64.getDecoder().decode(a.get("data").asText())));
+        }
+        return new OutgoingMail(n.get("messageId").asText(), n.get("from").asText(), strings(n.get("to")),
+                strings(n.get("cc")), strings(n.get("bcc")), n.get("subject").asText(), n.get("body").asText(),
+                n.get("html").asBoolean(), OutgoingMail.Priority.valueOf(n.get("priority").asText()),
+                Optional.ofNullable(n.get("readReceiptTo")).map(JsonNode::asText), atts);
+    }
+
+    private static void strings(ArrayNode into, List<String> values) {
+        values.forEach(into::add);
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(v -> out.add(v.asText()));
+        return out;
+    }
+}

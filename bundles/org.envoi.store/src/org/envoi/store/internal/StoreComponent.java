@@ -1,0 +1,113 @@
+package org.envoi.store.internal;
+
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import javax.sql.DataSource;
+
+import org.envoi.api.mail.OutboxEntry;
+import org.envoi.api.mail.OutboxStore;
+import org.envoi.api.mail.OutgoingMail;
+import org.h2.jdbcx.JdbcDataSource;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * The default store: an embedded H2 file database in {@code <data>/db}, migrated at activation. Registered as the
+ * {@link OutboxStore}; an ERP replaces it by registering its own with a higher ranking.
+ */
+@Component(service = { OutboxStore.class, org.envoi.api.mail.Outbox.class })
+public final class StoreComponent implements OutboxStore {
+
+    private final JdbcOutboxStore outbox;
+
+    @Activate
+    public StoreComponent(BundleContext context) throws SQLException {
+        this(h2(dataFolder(context).resolve("db/envoi")));
+    }
+
+    StoreComponent(DataSource ds) throws SQLException {
+        Migrations.migrate(ds);
+        this.outbox = new JdbcOutboxStore(ds, Clock.systemUTC());
+    }
+
+    /** An H2 file database; AUTO_SERVER lets the CLI and the desktop open it together. */
+    public static DataSource h2(Path file) {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL("jdbc:h2:file:" + file.toAbsolutePath() + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000");
+        ds.setUser("envoi");
+        ds.setPassword("");
+        return ds;
+    }
+
+    private static Path dataFolder(BundleContext context) {
+        String configured = context.getProperty("envoi.data");
+        return configured == null || configured.isBlank() ? Path.of(System.getProperty("user.home"), ".envoi")
+                : Path.of(configured);
+    }
+
+    @Override
+    public long enqueue(String flowId, String operatorId, OutgoingMail mail) {
+        return outbox.enqueue(flowId, operatorId, mail);
+    }
+
+    @Override
+    public Optional<OutboxEntry> entry(long id) {
+        return outbox.entry(id);
+    }
+
+    @Override
+    public List<OutboxEntry> list(int max) {
+        return outbox.list(max);
+    }
+
+    @Override
+    public void retry(long id) {
+        outbox.retry(id);
+    }
+
+    @Override
+    public List<Claimed> claimDue(Instant now, int max) {
+        return outbox.claimDue(now, max);
+    }
+
+    @Override
+    public void markSent(long id, String reply, Instant now) {
+        outbox.markSent(id, reply, now);
+    }
+
+    @Override
+    public void markRetry(long id, String reason, Instant next, Instant now) {
+        outbox.markRetry(id, reason, next, now);
+    }
+
+    @Override
+    public void markFailed(long id, String reason, Instant now) {
+        outbox.markFailed(id, reason, now);
+    }
+
+    @Override
+    public void markWaitingConsent(long id, String reason, Instant now) {
+        outbox.markWaitingConsent(id, reason, now);
+    }
+
+    @Override
+    public void release(long id, Instant now) {
+        outbox.release(id, now);
+    }
+
+    @Override
+    public int recoverInterrupted(Instant now) {
+        return outbox.recoverInterrupted(now);
+    }
+
+    @Override
+    public int consentGiven(String flowId, String operatorId, Instant now) {
+        return outbox.consentGiven(flowId, operatorId, now);
+    }
+}
