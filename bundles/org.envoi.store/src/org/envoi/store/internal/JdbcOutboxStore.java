@@ -37,7 +37,7 @@ public final class JdbcOutboxStore implements OutboxStore {
 
     @Override
     public long enqueue(String flowId, String operatorId, OutgoingMail mail) {
-        Timestamp now = Timestamp.from(clock.instant());
+        Timestamp now = ts(clock.instant());
         try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement("INSERT INTO outbox"
                 + " (message_id, flow_id, operator_id, subject, state, next_attempt, created, updated, mail)"
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", new String[] { "id" })) {
@@ -193,8 +193,9 @@ public final class JdbcOutboxStore implements OutboxStore {
                 r.getTimestamp("updated").toInstant());
     }
 
+    /** Microseconds, as the database keeps them: a rounded-up "now" would put a due mail in the future. */
     private static Timestamp ts(Instant i) {
-        return Timestamp.from(i);
+        return Timestamp.from(i.truncatedTo(java.time.temporal.ChronoUnit.MICROS));
     }
 
     private static String clip(String s) {

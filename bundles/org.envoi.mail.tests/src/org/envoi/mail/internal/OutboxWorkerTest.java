@@ -1,0 +1,257 @@
+package org.envoi.mail.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import javax.sql.DataSource;
+
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
+import org.envoi.api.mail.Attachment;
+import org.envoi.api.mail.MailLogin;
+import org.envoi.api.mail.MailLogin.Mechanism;
+import org.envoi.api.mail.MailServer;
+import org.envoi.api.mail.OutboxEntry.State;
+import org.envoi.api.mail.OutgoingMail;
+import org.envoi.api.provider.TlsMode;
+import org.envoi.api.tests.servers.MailServers;
+import org.envoi.api.tests.servers.MockOAuth2Server;
+import org.envoi.api.tests.servers.TestServers;
+import org.envoi.mail.internal.OutboxWorker.Logins;
+import org.envoi.mail.internal.OutboxWorker.Route;
+import org.envoi.store.internal.JdbcOutboxStore;
+import org.envoi.store.internal.Migrations;
+import org.envoi.store.internal.StoreComponent;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The outbox path end to end: H2 outbox, worker, Postfix + Dovecot validating tokens at a real OAuth server. */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class OutboxWorkerTest {
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path temp;
+    private static MockOAuth2Server oauth;
+    private static MailServers servers;
+
+    private final MutableClock clock = new MutableClock();
+    private DataSource db;
+    private JdbcOutboxStore outbox;
+
+    /** A clock the test moves, so that back-off needs no waiting. */
+    static final class MutableClock extends Clock {
+        volatile Instant now = Instant.now();
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+
+    @BeforeAll
+    static void start() {
+        SaslRegistration.ensureInstalled();
+        oauth = MockOAuth2Server.start(MockOAuth2Server.MAIL_USERS);
+        servers = MailServers.start(temp.resolve("servers"), oauth.introspectionEndpoint("mail").toString());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (servers != null) {
+            servers.close();
+        }
+        if (oauth != null) {
+            oauth.close();
+        }
+    }
+
+    @BeforeEach
+    void openOutbox() throws Exception {
+        db = StoreComponent.h2(temp.resolve("db-" + UUID.randomUUID()).resolve("envoi"));
+        Migrations.migrate(db);
+        outbox = new JdbcOutboxStore(db, clock);
+    }
+
+    private static MailServer smtp(int port) {
+        return MailServer.of("127.0.0.1", port, TlsMode.NONE).withTimeout(Duration.ofSeconds(10));
+    }
+
+    private static Logins tokensOf(String user) {
+        return new Logins() {
+            @Override
+            public MailLogin current() {
+                return new MailLogin.Bearer(user, oauth.clientCredentialsToken("mail", user), Mechanism.XOAUTH2);
+            }
+
+            @Override
+            public void rejected(MailLogin login) {
+            }
+        };
+    }
+
+    private static OutgoingMail mail(String to, String subject, byte[] attachment) {
+        return new OutgoingMail(UUID.randomUUID() + "@envoi.test", MailServers.address("alice"), List.of(to), List.of(),
+                List.of(), subject, "Veuillez trouver le document.", false, OutgoingMail.Priority.NORMAL,
+                Optional.empty(), attachment == null ? List.of()
+                        : List.of(new Attachment("doc.pdf", "application/pdf", attachment)));
+    }
+
+    private OutboxWorker worker(Route route) {
+        return new OutboxWorker(outbox, (flow, op) -> route, clock, Duration.ofSeconds(30), Duration.ofHours(1));
+    }
+
+    private void awaitDelivered(String user, long count) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (servers.delivered(user) < count && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(count, servers.delivered(user));
+    }
+
+    @Test
+    void queuedMailsGoOutAndCarryTheServersAnswer() throws Exception {
+        long before = servers.delivered("bob");
+        long a = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "BL 1", new byte[100_000]));
+        long b = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "BL 2", null));
+        OutboxWorker.Report r = worker(new Route(smtp(servers.smtpPort), 10_000_000, tokensOf("alice"))).drain(100);
+        assertEquals(2, r.sent());
+        for (long id : new long[] { a, b }) {
+            var e = outbox.entry(id).orElseThrow();
+            assertEquals(State.SENT, e.state());
+            assertTrue(e.lastReply().startsWith("250"), e.lastReply());
+        }
+        awaitDelivered("bob", before + 2);
+        assertEquals(0, worker(new Route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(100).sent(),
+                "nothing is sent twice");
+    }
+
+    @Test
+    void serverDownKeepsTheMailQueuedAndItGoesLater() throws Exception {
+        long before = servers.delivered("eve");
+        long id = outbox.enqueue("m365", "alice", mail(MailServers.address("eve"), "later", null));
+        OutboxWorker.Report down = worker(new Route(smtp(TestServers.freePort()), 0, tokensOf("alice"))).drain(10);
+        assertEquals(1, down.retried());
+        var waiting = outbox.entry(id).orElseThrow();
+        assertEquals(State.RETRY, waiting.state());
+        assertTrue(waiting.lastReply().contains("stays queued"), waiting.lastReply());
+        assertEquals(0, worker(new Route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(10).sent(),
+                "not before its retry time");
+        clock.now = clock.now.plus(Duration.ofMinutes(1));
+        assertEquals(1, worker(new Route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(10).sent());
+        awaitDelivered("eve", before + 1);
+    }
+
+    @Test
+    void aCrashBetweenClaimAndSendLosesNothingAndSendsOnce() throws Exception {
+        long before = servers.delivered("bob");
+        long id = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "crash", null));
+        assertEquals(1, outbox.claimDue(clock.instant(), 10).size()); // ...and the process dies here
+        JdbcOutboxStore restarted = new JdbcOutboxStore(db, clock);
+        assertEquals(1, restarted.recoverInterrupted(clock.instant()));
+        assertEquals(State.RETRY, restarted.entry(id).orElseThrow().state());
+        OutboxWorker w = new OutboxWorker(restarted, (f, o) -> new Route(smtp(servers.smtpPort), 0, tokensOf("alice")),
+                clock, Duration.ofSeconds(30), Duration.ofHours(1));
+        assertEquals(1, w.drain(10).sent());
+        awaitDelivered("bob", before + 1);
+    }
+
+    @Test
+    void aRefusedTokenIsRenewedOnceThenTheMailWaitsForConsent() throws Exception {
+        AtomicInteger rejections = new AtomicInteger();
+        AtomicReference<String> next = new AtomicReference<>(oauth.clientCredentialsToken("mail", "alice-expired"));
+        Logins renewing = new Logins() {
+            @Override
+            public MailLogin current() {
+                return new MailLogin.Bearer("alice", next.get(), Mechanism.XOAUTH2);
+            }
+
+            @Override
+            public void rejected(MailLogin login) {
+                rejections.incrementAndGet();
+                next.set(oauth.clientCredentialsToken("mail", "alice")); // the engine refreshes
+            }
+        };
+        long ok = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "renewed", null));
+        assertEquals(1, worker(new Route(smtp(servers.smtpPort), 0, renewing)).drain(10).sent());
+        assertEquals(1, rejections.get(), "refreshed once");
+        assertEquals(State.SENT, outbox.entry(ok).orElseThrow().state());
+
+        Logins dead = new Logins() {
+            @Override
+            public MailLogin current() {
+                return new MailLogin.Bearer("alice", oauth.clientCredentialsToken("mail", "bob"), Mechanism.XOAUTH2);
+            }
+
+            @Override
+            public void rejected(MailLogin login) {
+                rejections.incrementAndGet();
+            }
+        };
+        long waits = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "waits", null));
+        assertEquals(1, worker(new Route(smtp(servers.smtpPort), 0, dead)).drain(10).waitingConsent());
+        var e = outbox.entry(waits).orElseThrow();
+        assertEquals(State.WAITING_CONSENT, e.state());
+        assertTrue(e.lastReply().contains("sign in again"), e.lastReply());
+        assertEquals(2, rejections.get(), "the refused token was handed back once; the renewed one, refused too, means consent");
+
+        assertEquals(1, outbox.consentGiven("m365", "alice", clock.instant()));
+        assertEquals(1, worker(new Route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(10).sent(),
+                "queued mail goes once consent is back");
+    }
+
+    @Test
+    void attachmentsOverTheLimitFailBeforeConnecting() {
+        long id = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "big", new byte[3_000_000]));
+        // a closed port: a connection attempt would end in RETRY, not FAILED
+        OutboxWorker.Report r = worker(new Route(smtp(TestServers.freePort()), 1_000_000, tokensOf("alice"))).drain(10);
+        assertEquals(1, r.failed());
+        var e = outbox.entry(id).orElseThrow();
+        assertEquals(State.FAILED, e.state());
+        assertTrue(e.lastReply().startsWith(ErrorCode.ATTACHMENTS_TOO_BIG.name()) && e.lastReply().contains("3000000")
+                && e.lastReply().contains("1000000"), e.lastReply());
+    }
+
+    @Test
+    void consentMissingKeepsTheMailWaiting() {
+        long id = outbox.enqueue("m365", "dave", mail(MailServers.address("bob"), "no consent", null));
+        Logins none = new Logins() {
+            @Override
+            public MailLogin current() {
+                throw new EnvoiException(ErrorCode.CONSENT_REQUIRED, "Nobody has signed in for flow 'm365' as dave.");
+            }
+
+            @Override
+            public void rejected(MailLogin login) {
+            }
+        };
+        assertEquals(1, worker(new Route(smtp(servers.smtpPort), 0, none)).drain(10).waitingConsent());
+        assertEquals(State.WAITING_CONSENT, outbox.entry(id).orElseThrow().state());
+    }
+}
