@@ -63,20 +63,42 @@ public final class OutboxWorker {
         this.maxBackoff = maxBackoff;
     }
 
+    /** How many mails are claimed at a time: a crash leaves at most this many to send again, memory stays flat. */
+    static final int CHUNK = 50;
+
     /** Sends up to {@code max} due mails. */
     public Report drain(int max) {
         int[] counts = new int[4];
-        Map<String, List<Claimed>> groups = new LinkedHashMap<>();
-        for (Claimed c : store.claimDue(clock.instant(), max)) {
-            groups.computeIfAbsent(c.entry().flowId() + "\u0000" + c.entry().operatorId(), k -> new ArrayList<>()).add(c);
-        }
-        for (List<Claimed> group : groups.values()) {
-            sendGroup(group, counts);
+        int done = 0;
+        Map<String, SmtpSender> open = new LinkedHashMap<>();
+        try {
+            done = drainInto(max, counts, open);
+        } finally {
+            open.values().forEach(SmtpSender::close);
         }
         return new Report(counts[0], counts[1], counts[2], counts[3]);
     }
 
-    private void sendGroup(List<Claimed> group, int[] counts) {
+    /** Claims chunk after chunk; a group's connection stays open from one chunk to the next. */
+    private int drainInto(int max, int[] counts, Map<String, SmtpSender> open) {
+        int done = 0;
+        while (done < max) {
+            List<Claimed> claimed = store.claimDue(clock.instant(), Math.min(CHUNK, max - done));
+            if (claimed.isEmpty()) {
+                break;
+            }
+            done += claimed.size();
+            Map<String, List<Claimed>> groups = new LinkedHashMap<>();
+            for (Claimed c : claimed) {
+                groups.computeIfAbsent(c.entry().flowId() + "\u0000" + c.entry().operatorId(),
+                        k -> new ArrayList<>()).add(c);
+            }
+            groups.forEach((key, group) -> sendGroup(key, group, counts, open));
+        }
+        return done;
+    }
+
+    private void sendGroup(String key, List<Claimed> group, int[] counts, Map<String, SmtpSender> open) {
         Claimed first = group.get(0);
         Route route;
         try {
@@ -98,9 +120,16 @@ public final class OutboxWorker {
         if (sendable.isEmpty()) {
             return;
         }
-        SmtpSender sender;
+        SmtpSender sender = open.get(key);
+        if (sender != null && !sender.isConnected()) {
+            open.remove(key).close();
+            sender = null;
+        }
         try {
-            sender = connect(route);
+            if (sender == null) {
+                sender = connect(route);
+                open.put(key, sender);
+            }
         } catch (EnvoiException e) {
             for (Claimed c : sendable) {
                 switch (e.code()) {
@@ -111,29 +140,25 @@ public final class OutboxWorker {
             }
             return;
         }
-        try {
-            for (int i = 0; i < sendable.size(); i++) {
-                Claimed c = sendable.get(i);
-                try {
-                    store.markSent(c.entry().id(), sender.send(c.mail()).reply(), clock.instant());
-                    counts[0]++;
-                } catch (EnvoiException e) {
-                    if (e.code() == ErrorCode.MAIL_REJECTED) {
-                        fail(c, e.getMessage(), counts);
-                    } else {
-                        retry(c, e.getMessage(), counts);
-                        if (!sender.isConnected()) {
-                            // the connection is gone: the others were not tried, they go back untouched
-                            for (Claimed rest : sendable.subList(i + 1, sendable.size())) {
-                                store.release(rest.entry().id(), clock.instant());
-                            }
-                            return;
+        for (int i = 0; i < sendable.size(); i++) {
+            Claimed c = sendable.get(i);
+            try {
+                store.markSent(c.entry().id(), sender.send(c.mail()).reply(), clock.instant());
+                counts[0]++;
+            } catch (EnvoiException e) {
+                if (e.code() == ErrorCode.MAIL_REJECTED) {
+                    fail(c, e.getMessage(), counts);
+                } else {
+                    retry(c, e.getMessage(), counts);
+                    if (!sender.isConnected()) {
+                        // the connection is gone: the others were not tried, they go back untouched
+                        for (Claimed rest : sendable.subList(i + 1, sendable.size())) {
+                            store.release(rest.entry().id(), clock.instant());
                         }
+                        return;
                     }
                 }
             }
-        } finally {
-            sender.close();
         }
     }
 

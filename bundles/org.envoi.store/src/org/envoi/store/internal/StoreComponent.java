@@ -12,7 +12,7 @@ import javax.sql.DataSource;
 import org.envoi.api.mail.OutboxEntry;
 import org.envoi.api.mail.OutboxStore;
 import org.envoi.api.mail.OutgoingMail;
-import org.h2.jdbcx.JdbcDataSource;
+import org.h2.jdbcx.JdbcConnectionPool;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -36,13 +36,15 @@ public final class StoreComponent implements OutboxStore {
         this.outbox = new JdbcOutboxStore(ds, Clock.systemUTC());
     }
 
-    /** An H2 file database; AUTO_SERVER lets the CLI and the desktop open it together. */
+    /**
+     * An H2 file database behind a small connection pool (opening an H2 file per statement costs milliseconds);
+     * AUTO_SERVER lets the CLI and the desktop open it together.
+     */
     public static DataSource h2(Path file) {
-        JdbcDataSource ds = new JdbcDataSource();
-        ds.setURL("jdbc:h2:file:" + file.toAbsolutePath() + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000");
-        ds.setUser("envoi");
-        ds.setPassword("");
-        return ds;
+        JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + file.toAbsolutePath()
+                + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000", "envoi", "");
+        pool.setMaxConnections(8);
+        return pool;
     }
 
     private static Path dataFolder(BundleContext context) {

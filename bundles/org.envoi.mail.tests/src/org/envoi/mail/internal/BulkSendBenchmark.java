@@ -1,0 +1,152 @@
+package org.envoi.mail.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import org.eclipse.angus.mail.smtp.SMTPTransport;
+import org.envoi.api.mail.Attachment;
+import org.envoi.api.mail.MailLogin;
+import org.envoi.api.mail.MailLogin.Mechanism;
+import org.envoi.api.mail.MailServer;
+import org.envoi.api.mail.OutgoingMail;
+import org.envoi.api.provider.TlsMode;
+import org.envoi.api.tests.servers.MailServers;
+import org.envoi.api.tests.servers.MockOAuth2Server;
+import org.envoi.store.internal.JdbcOutboxStore;
+import org.envoi.store.internal.Migrations;
+import org.envoi.store.internal.StoreComponent;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
+
+/**
+ * PERFORMANCE.md's bulk send: N mails with a 100 KB PDF-like attachment through Postfix with XOAUTH2 (token
+ * introspection at a real OAuth server, LMTP into Dovecot, every mail counted as delivered), Envoi's outbox path
+ * (durable write, then the worker on one connection) against a plain Angus Mail loop on one reused connection with
+ * TCP_NODELAY, in the same run, alternating, median of the rounds. Prints figures; asserts only that every mail was
+ * delivered. Run: {@code -Dtest=BulkSendBenchmark -Denvoi.bench.mails=1000} (see README).
+ */
+class BulkSendBenchmark {
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void outboxPathAgainstThePlainLoop() throws Exception {
+        int mails = Integer.getInteger("envoi.bench.mails", 1000);
+        int rounds = Integer.getInteger("envoi.bench.rounds", 3);
+        SaslRegistration.ensureInstalled();
+        byte[] pdf = new byte[100 * 1024];
+        new java.util.Random(42).nextBytes(pdf);
+        try (MockOAuth2Server oauth = MockOAuth2Server.start(MockOAuth2Server.MAIL_USERS);
+                MailServers servers = MailServers.start(temp.resolve("servers"),
+                        oauth.introspectionEndpoint("mail").toString())) {
+            MailServer smtp = MailServer.of("127.0.0.1", servers.smtpPort, TlsMode.NONE)
+                    .withTimeout(Duration.ofSeconds(60));
+            List<Double> plain = new ArrayList<>();
+            List<Double> envoi = new ArrayList<>();
+            long expected = 0;
+            for (int round = 0; round < rounds; round++) {
+                String token = oauth.clientCredentialsToken("mail", "alice");
+                plain.add(plainLoop(servers.smtpPort, token, mails, pdf));
+                expected += mails;
+                envoi.add(outboxPath(smtp, oauth, mails, pdf, round));
+                expected += mails;
+            }
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            while (servers.delivered("bob") < expected && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertEquals(expected, servers.delivered("bob"), "every mail delivered");
+            double p = median(plain);
+            double e = median(envoi);
+            System.out.printf("BENCH mail.bulk mails=%d rounds=%d plain_angus_nodelay_mails_per_s=%.1f"
+                    + " envoi_outbox_mails_per_s=%.1f ratio=%.2f plain=%s envoi=%s%n", mails, rounds, p, e, e / p,
+                    plain, envoi);
+        }
+    }
+
+    /** The practical limit: Angus Mail, one connection, TCP_NODELAY sockets, built-in XOAUTH2. */
+    private static double plainLoop(int port, String token, int mails, byte[] pdf) throws Exception {
+        return MailClassLoader.call(() -> {
+            Properties props = new Properties();
+            props.put("mail.smtp.socketFactory", MailSockets.plain());
+            props.setProperty("mail.smtp.auth", "true");
+            props.setProperty("mail.smtp.auth.mechanisms", "XOAUTH2");
+            Session session = Session.getInstance(props);
+            long t0 = System.nanoTime();
+            SMTPTransport t = (SMTPTransport) session.getTransport("smtp");
+            t.connect("127.0.0.1", port, "alice", token);
+            for (int i = 0; i < mails; i++) {
+                MimeMessage m = MimeBuilder.build(session, mail("plain " + i, pdf));
+                t.sendMessage(m, m.getAllRecipients());
+            }
+            t.close();
+            return mails / ((System.nanoTime() - t0) / 1e9);
+        });
+    }
+
+    /** Envoi: each mail written to the H2 outbox, then the worker sends them on one connection. */
+    private double outboxPath(MailServer smtp, MockOAuth2Server oauth, int mails, byte[] pdf, int round)
+            throws Exception {
+        DataSource db = StoreComponent.h2(temp.resolve("db" + round).resolve("envoi"));
+        Migrations.migrate(db);
+        JdbcOutboxStore outbox = new JdbcOutboxStore(db, Clock.systemUTC());
+        OutboxWorker worker = new OutboxWorker(outbox, (f, o) -> new OutboxWorker.Route(smtp, 0,
+                new OutboxWorker.Logins() {
+                    @Override
+                    public MailLogin current() {
+                        return new MailLogin.Bearer("alice", oauth.clientCredentialsToken("mail", "alice"),
+                                Mechanism.XOAUTH2);
+                    }
+
+                    @Override
+                    public void rejected(MailLogin login) {
+                    }
+                }), Clock.systemUTC(), Duration.ofSeconds(30), Duration.ofHours(1));
+        long t0 = System.nanoTime();
+        for (int i = 0; i < mails; i++) {
+            outbox.enqueue("bench", "alice", mail("outbox " + i, pdf));
+        }
+        long queued = System.nanoTime();
+        int sent = 0;
+        while (sent < mails) {
+            int n = worker.drain(mails).sent();
+            if (n == 0) {
+                throw new IllegalStateException("the worker sent nothing; outbox: " + outbox.list(3));
+            }
+            sent += n;
+        }
+        long end = System.nanoTime();
+        System.out.printf("BENCH mail.bulk.outbox-split enqueue_ms=%d send_ms=%d%n", (queued - t0) / 1_000_000,
+                (end - queued) / 1_000_000);
+        return mails / ((end - t0) / 1e9);
+    }
+
+    private static OutgoingMail mail(String subject, byte[] pdf) {
+        return new OutgoingMail(UUID.randomUUID() + "@envoi.test", MailServers.address("alice"),
+                List.of(MailServers.address("bob")), List.of(), List.of(), subject, "Bonjour", false,
+                OutgoingMail.Priority.NORMAL, Optional.empty(),
+                List.of(new Attachment("facture.pdf", "application/pdf", pdf)));
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> s = new ArrayList<>(values);
+        Collections.sort(s);
+        return s.get(s.size() / 2);
+    }
+}
