@@ -2,7 +2,7 @@ package org.envoi.store.internal;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Base64;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,7 +14,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** An {@link OutgoingMail} as stored in the outbox (JSON, attachments in base64). */
+/**
+ * An {@link OutgoingMail} as stored in the outbox: a 4-byte length, the JSON of everything but the attachment bytes,
+ * then the attachments' bytes one after the other (no base64: a 100 KB PDF stays 100 KB and costs no encoding).
+ */
 final class MailCodec {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,23 +39,34 @@ final class MailCodec {
         n.put("priority", m.priority().name());
         m.readReceiptTo().ifPresent(r -> n.put("readReceiptTo", r));
         ArrayNode atts = n.putArray("attachments");
+        long total = 0;
         for (Attachment a : m.attachments()) {
-            atts.addObject().put("name", a.fileName()).put("type", a.mimeType())
-                    .put("data", Base64.getEncoder().encodeToString(a.content()));
+            atts.addObject().put("name", a.fileName()).put("type", a.mimeType()).put("size", a.content().length);
+            total += a.content().length;
         }
         try {
-            return JSON.writeValueAsBytes(n);
+            byte[] head = JSON.writeValueAsBytes(n);
+            ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(4 + head.length + total));
+            out.putInt(head.length).put(head);
+            for (Attachment a : m.attachments()) {
+                out.put(a.content());
+            }
+            return out.array();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
 
     static OutgoingMail decode(byte[] bytes) throws IOException {
-        JsonNode n = JSON.readTree(bytes);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        int headLength = in.getInt();
+        JsonNode n = JSON.readTree(bytes, 4, headLength);
+        in.position(4 + headLength);
         List<Attachment> atts = new ArrayList<>();
         for (JsonNode a : n.get("attachments")) {
-            atts.add(new Attachment(a.get("name").asText(), a.get("type").asText(),
-                    Base64.getDecoder().decode(a.get("data").asText())));
+            byte[] content = new byte[a.get("size").asInt()];
+            in.get(content);
+            atts.add(new Attachment(a.get("name").asText(), a.get("type").asText(), content));
         }
         return new OutgoingMail(n.get("messageId").asText(), n.get("from").asText(), strings(n.get("to")),
                 strings(n.get("cc")), strings(n.get("bcc")), n.get("subject").asText(), n.get("body").asText(),

@@ -330,15 +330,16 @@ public final class MailServers implements AutoCloseable {
     public void close() {
         for (int i = processes.size() - 1; i >= 0; i--) {
             Process p = processes.get(i);
-            p.descendants().forEach(ProcessHandle::destroy);
-            p.destroy();
-            try {
-                if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                    p.descendants().forEach(ProcessHandle::destroyForcibly);
-                    p.destroyForcibly();
+            // the daemons' children (smtpd, lmtp...) may still write into the test folder: wait for them too
+            List<ProcessHandle> family = new ArrayList<>(p.descendants().toList());
+            family.add(p.toHandle());
+            family.forEach(ProcessHandle::destroy);
+            for (ProcessHandle h : family) {
+                try {
+                    h.onExit().get(10, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    h.destroyForcibly();
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
         }
         processes.clear();
