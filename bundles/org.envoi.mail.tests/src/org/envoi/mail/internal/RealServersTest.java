@@ -149,6 +149,42 @@ class RealServersTest {
     }
 
     @Test
+    void aRestartFetchesNothingTwiceAndSkipsNothing() throws Exception {
+        javax.sql.DataSource db = org.envoi.store.internal.StoreComponent.h2(temp.resolve("marks/envoi"));
+        org.envoi.store.internal.Migrations.migrate(db);
+        String imapBox = "m365/carol/INBOX";
+        String popBox = "m365/carol/POP3";
+        MailLogin carol = new MailLogin.Password("carol", MailServers.CAROL_PASSWORD);
+        long before = servers.delivered("carol");
+        try (SmtpSender smtp = SmtpSender.open(local(servers.smtpPort), carol)) {
+            for (int i = 0; i < 3; i++) {
+                smtp.send(mail(MailServers.address("carol"), MailServers.address("carol"), "before restart " + i));
+            }
+        }
+        awaitDelivered("carol", before + 3);
+        var marks = new org.envoi.store.internal.JdbcFetchMarks(db);
+        ImapReader.Fetch first = ImapReader.fetchNew(local(servers.imapPort), carol, "INBOX", marks.imapMark(imapBox));
+        marks.saveImapMark(imapBox, first.mark());
+        List<FetchedMail> pop = Pop3Reader.fetchNew(local(servers.pop3Port), carol, marks.pop3Seen(popBox));
+        marks.addPop3Seen(popBox, pop.stream().map(FetchedMail::serverId).toList());
+
+        // the process restarts: only the database remains
+        var restarted = new org.envoi.store.internal.JdbcFetchMarks(db);
+        assertEquals(List.of(), ImapReader.fetchNew(local(servers.imapPort), carol, "INBOX",
+                restarted.imapMark(imapBox)).result());
+        assertEquals(List.of(), Pop3Reader.fetchNew(local(servers.pop3Port), carol, restarted.pop3Seen(popBox)));
+        try (SmtpSender smtp = SmtpSender.open(local(servers.smtpPort), carol)) {
+            smtp.send(mail(MailServers.address("carol"), MailServers.address("carol"), "after restart"));
+        }
+        awaitDelivered("carol", before + 4);
+        List<FetchedMail> imapNew = ImapReader.fetchNew(local(servers.imapPort), carol, "INBOX",
+                restarted.imapMark(imapBox)).result();
+        assertEquals(List.of("after restart"), imapNew.stream().map(FetchedMail::subject).toList());
+        assertEquals(List.of("after restart"), Pop3Reader.fetchNew(local(servers.pop3Port), carol,
+                restarted.pop3Seen(popBox)).stream().map(FetchedMail::subject).toList());
+    }
+
+    @Test
     void refusedTokensGiveAClearErrorAndNoSecret() {
         String bobs = oauth.clientCredentialsToken("mail", "bob");
         String alices = oauth.clientCredentialsToken("mail", "alice");

@@ -9,6 +9,8 @@ import java.util.Optional;
 
 import javax.sql.DataSource;
 
+import org.envoi.api.mail.FetchMarks;
+import org.envoi.api.mail.ImapMark;
 import org.envoi.api.mail.OutboxEntry;
 import org.envoi.api.mail.OutboxStore;
 import org.envoi.api.mail.OutgoingMail;
@@ -21,10 +23,11 @@ import org.osgi.service.component.annotations.Component;
  * The default store: an embedded H2 file database in {@code <data>/db}, migrated at activation. Registered as the
  * {@link OutboxStore}; an ERP replaces it by registering its own with a higher ranking.
  */
-@Component(service = { OutboxStore.class, org.envoi.api.mail.Outbox.class })
-public final class StoreComponent implements OutboxStore {
+@Component(service = { OutboxStore.class, org.envoi.api.mail.Outbox.class, FetchMarks.class })
+public final class StoreComponent implements OutboxStore, FetchMarks {
 
     private final JdbcOutboxStore outbox;
+    private final JdbcFetchMarks marks;
 
     @Activate
     public StoreComponent(BundleContext context) throws SQLException {
@@ -34,6 +37,27 @@ public final class StoreComponent implements OutboxStore {
     StoreComponent(DataSource ds) throws SQLException {
         Migrations.migrate(ds);
         this.outbox = new JdbcOutboxStore(ds, Clock.systemUTC());
+        this.marks = new JdbcFetchMarks(ds);
+    }
+
+    @Override
+    public ImapMark imapMark(String mailbox) {
+        return marks.imapMark(mailbox);
+    }
+
+    @Override
+    public void saveImapMark(String mailbox, ImapMark mark) {
+        marks.saveImapMark(mailbox, mark);
+    }
+
+    @Override
+    public java.util.Set<String> pop3Seen(String mailbox) {
+        return marks.pop3Seen(mailbox);
+    }
+
+    @Override
+    public void addPop3Seen(String mailbox, java.util.Collection<String> uidls) {
+        marks.addPop3Seen(mailbox, uidls);
     }
 
     /**

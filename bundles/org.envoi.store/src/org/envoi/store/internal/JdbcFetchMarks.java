@@ -1,0 +1,94 @@
+package org.envoi.store.internal;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
+
+import javax.sql.DataSource;
+
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
+import org.envoi.api.mail.FetchMarks;
+import org.envoi.api.mail.ImapMark;
+
+/** Fetched-mail marks in the store's database. */
+public final class JdbcFetchMarks implements FetchMarks {
+
+    private final DataSource ds;
+
+    public JdbcFetchMarks(DataSource ds) {
+        this.ds = ds;
+    }
+
+    @Override
+    public ImapMark imapMark(String mailbox) {
+        try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement(
+                "SELECT uid_validity, highest_uid FROM fetch_mark WHERE mailbox = ?")) {
+            p.setString(1, mailbox);
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? new ImapMark(r.getLong(1), r.getLong(2)) : ImapMark.NONE;
+            }
+        } catch (SQLException e) {
+            throw error(mailbox, e);
+        }
+    }
+
+    @Override
+    public void saveImapMark(String mailbox, ImapMark mark) {
+        try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement(
+                "MERGE INTO fetch_mark (mailbox, uid_validity, highest_uid, updated) KEY (mailbox) VALUES (?, ?, ?, ?)")) {
+            p.setString(1, mailbox);
+            p.setLong(2, mark.uidValidity());
+            p.setLong(3, mark.highestUid());
+            p.setTimestamp(4, Timestamp.from(Instant.now()));
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw error(mailbox, e);
+        }
+    }
+
+    @Override
+    public Set<String> pop3Seen(String mailbox) {
+        Set<String> out = new HashSet<>();
+        try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement(
+                "SELECT uidl FROM fetch_uidl WHERE mailbox = ?")) {
+            p.setString(1, mailbox);
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(r.getString(1));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw error(mailbox, e);
+        }
+    }
+
+    @Override
+    public void addPop3Seen(String mailbox, Collection<String> uidls) {
+        try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement(
+                "MERGE INTO fetch_uidl (mailbox, uidl) KEY (mailbox, uidl) VALUES (?, ?)")) {
+            c.setAutoCommit(false);
+            for (String u : uidls) {
+                p.setString(1, mailbox);
+                p.setString(2, u);
+                p.addBatch();
+            }
+            p.executeBatch();
+            c.commit();
+        } catch (SQLException e) {
+            throw error(mailbox, e);
+        }
+    }
+
+    private static EnvoiException error(String mailbox, SQLException e) {
+        return new EnvoiException(ErrorCode.MAIL_UNAVAILABLE, null, "The fetched-mail marks of " + mailbox
+                + " cannot be read or saved (" + e.getMessage() + "); nothing was fetched twice or dropped.", e);
+    }
+}
