@@ -226,6 +226,41 @@ class RealServersTest {
     }
 
     @Test
+    void tlsPathsTrustTheCompanyCertificateAuthorityAndNothingElse() throws Exception {
+        Path ca = servers.certificateAuthority();
+        MailServer smtps = new MailServer(new org.envoi.api.provider.ServerEndpoint("localhost", servers.smtpsPort,
+                TlsMode.TLS), Duration.ofSeconds(15), ca);
+        MailServer starttls = new MailServer(new org.envoi.api.provider.ServerEndpoint("localhost", servers.smtpPort,
+                TlsMode.STARTTLS), Duration.ofSeconds(15), ca);
+        long before = servers.delivered("bob");
+        Set<String> sent = new HashSet<>();
+        for (MailServer smtp : List.of(smtps, starttls)) {
+            try (SmtpSender s = SmtpSender.open(smtp, bearer("alice", Mechanism.XOAUTH2))) {
+                OutgoingMail m = mail(MailServers.address("alice"), MailServers.address("bob"), "over " + smtp);
+                assertTrue(s.send(m).reply().startsWith("250"));
+                sent.add(m.messageId());
+            }
+        }
+        awaitDelivered("bob", before + 2);
+        MailServer imaps = new MailServer(new org.envoi.api.provider.ServerEndpoint("localhost", servers.imapsPort,
+                TlsMode.TLS), Duration.ofSeconds(15), ca);
+        MailServer pop3s = new MailServer(new org.envoi.api.provider.ServerEndpoint("localhost", servers.pop3sPort,
+                TlsMode.TLS), Duration.ofSeconds(15), ca);
+        assertTrue(ImapReader.fetchNew(imaps, bearer("bob", Mechanism.OAUTHBEARER), "INBOX", ImapMark.NONE).result()
+                .stream().map(FetchedMail::messageId).collect(Collectors.toSet()).containsAll(sent));
+        assertTrue(Pop3Reader.fetchNew(pop3s, bearer("bob", Mechanism.XOAUTH2), Set.of()).stream()
+                .map(FetchedMail::messageId).collect(Collectors.toSet()).containsAll(sent));
+
+        MailServer untrusted = new MailServer(smtps.endpoint(), Duration.ofSeconds(15), null);
+        EnvoiException e = assertThrows(EnvoiException.class, () -> SmtpSender.open(untrusted,
+                bearer("alice", Mechanism.XOAUTH2)));
+        assertEquals(ErrorCode.MAIL_UNAVAILABLE, e.code());
+        assertTrue(e.getMessage().contains("Certificate") || e.getMessage().contains("certification path")
+                || e.getMessage().contains("SSL"), "a certificate no trusted authority signed is refused: "
+                + e.getMessage());
+    }
+
+    @Test
     void serverDownLeavesTheMailToGoLater() {
         EnvoiException e = assertThrows(EnvoiException.class, () -> SmtpSender.open(
                 local(org.envoi.api.tests.servers.TestServers.freePort()), bearer("alice", Mechanism.XOAUTH2)));

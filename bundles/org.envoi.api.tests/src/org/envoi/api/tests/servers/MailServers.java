@@ -32,6 +32,10 @@ public final class MailServers implements AutoCloseable {
     public final int smtpPort = TestServers.freePort();
     public final int imapPort = TestServers.freePort();
     public final int pop3Port = TestServers.freePort();
+    /** Implicit TLS ports (SMTPS, IMAPS, POP3S), certificates signed by {@link #certificateAuthority()}. */
+    public final int smtpsPort = TestServers.freePort();
+    public final int imapsPort = TestServers.freePort();
+    public final int pop3sPort = TestServers.freePort();
     private final int lmtpPort = TestServers.freePort();
     private final int authPort = TestServers.freePort();
     private final Path base;
@@ -58,6 +62,8 @@ public final class MailServers implements AutoCloseable {
         }
         MailServers s = new MailServers(base);
         try {
+            s.makeTraversable();
+            s.makeCertificates();
             s.startDovecot(introspectionUrl);
             s.startPostfix();
         } catch (IOException e) {
@@ -86,8 +92,30 @@ public final class MailServers implements AutoCloseable {
         }
     }
 
+    /** The test certificate authority (PEM) that signed the servers' certificate for localhost and 127.0.0.1. */
+    public Path certificateAuthority() {
+        return base.resolve("tls/ca.pem");
+    }
+
+    private void makeCertificates() throws IOException {
+        Path t = Files.createDirectories(base.resolve("tls"));
+        Files.writeString(t.resolve("san.ext"), "subjectAltName = DNS:localhost, IP:127.0.0.1\n"
+                + "extendedKeyUsage = serverAuth\n");
+        run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                "/CN=Envoi Test CA", "-keyout", t.resolve("ca.key").toString(), "-out", t.resolve("ca.pem").toString()),
+                t.resolve("openssl.log"));
+        run(List.of("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout",
+                t.resolve("server.key").toString(), "-out", t.resolve("server.csr").toString()), t.resolve("openssl2.log"));
+        run(List.of("openssl", "x509", "-req", "-in", t.resolve("server.csr").toString(), "-CA", t.resolve("ca.pem")
+                .toString(), "-CAkey", t.resolve("ca.key").toString(), "-CAcreateserial", "-days", "2", "-extfile",
+                t.resolve("san.ext").toString(), "-out", t.resolve("server.pem").toString()), t.resolve("openssl3.log"));
+        // Postfix and Dovecot read the key as their own users
+        for (String f : List.of("server.key", "server.pem", "ca.pem")) {
+            Files.setPosixFilePermissions(t.resolve(f), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        }
+    }
+
     private void startDovecot(String introspectionUrl) throws IOException {
-        makeTraversable();
         Path d = base.resolve("dovecot");
         Files.createDirectories(d.resolve("run"));
         Files.createDirectories(d.resolve("state"));
@@ -110,7 +138,9 @@ public final class MailServers implements AutoCloseable {
                 log_path = %1$s/dovecot.log
                 protocols = imap pop3 lmtp
                 listen = 127.0.0.1
-                ssl = no
+                ssl = yes
+                ssl_cert = <%8$s/server.pem
+                ssl_key = <%8$s/server.key
                 disable_plaintext_auth = no
                 auth_mechanisms = xoauth2 oauthbearer plain login
                 auth_failure_delay = 0
@@ -139,7 +169,9 @@ public final class MailServers implements AutoCloseable {
                     port = %3$d
                   }
                   inet_listener imaps {
-                    port = 0
+                    address = 127.0.0.1
+                    port = %9$d
+                    ssl = yes
                   }
                 }
                 service pop3-login {
@@ -148,7 +180,9 @@ public final class MailServers implements AutoCloseable {
                     port = %4$d
                   }
                   inet_listener pop3s {
-                    port = 0
+                    address = 127.0.0.1
+                    port = %10$d
+                    ssl = yes
                   }
                 }
                 service lmtp {
@@ -171,7 +205,8 @@ public final class MailServers implements AutoCloseable {
                 protocol lmtp {
                   postmaster_address = postmaster@%7$s
                 }
-                """.formatted(d, mail, imapPort, pop3Port, lmtpPort, authPort, DOMAIN));
+                """.formatted(d, mail, imapPort, pop3Port, lmtpPort, authPort, DOMAIN, base.resolve("tls"), imapsPort,
+                        pop3sPort));
         processes.add(new ProcessBuilder("/usr/sbin/dovecot", "-F", "-c", d.resolve("dovecot.conf").toString())
                 .redirectErrorStream(true).redirectOutput(d.resolve("foreground.log").toFile()).start());
         awaitGreeting(imapPort, "* OK", "Dovecot IMAP", d.resolve("dovecot.log"));
@@ -209,7 +244,10 @@ public final class MailServers implements AutoCloseable {
                 "smtpd_sasl_security_options = noanonymous",
                 "smtpd_relay_restrictions = permit_sasl_authenticated, reject",
                 "smtpd_recipient_restrictions = permit_sasl_authenticated, reject",
-                "smtpd_tls_security_level = none",
+                // STARTTLS offered on the submission port, implicit TLS on the smtps one (see master.cf)
+                "smtpd_tls_security_level = may",
+                "smtpd_tls_cert_file = " + base.resolve("tls/server.pem"),
+                "smtpd_tls_key_file = " + base.resolve("tls/server.key"),
                 // AUTH lines with 2-4 KB tokens: the default 2048 cuts them
                 "line_length_limit = 65536",
                 "message_size_limit = 52428800",
@@ -246,13 +284,18 @@ public final class MailServers implements AutoCloseable {
             if (skipping) {
                 continue;
             }
-            if (f[0].equals("smtp") && f[1].equals("inet")) {
+            boolean smtpd = f[0].equals("smtp") && f[1].equals("inet");
+            if (smtpd) {
                 f[0] = "127.0.0.1:" + smtpPort;
             }
             if (f.length > 4) {
                 f[4] = "n";
             }
             out.append(String.join("  ", f)).append('\n');
+            if (smtpd) {
+                out.append("127.0.0.1:").append(smtpsPort).append("  inet  n  -  n  -  -  smtpd\n")
+                        .append("  -o smtpd_tls_wrappermode=yes\n  -o smtpd_tls_security_level=encrypt\n");
+            }
         }
         return out.toString();
     }
