@@ -239,6 +239,27 @@ class OutboxWorkerTest {
     }
 
     @Test
+    void throttlingIsRetriedAndARefusalStops() throws Exception {
+        long before = servers.delivered("bob");
+        long busy = outbox.enqueue("m365", "alice", mail(MailServers.THROTTLED, "busy", null));
+        long refused = outbox.enqueue("m365", "alice", mail(MailServers.REFUSED, "refused", null));
+        long fine = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "fine", null));
+        OutboxWorker.Report r = worker(new Route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(10);
+        assertEquals(1, r.sent());
+        assertEquals(1, r.retried());
+        assertEquals(1, r.failed());
+        var b = outbox.entry(busy).orElseThrow();
+        assertEquals(State.RETRY, b.state());
+        assertTrue(b.lastReply().contains("4.7.500"), b.lastReply());
+        assertTrue(b.nextAttempt().isAfter(clock.instant()), "backs off");
+        var f = outbox.entry(refused).orElseThrow();
+        assertEquals(State.FAILED, f.state());
+        assertTrue(f.lastReply().contains("5.7.1"), f.lastReply());
+        assertEquals(State.SENT, outbox.entry(fine).orElseThrow().state(), "the others on the connection still go");
+        awaitDelivered("bob", before + 1);
+    }
+
+    @Test
     void consentMissingKeepsTheMailWaiting() {
         long id = outbox.enqueue("m365", "dave", mail(MailServers.address("bob"), "no consent", null));
         Logins none = new Logins() {

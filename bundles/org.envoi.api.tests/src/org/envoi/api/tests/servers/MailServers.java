@@ -28,6 +28,10 @@ public final class MailServers implements AutoCloseable {
 
     public static final String DOMAIN = "example.test";
     public static final String CAROL_PASSWORD = "carol-pw";
+    /** A recipient the SMTP server answers with 450 4.7.500 (throttling). */
+    public static final String THROTTLED = "throttled@" + DOMAIN;
+    /** A recipient the SMTP server refuses for good (550 5.7.1). */
+    public static final String REFUSED = "refused@" + DOMAIN;
 
     public final int smtpPort = TestServers.freePort();
     public final int imapPort = TestServers.freePort();
@@ -243,7 +247,10 @@ public final class MailServers implements AutoCloseable {
                 "smtpd_sasl_path = inet:127.0.0.1:" + authPort,
                 "smtpd_sasl_security_options = noanonymous",
                 "smtpd_relay_restrictions = permit_sasl_authenticated, reject",
-                "smtpd_recipient_restrictions = permit_sasl_authenticated, reject",
+                // two recipients that answer as busy or refusing servers do (Microsoft throttles with 4.7.x)
+                "smtpd_recipient_restrictions = check_recipient_access inline:{ {" + THROTTLED + "=450 4.7.500"
+                        + " Server busy. Please try again later} {" + REFUSED + "=550 5.7.1 Recipient refused by"
+                        + " policy} }, permit_sasl_authenticated, reject",
                 // STARTTLS offered on the submission port, implicit TLS on the smtps one (see master.cf)
                 "smtpd_tls_security_level = may",
                 "smtpd_tls_cert_file = " + base.resolve("tls/server.pem"),
