@@ -23,7 +23,8 @@ public final class MockOAuth2Server implements AutoCloseable {
 
     /**
      * Issuer {@code mail} for the mail servers' tests: client-credentials tokens whose {@code sub} is the client id
-     * (alice, bob, eve), padded to about 4 KB like real Microsoft tokens; {@code alice-expired} gets an expired one.
+     * (alice, bob, eve), padded to about 4 KB like real Microsoft tokens; poll1000 and poll10000 (small) for the poll
+     * benchmark; {@code alice-expired} gets an expired one.
      */
     public static final String MAIL_USERS = mailUsers();
 
@@ -33,6 +34,10 @@ public final class MockOAuth2Server implements AutoCloseable {
         for (String u : new String[] { "alice", "bob", "eve" }) {
             maps.append("{\"requestParam\":\"client_id\",\"match\":\"").append(u).append("\",\"claims\":{\"sub\":\"")
                     .append(u).append("\",\"aud\":[\"mail\"],\"pad\":\"").append(pad).append("\"}},");
+        }
+        for (String u : new String[] { "poll1000", "poll10000" }) {
+            maps.append("{\"requestParam\":\"client_id\",\"match\":\"").append(u)
+                    .append("\",\"claims\":{\"sub\":\"").append(u).append("\",\"aud\":[\"mail\"]}},");
         }
         maps.append("{\"requestParam\":\"client_id\",\"match\":\"alice-expired\",\"claims\":{\"sub\":\"alice\","
                 + "\"aud\":[\"mail\"],\"exp\":1600000000}}");
