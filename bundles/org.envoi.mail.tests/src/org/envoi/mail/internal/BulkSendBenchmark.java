@@ -42,7 +42,7 @@ import jakarta.mail.internet.MimeMessage;
  */
 class BulkSendBenchmark {
 
-    @TempDir
+    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.NEVER) // the mail servers may write after stop
     Path temp;
 
     @Test

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ImapPollBenchmark {
 
-    @TempDir
+    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.NEVER) // the mail servers may write after stop
     Path temp;
 
     @Test

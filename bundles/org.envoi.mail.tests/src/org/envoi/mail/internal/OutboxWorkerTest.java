@@ -46,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class OutboxWorkerTest {
 
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    @TempDir(cleanup = CleanupMode.NEVER) // removed in stop(), see TestServers.deleteQuietly
     static Path temp;
     private static MockOAuth2Server oauth;
     private static MailServers servers;
@@ -89,6 +89,14 @@ class OutboxWorkerTest {
         }
         if (oauth != null) {
             oauth.close();
+        }
+        org.envoi.api.tests.servers.TestServers.deleteQuietly(temp);
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void closeOutbox() {
+        if (db instanceof org.h2.jdbcx.JdbcConnectionPool pool) {
+            pool.dispose();
         }
     }
 
@@ -256,6 +264,43 @@ class OutboxWorkerTest {
         assertEquals(State.FAILED, f.state());
         assertTrue(f.lastReply().contains("5.7.1"), f.lastReply());
         assertEquals(State.SENT, outbox.entry(fine).orElseThrow().state(), "the others on the connection still go");
+        awaitDelivered("bob", before + 1);
+    }
+
+    @Test
+    void aTokenTheServerRefusesIsRefreshedByTheEngineAndTheMailGoes() throws Exception {
+        byte[] key = new byte[32];
+        new java.security.SecureRandom().nextBytes(key);
+        org.envoi.vault.internal.FileTokenVault vault = new org.envoi.vault.internal.FileTokenVault(
+                temp.resolve("vault-" + UUID.randomUUID()), key, "test key");
+        org.envoi.api.oauth.OAuthClient client = new org.envoi.api.oauth.OAuthClient("m365", "custom",
+                oauth.authorizationEndpoint("mail"), oauth.tokenEndpoint("mail"), Optional.empty(), "envoi-desktop",
+                false, List.of("openid", "offline_access"), Optional.empty(), java.util.Map.of());
+        org.envoi.oauth.internal.OAuthEngine consenting = new org.envoi.oauth.internal.OAuthEngine(vault,
+                id -> Optional.empty(), org.envoi.oauth.internal.OAuthOptions.DEFAULTS, Clock.systemUTC(),
+                d -> Thread.sleep(d.toMillis()));
+        org.envoi.api.tests.servers.BrowserUser user = new org.envoi.api.tests.servers.BrowserUser("alice");
+        consenting.authorize(client, "alice", new org.envoi.oauth.internal.LoopbackConsentHandler(
+                url -> new Thread(() -> user.signInAndReturn(url)).start()), Duration.ofSeconds(20));
+
+        // the access token in the vault still looks valid, but the server no longer accepts it (revoked, say)
+        org.envoi.api.vault.VaultKey k = org.envoi.api.vault.VaultKey.tokens("m365", "alice");
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(vault.read(k).orElseThrow());
+        String stale = oauth.clientCredentialsToken("mail", "alice-expired");
+        json.put("access", stale);
+        vault.write(k, json.toString());
+
+        org.envoi.oauth.internal.OAuthEngine engine = new org.envoi.oauth.internal.OAuthEngine(vault,
+                id -> Optional.empty(), org.envoi.oauth.internal.OAuthOptions.DEFAULTS, Clock.systemUTC(),
+                d -> Thread.sleep(d.toMillis()));
+        long before = servers.delivered("bob");
+        long id = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "after a refused token", null));
+        OutboxWorker.Report r = worker(new Route(smtp(servers.smtpPort), 0,
+                new TokenLogins(engine, client, "alice", "alice", Mechanism.XOAUTH2))).drain(10);
+        assertEquals(1, r.sent(), outbox.entry(id).toString());
+        assertEquals(1, engine.tokenRequests(), "one refresh");
+        assertTrue(!vault.read(k).orElseThrow().contains(stale), "the refused token was replaced in the vault");
         awaitDelivered("bob", before + 1);
     }
 

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class RealServersTest {
 
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    @TempDir(cleanup = CleanupMode.NEVER) // removed in stop(), see TestServers.deleteQuietly
     static Path temp;
     private static MockOAuth2Server oauth;
     private static MailServers servers;
@@ -62,6 +62,7 @@ class RealServersTest {
         if (oauth != null) {
             oauth.close();
         }
+        org.envoi.api.tests.servers.TestServers.deleteQuietly(temp);
     }
 
     private static MailServer local(int port) {

@@ -36,6 +36,7 @@ import org.envoi.api.vault.TokenVault;
 import org.envoi.api.vault.VaultKey;
 
 import com.github.scribejava.core.builder.ServiceBuilder;
+import com.github.scribejava.core.httpclient.jdk.JDKHttpClient;
 import com.github.scribejava.core.httpclient.jdk.JDKHttpClientConfig;
 import com.github.scribejava.core.model.DeviceAuthorization;
 import com.github.scribejava.core.model.OAuth2AccessToken;
@@ -313,8 +314,11 @@ public final class OAuthEngine implements TokenService {
 
     private OAuth20Service service(OAuthClient client, String secret, URI redirect) {
         int timeout = (int) options.httpTimeout().toMillis();
-        ServiceBuilder b = new ServiceBuilder(client.clientId())
-                .httpClientConfig(new JDKHttpClientConfig().withConnectTimeout(timeout).withReadTimeout(timeout));
+        // the HTTP client is given, not found: ScribeJava's ServiceLoader lookup depends on the thread's context class
+        // loader, which inside OSGi may see no provider at all
+        JDKHttpClientConfig http = new JDKHttpClientConfig().withConnectTimeout(timeout).withReadTimeout(timeout);
+        ServiceBuilder b = new ServiceBuilder(client.clientId()).httpClientConfig(http)
+                .httpClient(new JDKHttpClient(http));
         if (secret != null) {
             b.apiSecret(secret);
         }

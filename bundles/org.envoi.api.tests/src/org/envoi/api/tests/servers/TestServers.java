@@ -49,4 +49,24 @@ public final class TestServers {
     public static String java() {
         return ProcessHandle.current().info().command().orElse("java");
     }
+
+    /**
+     * Deletes a test folder, best effort: the mail daemons and H2 may still touch it for a moment after they stop,
+     * which must not fail a test that passed (JUnit's own clean-up does).
+     */
+    public static void deleteQuietly(Path dir) {
+        for (int attempt = 0; attempt < 3 && dir != null && Files.exists(dir); attempt++) {
+            try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException | UncheckedIOException e) {
+                // try again
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
 }
