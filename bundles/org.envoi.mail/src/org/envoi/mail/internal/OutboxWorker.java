@@ -9,6 +9,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
@@ -71,12 +75,47 @@ public final class OutboxWorker {
         int[] counts = new int[4];
         int done = 0;
         Map<String, SmtpSender> open = new LinkedHashMap<>();
+        marks = Executors.newSingleThreadExecutor(r -> new Thread(r, "envoi-outbox-marks"));
         try {
             done = drainInto(max, counts, open);
         } finally {
             open.values().forEach(SmtpSender::close);
+            awaitMarks();
         }
         return new Report(counts[0], counts[1], counts[2], counts[3]);
+    }
+
+    /**
+     * Status writes go to one writer thread, in order, while the next mail is already on the wire: the crash window
+     * is the same as writing them inline (a mail left SENDING goes again with its Message-ID), the connection never
+     * waits for the database. drain() returns only when every write is committed.
+     */
+    private ExecutorService marks;
+    private final List<Future<?>> pendingMarks = new ArrayList<>();
+
+    private void record(Runnable write) {
+        pendingMarks.add(marks.submit(write));
+    }
+
+    private void awaitMarks() {
+        marks.shutdown();
+        RuntimeException first = null;
+        for (Future<?> f : pendingMarks) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                first = first == null ? new IllegalStateException("interrupted while saving outbox states", e) : first;
+            } catch (ExecutionException e) {
+                RuntimeException r = e.getCause() instanceof RuntimeException re ? re
+                        : new IllegalStateException(e.getCause());
+                first = first == null ? r : first;
+            }
+        }
+        pendingMarks.clear();
+        if (first != null) {
+            throw first;
+        }
     }
 
     /** Claims chunk after chunk; a group's connection stays open from one chunk to the next. */
@@ -143,7 +182,9 @@ public final class OutboxWorker {
         for (int i = 0; i < sendable.size(); i++) {
             Claimed c = sendable.get(i);
             try {
-                store.markSent(c.entry().id(), sender.send(c.mail()).reply(), clock.instant());
+                String reply = sender.send(c.mail()).reply();
+                Instant at = clock.instant();
+                record(() -> store.markSent(c.entry().id(), reply, at));
                 counts[0]++;
             } catch (EnvoiException e) {
                 if (e.code() == ErrorCode.MAIL_REJECTED) {
@@ -153,7 +194,8 @@ public final class OutboxWorker {
                     if (!sender.isConnected()) {
                         // the connection is gone: the others were not tried, they go back untouched
                         for (Claimed rest : sendable.subList(i + 1, sendable.size())) {
-                            store.release(rest.entry().id(), clock.instant());
+                            Instant at = clock.instant();
+                            record(() -> store.release(rest.entry().id(), at));
                         }
                         return;
                     }
@@ -192,19 +234,22 @@ public final class OutboxWorker {
             wait = maxBackoff;
         }
         Instant now = clock.instant();
-        store.markRetry(c.entry().id(), reason, now.plus(wait), now);
+        Instant next = now.plus(wait);
+        record(() -> store.markRetry(c.entry().id(), reason, next, now));
         counts[1]++;
         LOG.log(Level.INFO, "Envoi will retry mail " + c.entry().messageId() + " at " + now.plus(wait) + ": " + reason);
     }
 
     private void fail(Claimed c, String reason, int[] counts) {
-        store.markFailed(c.entry().id(), reason, clock.instant());
+        Instant at = clock.instant();
+        record(() -> store.markFailed(c.entry().id(), reason, at));
         counts[2]++;
         LOG.log(Level.WARNING, "Envoi could not send mail " + c.entry().messageId() + ": " + reason);
     }
 
     private void waitForConsent(Claimed c, String reason, int[] counts) {
-        store.markWaitingConsent(c.entry().id(), reason, clock.instant());
+        Instant at = clock.instant();
+        record(() -> store.markWaitingConsent(c.entry().id(), reason, at));
         counts[3]++;
     }
 }
