@@ -305,6 +305,26 @@ class OutboxWorkerTest {
     }
 
     @Test
+    void aConnectionCutInTheMiddleOfDataLosesNothingAndDeliversOnce() throws Exception {
+        long before = servers.delivered("bob");
+        long id = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "cut mid-DATA", new byte[200_000]));
+        try (org.envoi.api.tests.servers.CuttingProxy proxy = new org.envoi.api.tests.servers.CuttingProxy(
+                servers.smtpPort, 60_000)) {
+            OutboxWorker.Report r = worker(new Route(smtp(proxy.port()), 0, tokensOf("alice"))).drain(10);
+            assertEquals(1, r.retried(), outbox.entry(id).toString());
+            assertEquals(1, proxy.cuts(), "the connection was cut inside DATA");
+        }
+        assertEquals(State.RETRY, outbox.entry(id).orElseThrow().state());
+        Thread.sleep(1000);
+        assertEquals(before, servers.delivered("bob"), "a half-sent mail is not delivered");
+        clock.now = clock.now.plus(Duration.ofMinutes(1));
+        assertEquals(1, worker(new Route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(10).sent());
+        awaitDelivered("bob", before + 1);
+        Thread.sleep(500);
+        assertEquals(before + 1, servers.delivered("bob"), "delivered exactly once");
+    }
+
+    @Test
     void consentMissingKeepsTheMailWaiting() {
         long id = outbox.enqueue("m365", "dave", mail(MailServers.address("bob"), "no consent", null));
         Logins none = new Logins() {
