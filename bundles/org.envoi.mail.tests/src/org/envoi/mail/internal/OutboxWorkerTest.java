@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -26,6 +25,7 @@ import org.envoi.api.mail.MailServer;
 import org.envoi.api.mail.OutboxEntry.State;
 import org.envoi.api.mail.OutgoingMail;
 import org.envoi.api.provider.TlsMode;
+import org.envoi.api.tests.contract.MutableClock;
 import org.envoi.api.tests.servers.MailServers;
 import org.envoi.api.tests.servers.MockOAuth2Server;
 import org.envoi.api.tests.servers.TestServers;
@@ -54,26 +54,6 @@ class OutboxWorkerTest {
     private final MutableClock clock = new MutableClock();
     private DataSource db;
     private JdbcOutboxStore outbox;
-
-    /** A clock the test moves, so that back-off needs no waiting. */
-    static final class MutableClock extends Clock {
-        volatile Instant now = Instant.now();
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-    }
 
     @BeforeAll
     static void start() {
@@ -171,7 +151,7 @@ class OutboxWorkerTest {
         assertTrue(waiting.lastReply().contains("stays queued"), waiting.lastReply());
         assertEquals(0, worker(new Route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(10).sent(),
                 "not before its retry time");
-        clock.now = clock.now.plus(Duration.ofMinutes(1));
+        clock.advance(Duration.ofMinutes(1));
         assertEquals(1, worker(new Route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(10).sent());
         awaitDelivered("eve", before + 1);
     }
@@ -317,7 +297,7 @@ class OutboxWorkerTest {
         assertEquals(State.RETRY, outbox.entry(id).orElseThrow().state());
         Thread.sleep(1000);
         assertEquals(before, servers.delivered("bob"), "a half-sent mail is not delivered");
-        clock.now = clock.now.plus(Duration.ofMinutes(1));
+        clock.advance(Duration.ofMinutes(1));
         assertEquals(1, worker(new Route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(10).sent());
         awaitDelivered("bob", before + 1);
         Thread.sleep(500);

@@ -1,6 +1,5 @@
 package org.envoi.mail.internal;
 
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,12 +10,10 @@ import org.envoi.api.mail.ImapMark;
 import org.envoi.api.mail.MailLogin;
 import org.envoi.api.mail.MailServer;
 
-import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.FetchProfile;
 import jakarta.mail.Folder;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
-import jakarta.mail.Session;
 import jakarta.mail.Store;
 import jakarta.mail.UIDFolder;
 
@@ -38,64 +35,48 @@ public final class ImapReader {
     }
 
     public static Fetch fetchNew(MailServer server, MailLogin login, String folderName, ImapMark since) {
-        SaslOutcome outcome = new SaslOutcome();
         return MailClassLoader.call(() -> {
-            Session session = MailSessions.session("imap", server, login, outcome);
-            Store store;
-            try {
-                store = session.getStore("imap");
-                store.connect(server.endpoint().host(), server.endpoint().port(), login.user(),
-                        MailSessions.secret(login));
-            } catch (AuthenticationFailedException e) {
-                throw MailErrors.authFailed("IMAP", server, login, outcome, e.getMessage());
-            } catch (MessagingException e) {
-                throw SmtpSender.unavailable(server, e);
-            }
-            try {
-                Folder folder = store.getFolder(folderName);
-                if (!folder.exists()) {
-                    throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "folder", "The IMAP folder '" + folderName
-                            + "' does not exist on " + server.endpoint().host() + ".", null);
-                }
-                folder.open(Folder.READ_ONLY);
-                try {
-                    UIDFolder uids = (UIDFolder) folder;
-                    long validity = uids.getUIDValidity();
-                    boolean renumbered = since.uidValidity() != -1 && since.uidValidity() != validity;
-                    long after = renumbered || since.uidValidity() == -1 ? 0 : since.highestUid();
-                    Message[] candidates = uids.getMessagesByUID(after + 1, UIDFolder.MAXUID);
-                    FetchProfile fp = new FetchProfile();
-                    fp.add(UIDFolder.FetchProfileItem.UID);
-                    fp.add(FetchProfile.Item.ENVELOPE);
-                    folder.fetch(candidates, fp);
-                    List<FetchedMail> out = new ArrayList<>();
-                    long highest = after;
-                    for (Message m : candidates) {
-                        long uid = uids.getUID(m);
-                        if (uid <= after) {
-                            continue; // "UID n:*" always names the last message, even an old one
-                        }
-                        ByteArrayOutputStream raw = new ByteArrayOutputStream();
-                        m.writeTo(raw);
-                        String[] ids = m.getHeader("Message-ID");
-                        out.add(new FetchedMail(Long.toString(uid), ids == null ? "" : ids[0].replaceAll("[<>\\s]", ""),
-                                m.getFrom() == null || m.getFrom().length == 0 ? "" : m.getFrom()[0].toString(),
-                                m.getSubject() == null ? "" : m.getSubject(), raw.toByteArray()));
-                        highest = Math.max(highest, uid);
-                    }
-                    return new Fetch(out, new ImapMark(validity, highest), renumbered);
-                } finally {
-                    folder.close(false);
-                }
-            } catch (MessagingException | java.io.IOException e) {
-                throw SmtpSender.unavailable(server, e);
-            } finally {
-                try {
-                    store.close();
-                } catch (MessagingException e) {
-                    // nothing was changed on the server
-                }
+            try (MailboxAccess access = MailboxAccess.open("imap", server, login)) {
+                return read(access, server, folderName, since);
             }
         });
+    }
+
+    private static Fetch read(MailboxAccess access, MailServer server, String folderName, ImapMark since) {
+        Store store = access.store;
+        try {
+            Folder folder = store.getFolder(folderName);
+            if (!folder.exists()) {
+                throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "folder", "The IMAP folder '" + folderName
+                        + "' does not exist on " + server.endpoint().host() + ".", null);
+            }
+            folder.open(Folder.READ_ONLY);
+            try {
+                UIDFolder uids = (UIDFolder) folder;
+                long validity = uids.getUIDValidity();
+                boolean renumbered = since.uidValidity() != -1 && since.uidValidity() != validity;
+                long after = renumbered || since.uidValidity() == -1 ? 0 : since.highestUid();
+                Message[] candidates = uids.getMessagesByUID(after + 1, UIDFolder.MAXUID);
+                FetchProfile fp = new FetchProfile();
+                fp.add(UIDFolder.FetchProfileItem.UID);
+                fp.add(FetchProfile.Item.ENVELOPE);
+                folder.fetch(candidates, fp);
+                List<FetchedMail> out = new ArrayList<>();
+                long highest = after;
+                for (Message m : candidates) {
+                    long uid = uids.getUID(m);
+                    if (uid <= after) {
+                        continue; // "UID n:*" always names the last message, even an old one
+                    }
+                    out.add(MailboxAccess.fetched(Long.toString(uid), m));
+                    highest = Math.max(highest, uid);
+                }
+                return new Fetch(out, new ImapMark(validity, highest), renumbered);
+            } finally {
+                folder.close(false);
+            }
+        } catch (MessagingException | java.io.IOException e) {
+            throw access.failure(e);
+        }
     }
 }

@@ -22,4 +22,15 @@ final class MailErrors {
         return new EnvoiException(ErrorCode.MAIL_AUTH_FAILED, null, "The " + protocol + " server "
                 + server.endpoint().host() + " " + what + (reply.isEmpty() ? "" : " [" + reply + "]") + ".", null);
     }
+
+    /** The server could not be used: the sentence names the root cause; the mail stays queued. */
+    static EnvoiException unavailable(MailServer server, Exception e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return new EnvoiException(ErrorCode.MAIL_UNAVAILABLE, null, "The mail server " + server.endpoint()
+                + " could not be used (" + root.getClass().getSimpleName() + (root.getMessage() == null ? ""
+                        : ": " + root.getMessage()) + "); the mail stays queued and goes later.", e);
+    }
 }

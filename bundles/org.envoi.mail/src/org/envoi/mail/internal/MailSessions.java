@@ -62,7 +62,7 @@ final class MailSessions {
             }
         } else {
             props.setProperty(p + "sasl.enable", "false");
-            props.setProperty(p + "auth.mechanisms", protocol.equals("pop3") ? "PLAIN LOGIN" : "PLAIN LOGIN");
+            props.setProperty(p + "auth.mechanisms", "PLAIN LOGIN");
         }
         return Session.getInstance(props);
     }

@@ -43,7 +43,7 @@ public final class SmtpSender implements AutoCloseable {
             try {
                 s = new SmtpSender(server, login);
             } catch (MessagingException e) {
-                throw unavailable(server, e);
+                throw MailErrors.unavailable(server, e);
             }
             s.connect(login);
             return s;
@@ -57,7 +57,7 @@ public final class SmtpSender implements AutoCloseable {
         } catch (AuthenticationFailedException e) {
             throw MailErrors.authFailed("SMTP", server, login, outcome, transport.getLastServerResponse());
         } catch (MessagingException e) {
-            throw unavailable(server, e);
+            throw MailErrors.unavailable(server, e);
         }
     }
 
@@ -90,7 +90,7 @@ public final class SmtpSender implements AutoCloseable {
                     throw new EnvoiException(ErrorCode.MAIL_REJECTED, null, "The server refused the mail "
                             + mail.messageId() + ": " + lastReply(), e);
                 }
-                throw unavailable(server, e);
+                throw MailErrors.unavailable(server, e);
             }
         });
     }
@@ -113,15 +113,5 @@ public final class SmtpSender implements AutoCloseable {
             }
             return null;
         });
-    }
-
-    static EnvoiException unavailable(MailServer server, Exception e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return new EnvoiException(ErrorCode.MAIL_UNAVAILABLE, null, "The mail server " + server.endpoint()
-                + " could not be used (" + root.getClass().getSimpleName() + (root.getMessage() == null ? ""
-                        : ": " + root.getMessage()) + "); the mail stays queued and goes later.", e);
     }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.envoi.api.oauth.CredentialStatus;
 import org.envoi.api.oauth.OAuthClient;
 import org.envoi.api.oauth.TokenSet;
+import org.envoi.api.tests.contract.MutableClock;
 import org.envoi.api.tests.servers.KeycloakDeviceUser;
 import org.envoi.api.tests.servers.KeycloakServer;
 import org.envoi.oauth.internal.OAuthEngine;

@@ -16,6 +16,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.envoi.api.oauth.OAuthClient;
+import org.envoi.api.tests.contract.MutableClock;
 import org.envoi.api.tests.servers.BrowserUser;
 import org.envoi.api.tests.servers.MockOAuth2Server;
 import org.envoi.api.vault.VaultKey;

@@ -48,6 +48,7 @@ import org.envoi.api.ErrorCode;
 import org.envoi.api.oauth.CredentialStatus;
 import org.envoi.api.oauth.OAuthClient;
 import org.envoi.api.oauth.TokenSet;
+import org.envoi.api.tests.contract.MutableClock;
 import org.envoi.api.tests.servers.BrowserUser;
 import org.envoi.api.tests.servers.MockOAuth2Server;
 import org.envoi.api.tests.servers.TestServers;

@@ -9,6 +9,7 @@ import java.util.Optional;
 
 import javax.sql.DataSource;
 
+import org.envoi.api.DataFolder;
 import org.envoi.api.mail.FetchMarks;
 import org.envoi.api.mail.ImapMark;
 import org.envoi.api.mail.OutboxEntry;
@@ -31,7 +32,7 @@ public final class StoreComponent implements OutboxStore, FetchMarks {
 
     @Activate
     public StoreComponent(BundleContext context) throws SQLException {
-        this(h2(dataFolder(context).resolve("db/envoi")));
+        this(h2(DataFolder.resolve(context::getProperty).resolve("db/envoi")));
     }
 
     StoreComponent(DataSource ds) throws SQLException {
@@ -69,12 +70,6 @@ public final class StoreComponent implements OutboxStore, FetchMarks {
                 + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000", "envoi", "");
         pool.setMaxConnections(8);
         return pool;
-    }
-
-    private static Path dataFolder(BundleContext context) {
-        String configured = context.getProperty("envoi.data");
-        return configured == null || configured.isBlank() ? Path.of(System.getProperty("user.home"), ".envoi")
-                : Path.of(configured);
     }
 
     @Override

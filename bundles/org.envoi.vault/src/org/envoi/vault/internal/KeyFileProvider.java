@@ -14,6 +14,7 @@ import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
 
+import org.envoi.api.DataFolder;
 import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
 import org.envoi.api.vault.KeyProvider;
@@ -37,7 +38,7 @@ public final class KeyFileProvider implements KeyProvider {
 
     @Activate
     public KeyFileProvider(BundleContext context) {
-        this(DataFolder.of(context).resolve(FILE_NAME));
+        this(DataFolder.resolve(context::getProperty).resolve(FILE_NAME));
     }
 
     public KeyFileProvider(Path file) {

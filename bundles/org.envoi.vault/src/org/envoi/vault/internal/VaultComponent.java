@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.envoi.api.DataFolder;
 import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
 import org.envoi.api.vault.KeyProvider;
@@ -47,7 +48,7 @@ public final class VaultComponent implements TokenVault {
         for (Ranked r : providers) {
             Optional<byte[]> key = r.provider().masterKey();
             if (key.isPresent()) {
-                vault = new FileTokenVault(DataFolder.of(context).resolve("vault"), key.get(),
+                vault = new FileTokenVault(DataFolder.resolve(context::getProperty).resolve("vault"), key.get(),
                         r.provider().description());
                 LOG.log(Level.INFO, "Envoi vault " + vault.folder() + " opened with the key from "
                         + r.provider().description());

@@ -1,0 +1,91 @@
+package org.envoi.mail.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+
+import org.envoi.api.EnvoiException;
+import org.envoi.api.mail.FetchedMail;
+import org.envoi.api.mail.MailLogin;
+import org.envoi.api.mail.MailServer;
+
+import jakarta.mail.AuthenticationFailedException;
+import jakarta.mail.Message;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Store;
+
+/**
+ * What the IMAP and POP3 readers share: logging in to a store, turning a message into a {@link FetchedMail}, and
+ * telling a refused login from an unreachable server. Call inside {@link MailClassLoader#call}.
+ */
+final class MailboxAccess implements AutoCloseable {
+
+    final Store store;
+    private final String protocol;
+    private final MailServer server;
+    private final MailLogin login;
+    private final SaslOutcome outcome;
+
+    private MailboxAccess(String protocol, MailServer server, MailLogin login, SaslOutcome outcome, Store store) {
+        this.protocol = protocol;
+        this.server = server;
+        this.login = login;
+        this.outcome = outcome;
+        this.store = store;
+    }
+
+    /** @param protocol {@code imap} or {@code pop3} */
+    static MailboxAccess open(String protocol, MailServer server, MailLogin login) {
+        SaslOutcome outcome = new SaslOutcome();
+        try {
+            Store store = MailSessions.session(protocol, server, login, outcome).getStore(protocol);
+            store.connect(server.endpoint().host(), server.endpoint().port(), login.user(), MailSessions.secret(login));
+            return new MailboxAccess(protocol, server, login, outcome, store);
+        } catch (MessagingException e) {
+            throw failure(protocol, server, login, outcome, e);
+        }
+    }
+
+    /**
+     * A refused login (AuthenticationFailedException, or RFC 3206's {@code [AUTH]} code on a later command: Angus's
+     * POP3 XOAUTH2 may take a refused token for a login) becomes MAIL_AUTH_FAILED; anything else MAIL_UNAVAILABLE.
+     */
+    EnvoiException failure(Exception e) {
+        return failure(protocol, server, login, outcome, e);
+    }
+
+    private static EnvoiException failure(String protocol, MailServer server, MailLogin login, SaslOutcome outcome,
+            Exception e) {
+        String name = protocol.toUpperCase(java.util.Locale.ROOT);
+        if (e instanceof AuthenticationFailedException || rfc3206Auth(e)) {
+            return MailErrors.authFailed(name, server, login, outcome, e.getMessage());
+        }
+        return MailErrors.unavailable(server, e);
+    }
+
+    private static boolean rfc3206Auth(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("[AUTH]")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static FetchedMail fetched(String serverId, Message m) throws MessagingException, IOException {
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        m.writeTo(raw);
+        String[] ids = m.getHeader("Message-ID");
+        return new FetchedMail(serverId, ids == null ? "" : ids[0].replaceAll("[<>\\s]", ""),
+                m.getFrom() == null || m.getFrom().length == 0 ? "" : m.getFrom()[0].toString(),
+                m.getSubject() == null ? "" : m.getSubject(), raw.toByteArray());
+    }
+
+    @Override
+    public void close() {
+        try {
+            store.close();
+        } catch (MessagingException e) {
+            // nothing was changed on the server
+        }
+    }
+}
