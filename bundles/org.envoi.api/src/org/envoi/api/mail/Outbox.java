@@ -17,6 +17,9 @@ public interface Outbox {
     /** The newest entries first. */
     List<OutboxEntry> list(int max);
 
+    /** How many entries are in this state (the Outbox view's counters). */
+    int count(OutboxEntry.State state);
+
     /** Puts a FAILED or WAITING_CONSENT entry back in the queue (the Outbox view's "retry"). */
     void retry(long id);
 }

@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.sql.DataSource;
 
@@ -20,6 +22,7 @@ import org.envoi.api.mail.Attachment;
 import org.envoi.api.mail.MailLogin;
 import org.envoi.api.mail.MailLogin.Mechanism;
 import org.envoi.api.mail.MailServer;
+import org.envoi.api.mail.OutboxEntry;
 import org.envoi.api.mail.OutgoingMail;
 import org.envoi.api.provider.TlsMode;
 import org.envoi.api.tests.servers.MailServers;
@@ -59,12 +62,15 @@ class BulkSendBenchmark {
                     .withTimeout(Duration.ofSeconds(60));
             List<Double> plain = new ArrayList<>();
             List<Double> envoi = new ArrayList<>();
+            List<Double> sender = new ArrayList<>();
             long expected = 0;
             for (int round = 0; round < rounds; round++) {
                 String token = oauth.clientCredentialsToken("mail", "alice");
                 plain.add(plainLoop(servers.smtpPort, token, mails, pdf));
                 expected += mails;
                 envoi.add(outboxPath(smtp, oauth, mails, pdf, round));
+                expected += mails;
+                sender.add(senderLoop(smtp, token, mails, pdf));
                 expected += mails;
             }
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
@@ -75,8 +81,8 @@ class BulkSendBenchmark {
             double p = median(plain);
             double e = median(envoi);
             System.out.printf("BENCH mail.bulk mails=%d rounds=%d plain_angus_nodelay_mails_per_s=%.1f"
-                    + " envoi_outbox_mails_per_s=%.1f ratio=%.2f plain=%s envoi=%s%n", mails, rounds, p, e, e / p,
-                    plain, envoi);
+                    + " envoi_outbox_mails_per_s=%.1f ratio=%.2f envoi_sender_alone_mails_per_s=%.1f plain=%s envoi=%s"
+                    + " sender=%s%n", mails, rounds, p, e, e / p, median(sender), plain, envoi, sender);
         }
     }
 
@@ -100,6 +106,17 @@ class BulkSendBenchmark {
         });
     }
 
+    /** Envoi's SMTP sender alone (no outbox): where the transport itself stands against the plain loop. */
+    private static double senderLoop(MailServer smtp, String token, int mails, byte[] pdf) {
+        long t0 = System.nanoTime();
+        try (SmtpSender s = SmtpSender.open(smtp, new MailLogin.Bearer("alice", token, Mechanism.XOAUTH2))) {
+            for (int i = 0; i < mails; i++) {
+                s.send(mail("sender " + i, pdf));
+            }
+        }
+        return mails / ((System.nanoTime() - t0) / 1e9);
+    }
+
     /** Envoi: each mail written to the H2 outbox, then the worker sends them on one connection. */
     private double outboxPath(MailServer smtp, MockOAuth2Server oauth, int mails, byte[] pdf, int round)
             throws Exception {
@@ -118,22 +135,32 @@ class BulkSendBenchmark {
                     public void rejected(MailLogin login) {
                     }
                 }), Clock.systemUTC(), Duration.ofSeconds(30), Duration.ofHours(1));
+        // the product's mode: the worker serves in the background, woken by every queued mail, while the ERP queues
+        AtomicBoolean stop = new AtomicBoolean();
+        CompletableFuture<OutboxWorker.Report> serving = CompletableFuture.supplyAsync(
+                () -> worker.serve(stop::get, Duration.ofMillis(200), Duration.ofSeconds(30)),
+                r -> new Thread(r, "envoi-outbox-bench").start());
         long t0 = System.nanoTime();
         for (int i = 0; i < mails; i++) {
             outbox.enqueue("bench", "alice", mail("outbox " + i, pdf));
+            worker.wake();
         }
         long queued = System.nanoTime();
-        int sent = 0;
-        while (sent < mails) {
-            int n = worker.drain(mails).sent();
-            if (n == 0) {
-                throw new IllegalStateException("the worker sent nothing; outbox: " + outbox.list(3));
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        while (outbox.count(OutboxEntry.State.SENT) < mails) {
+            if (serving.isDone() || System.nanoTime() > deadline) {
+                stop.set(true);
+                throw new IllegalStateException("the worker stopped short; outbox: " + outbox.list(3));
             }
-            sent += n;
+            Thread.sleep(2);
         }
         long end = System.nanoTime();
-        System.out.printf("BENCH mail.bulk.outbox-split enqueue_ms=%d send_ms=%d%n", (queued - t0) / 1_000_000,
-                (end - queued) / 1_000_000);
+        stop.set(true);
+        worker.wake();
+        OutboxWorker.Report report = serving.get(1, TimeUnit.MINUTES);
+        assertEquals(mails, report.sent(), "every mail sent once by the worker");
+        System.out.printf("BENCH mail.bulk.outbox-split enqueue_ms=%d (while sending) all_sent_ms=%d%n",
+                (queued - t0) / 1_000_000, (end - t0) / 1_000_000);
         return mails / ((end - t0) / 1e9);
     }
 

@@ -13,6 +13,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
@@ -25,7 +27,8 @@ import org.envoi.api.mail.OutboxStore.Claimed;
  * Sends what the outbox holds. Mails of one flow and operator go through one authenticated connection. A refused
  * bearer token is reported to the token engine, renewed once and tried once more before the mails wait for consent.
  * Transient failures (network, 4xx, throttling) come back later with exponential back-off; permanent ones (5xx, too
- * big) stop with the reason. Not thread-safe: one worker per outbox.
+ * big) stop with the reason. One thread drives a worker ({@link #drain} or {@link #serve}); {@link #wake} may be called
+ * from any thread. One worker per outbox.
  */
 public final class OutboxWorker {
 
@@ -70,16 +73,96 @@ public final class OutboxWorker {
     /** How many mails are claimed at a time: a crash leaves at most this many to send again, memory stays flat. */
     static final int CHUNK = 50;
 
-    /** Sends up to {@code max} due mails. */
+    /** Sends up to {@code max} due mails, then closes its connections. */
     public Report drain(int max) {
+        try {
+            return pass(max);
+        } finally {
+            closeConnections();
+        }
+    }
+
+    /**
+     * The background sender: sends what is due, then sleeps until {@link #wake()} (a mail was queued, consent came)
+     * or {@code poll} has passed (retries fall due). While mail keeps coming the connections stay open; they are
+     * closed after {@code keepIdle} without mail, and when {@code stop} says so. @return what it did in all
+     */
+    public Report serve(BooleanSupplier stop, Duration poll, Duration keepIdle) {
+        int[] total = new int[4];
+        long idleSince = System.nanoTime();
+        try {
+            while (!stop.getAsBoolean()) {
+                boolean wasWoken = takeWakeUp();
+                Report r = pass(CHUNK * 20);
+                total[0] += r.sent();
+                total[1] += r.retried();
+                total[2] += r.failed();
+                total[3] += r.waitingConsent();
+                if (r.sent() + r.retried() + r.failed() + r.waitingConsent() > 0 || wasWoken) {
+                    idleSince = System.nanoTime();
+                    continue;
+                }
+                if (!open.isEmpty() && System.nanoTime() - idleSince > keepIdle.toNanos()) {
+                    closeConnections();
+                }
+                awaitWakeUp(poll);
+            }
+        } finally {
+            closeConnections();
+        }
+        return new Report(total[0], total[1], total[2], total[3]);
+    }
+
+    private final Object signal = new Object();
+    private boolean woken;
+
+    /** Tells a serving worker that there is something to send now. Any thread. */
+    public void wake() {
+        synchronized (signal) {
+            woken = true;
+            signal.notifyAll();
+        }
+    }
+
+    private boolean takeWakeUp() {
+        synchronized (signal) {
+            boolean w = woken;
+            woken = false;
+            return w;
+        }
+    }
+
+    private void awaitWakeUp(Duration poll) {
+        synchronized (signal) {
+            long end = System.nanoTime() + poll.toNanos();
+            try {
+                while (!woken) {
+                    long left = end - System.nanoTime();
+                    if (left <= 0) {
+                        return;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(signal, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Connections kept from one chunk (and, serving, one pass) to the next, per flow and operator. */
+    private final Map<String, SmtpSender> open = new LinkedHashMap<>();
+
+    private void closeConnections() {
+        open.values().forEach(SmtpSender::close);
+        open.clear();
+    }
+
+    private Report pass(int max) {
         int[] counts = new int[4];
-        int done = 0;
-        Map<String, SmtpSender> open = new LinkedHashMap<>();
         marks = Executors.newSingleThreadExecutor(r -> new Thread(r, "envoi-outbox-marks"));
         try {
-            done = drainInto(max, counts, open);
+            drainInto(max, counts);
         } finally {
-            open.values().forEach(SmtpSender::close);
             awaitMarks();
         }
         return new Report(counts[0], counts[1], counts[2], counts[3]);
@@ -119,7 +202,7 @@ public final class OutboxWorker {
     }
 
     /** Claims chunk after chunk; a group's connection stays open from one chunk to the next. */
-    private int drainInto(int max, int[] counts, Map<String, SmtpSender> open) {
+    private int drainInto(int max, int[] counts) {
         int done = 0;
         while (done < max) {
             List<Claimed> claimed = store.claimDue(clock.instant(), Math.min(CHUNK, max - done));
@@ -132,12 +215,12 @@ public final class OutboxWorker {
                 groups.computeIfAbsent(c.entry().flowId() + "\u0000" + c.entry().operatorId(),
                         k -> new ArrayList<>()).add(c);
             }
-            groups.forEach((key, group) -> sendGroup(key, group, counts, open));
+            groups.forEach((key, group) -> sendGroup(key, group, counts));
         }
         return done;
     }
 
-    private void sendGroup(String key, List<Claimed> group, int[] counts, Map<String, SmtpSender> open) {
+    private void sendGroup(String key, List<Claimed> group, int[] counts) {
         Claimed first = group.get(0);
         Route route;
         try {

@@ -73,6 +73,20 @@ public final class JdbcOutboxStore implements OutboxStore {
     }
 
     @Override
+    public int count(State state) {
+        try (Connection c = ds.getConnection();
+                PreparedStatement p = c.prepareStatement("SELECT COUNT(*) FROM outbox WHERE state = ?")) {
+            p.setString(1, state.name());
+            try (ResultSet r = p.executeQuery()) {
+                r.next();
+                return r.getInt(1);
+            }
+        } catch (SQLException e) {
+            throw error("cannot count the outbox", e);
+        }
+    }
+
+    @Override
     public void retry(long id) {
         update("UPDATE outbox SET state = ?, next_attempt = ?, updated = ? WHERE id = ? AND state IN (?, ?)",
                 State.QUEUED.name(), ts(clock.instant()), ts(clock.instant()), id, State.FAILED.name(),

@@ -63,11 +63,13 @@ public final class StoreComponent implements OutboxStore, FetchMarks {
 
     /**
      * An H2 file database behind a small connection pool (opening an H2 file per statement costs milliseconds);
-     * AUTO_SERVER lets the CLI and the desktop open it together.
+     * AUTO_SERVER lets the CLI and the desktop open it together. WRITE_DELAY=0: every commit is in the file before the
+     * call returns; H2's default keeps up to a second of commits in memory, and a killed process lost its queued mails
+     * (ProcessKillTest). The file is not forced to the disk on each commit: a power cut may lose the last ones.
      */
     public static DataSource h2(Path file) {
         JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + file.toAbsolutePath()
-                + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000", "envoi", "");
+                + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000;WRITE_DELAY=0", "envoi", "");
         pool.setMaxConnections(8);
         return pool;
     }
@@ -85,6 +87,11 @@ public final class StoreComponent implements OutboxStore, FetchMarks {
     @Override
     public List<OutboxEntry> list(int max) {
         return outbox.list(max);
+    }
+
+    @Override
+    public int count(org.envoi.api.mail.OutboxEntry.State state) {
+        return outbox.count(state);
     }
 
     @Override

@@ -1,0 +1,174 @@
+package org.envoi.mail.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import org.envoi.api.mail.MailLogin;
+import org.envoi.api.mail.MailLogin.Mechanism;
+import org.envoi.api.mail.MailServer;
+import org.envoi.api.mail.OutboxEntry.State;
+import org.envoi.api.provider.TlsMode;
+import org.envoi.api.tests.servers.MailServers;
+import org.envoi.api.tests.servers.MockOAuth2Server;
+import org.envoi.api.tests.servers.TestServers;
+import org.envoi.store.internal.JdbcOutboxStore;
+import org.envoi.store.internal.StoreComponent;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.FrameworkUtil;
+
+/**
+ * A real process is killed (SIGKILL, no shutdown hook, no finally) right after the outbox said a mail was written, and
+ * right after mails were marked SENDING; a new process on the same database file sends every one of them, once.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class ProcessKillTest {
+
+    @TempDir(cleanup = CleanupMode.NEVER)
+    static Path temp;
+    private static MockOAuth2Server oauth;
+    private static MailServers servers;
+
+    @BeforeAll
+    static void start() {
+        SaslRegistration.ensureInstalled();
+        oauth = MockOAuth2Server.start(MockOAuth2Server.MAIL_USERS);
+        servers = MailServers.start(temp.resolve("servers"), oauth.introspectionEndpoint("mail").toString());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (servers != null) {
+            servers.close();
+        }
+        if (oauth != null) {
+            oauth.close();
+        }
+        TestServers.deleteQuietly(temp);
+    }
+
+    @Test
+    void killedRightAfterQueueingLosesNoMail() throws Exception {
+        afterKill("queue", 20, "QUEUED 19", 0);
+    }
+
+    @Test
+    void killedBetweenClaimAndSendSendsEachMailOnce() throws Exception {
+        afterKill("claim", 8, "CLAIMED 8", 8);
+    }
+
+    private void afterKill(String mode, int count, String killAfter, int expectSending) throws Exception {
+        Path file = temp.resolve("db-" + mode).resolve("envoi");
+        long before = servers.delivered("bob");
+        Process child = new ProcessBuilder(javaCommand(), "-cp", classPath(), OutboxCrashChild.class.getName(),
+                file.toString(), mode, Integer.toString(count), MailServers.address("bob"))
+                .redirectError(temp.resolve("child-" + mode + ".err").toFile()).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null && !line.equals(killAfter)) {
+                // the child reports each committed step
+            }
+            assertNotNull(line, () -> "the child process ended early: " + read(temp.resolve("child-" + mode + ".err")));
+            child.destroyForcibly(); // SIGKILL: the very moment after the outbox returned
+            child.waitFor(30, TimeUnit.SECONDS);
+        }
+        DataSource db = StoreComponent.h2(file);
+        try {
+            JdbcOutboxStore outbox = new JdbcOutboxStore(db, Clock.systemUTC());
+            assertEquals(count, outbox.count(State.QUEUED) + outbox.count(State.SENDING),
+                    "every mail the killed process had queued is in the outbox");
+            assertEquals(expectSending, outbox.count(State.SENDING));
+            assertEquals(expectSending, outbox.recoverInterrupted(Clock.systemUTC().instant()));
+            MailServer smtp = MailServer.of("127.0.0.1", servers.smtpPort, TlsMode.NONE)
+                    .withTimeout(Duration.ofSeconds(10));
+            OutboxWorker worker = new OutboxWorker(outbox, (f, o) -> new OutboxWorker.Route(smtp, 0,
+                    new OutboxWorker.Logins() {
+                        @Override
+                        public MailLogin current() {
+                            return new MailLogin.Bearer("alice", oauth.clientCredentialsToken("mail", "alice"),
+                                    Mechanism.XOAUTH2);
+                        }
+
+                        @Override
+                        public void rejected(MailLogin login) {
+                        }
+                    }), Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofMinutes(1));
+            assertEquals(count, worker.drain(100).sent());
+            assertEquals(count, outbox.count(State.SENT));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (servers.delivered("bob") < before + count && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            Thread.sleep(500); // a duplicate would arrive now
+            assertEquals(before + count, servers.delivered("bob"), "each mail delivered exactly once");
+        } finally {
+            ((org.h2.jdbcx.JdbcConnectionPool) db).dispose();
+        }
+    }
+
+    private static String javaCommand() {
+        return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString());
+    }
+
+    /** The child runs on plain class path: the jars and class folders of the bundles this test framework runs. */
+    private static String classPath() {
+        Set<String> entries = new LinkedHashSet<>();
+        Bundle self = FrameworkUtil.getBundle(ProcessKillTest.class);
+        for (Bundle b : self.getBundleContext().getBundles()) {
+            String location = b.getLocation().replaceFirst("^reference:", "").replaceFirst("^initial@", "")
+                    .replaceFirst("^reference:", "");
+            if (!location.startsWith("file:")) {
+                continue;
+            }
+            Path p = Path.of(location.substring("file:".length()));
+            if (!p.isAbsolute()) {
+                p = installArea().resolve(p.toString());
+            }
+            if (Files.isDirectory(p)) {
+                for (String sub : List.of("target/classes", "bin")) {
+                    if (Files.isDirectory(p.resolve(sub))) {
+                        entries.add(p.resolve(sub).toString());
+                    }
+                }
+            }
+            entries.add(p.toString());
+        }
+        return String.join(File.pathSeparator, new ArrayList<>(entries));
+    }
+
+    private static Path installArea() {
+        String area = System.getProperty("osgi.install.area", System.getProperty("user.dir"));
+        return Path.of(area.replaceFirst("^file:", ""));
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            return "(no error output)";
+        }
+    }
+}
