@@ -11,7 +11,7 @@ CREATE TABLE outbox (
   last_reply VARCHAR(2000),
   created TIMESTAMP WITH TIME ZONE NOT NULL,
   updated TIMESTAMP WITH TIME ZONE NOT NULL,
-  mail BLOB NOT NULL
+  mail ${binary} NOT NULL
 );
 CREATE INDEX outbox_due ON outbox (state, next_attempt);
 CREATE TABLE fetch_mark (

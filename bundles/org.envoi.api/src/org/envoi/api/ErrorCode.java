@@ -31,5 +31,9 @@ public enum ErrorCode {
     /** The mail server refused a mail for good (5xx); the message carries its answer. */
     MAIL_REJECTED,
     /** A secret would cross the network without TLS: refused before connecting. */
-    INSECURE_CONNECTION
+    INSECURE_CONNECTION,
+    /** A mail setting names a keyword the document does not carry: the mail is not sent half-filled. */
+    UNKNOWN_KEYWORD,
+    /** The store's database cannot be read or written; nothing was changed. */
+    STORE_UNAVAILABLE
 }

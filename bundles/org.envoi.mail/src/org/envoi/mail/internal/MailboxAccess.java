@@ -17,7 +17,7 @@ import jakarta.mail.Store;
  * What the IMAP and POP3 readers share: logging in to a store, turning a message into a {@link FetchedMail}, and
  * telling a refused login from an unreachable server. Call inside {@link MailClassLoader#call}.
  */
-final class MailboxAccess implements AutoCloseable {
+public final class MailboxAccess implements AutoCloseable {
 
     final Store store;
     private final String protocol;
@@ -78,6 +78,28 @@ final class MailboxAccess implements AutoCloseable {
         return new FetchedMail(serverId, ids == null ? "" : ids[0].replaceAll("[<>\\s]", ""),
                 m.getFrom() == null || m.getFrom().length == 0 ? "" : m.getFrom()[0].toString(),
                 m.getSubject() == null ? "" : m.getSubject(), raw.toByteArray());
+    }
+
+    /**
+     * Logs in and opens the INBOX read-only, as the flow tester's "one real command after AUTH".
+     *
+     * @param protocol {@code imap} or {@code pop3}
+     * @return how many messages the INBOX holds
+     */
+    public static int probe(String protocol, MailServer server, MailLogin login) {
+        return MailClassLoader.call(() -> {
+            try (MailboxAccess access = open(protocol, server, login)) {
+                try {
+                    jakarta.mail.Folder inbox = access.store.getFolder("INBOX");
+                    inbox.open(jakarta.mail.Folder.READ_ONLY);
+                    int count = inbox.getMessageCount();
+                    inbox.close(false);
+                    return count;
+                } catch (MessagingException e) {
+                    throw access.failure(e);
+                }
+            }
+        });
     }
 
     @Override

@@ -49,17 +49,37 @@ final class MimeBuilder {
             m.setHeader("Disposition-Notification-To", new InternetAddress(mail.readReceiptTo().get(), true).toString());
         }
         String subtype = mail.html() ? "html" : "plain";
-        if (mail.attachments().isEmpty()) {
-            m.setText(mail.body(), StandardCharsets.UTF_8.name(), subtype);
+        List<Attachment> inline = mail.html() ? mail.attachments().stream().filter(Attachment::isInline).toList()
+                : List.of();
+        List<Attachment> attached = mail.attachments().stream().filter(a -> !inline.contains(a)).toList();
+        MimeBodyPart text = new MimeBodyPart();
+        text.setText(mail.body(), StandardCharsets.UTF_8.name(), subtype);
+        MimeBodyPart body = text;
+        MimeMultipart related = null;
+        if (!inline.isEmpty()) {
+            // multipart/related: the HTML and the images it shows by cid:
+            related = new MimeMultipart("related");
+            related.addBodyPart(text);
+            for (Attachment a : inline) {
+                MimeBodyPart part = part(a);
+                part.setContentID("<" + a.contentId().get() + ">");
+                part.setDisposition(MimeBodyPart.INLINE);
+                related.addBodyPart(part);
+            }
+            body = new MimeBodyPart();
+            body.setContent(related);
+        }
+        if (attached.isEmpty()) {
+            if (related == null) {
+                m.setText(mail.body(), StandardCharsets.UTF_8.name(), subtype);
+            } else {
+                m.setContent(related);
+            }
         } else {
             MimeMultipart mixed = new MimeMultipart("mixed");
-            MimeBodyPart text = new MimeBodyPart();
-            text.setText(mail.body(), StandardCharsets.UTF_8.name(), subtype);
-            mixed.addBodyPart(text);
-            for (Attachment a : mail.attachments()) {
-                MimeBodyPart part = new MimeBodyPart();
-                part.setDataHandler(new DataHandler(new ByteArrayDataSource(a.content(), a.mimeType())));
-                part.setFileName(a.fileName());
+            mixed.addBodyPart(body);
+            for (Attachment a : attached) {
+                MimeBodyPart part = part(a);
                 part.setDisposition(MimeBodyPart.ATTACHMENT);
                 mixed.addBodyPart(part);
             }
@@ -67,6 +87,16 @@ final class MimeBuilder {
         }
         m.saveChanges();
         return m;
+    }
+
+    private static MimeBodyPart part(Attachment a) throws MessagingException {
+        MimeBodyPart part = new MimeBodyPart();
+        part.setDataHandler(new DataHandler(new ByteArrayDataSource(a.content(), a.mimeType())));
+        part.setFileName(a.fileName());
+        // base64 always: a file that happens to be plain ASCII would otherwise go as 7bit and have its line ends
+        // rewritten to CRLF on the way; a document must arrive byte for byte
+        part.setHeader("Content-Transfer-Encoding", "base64");
+        return part;
     }
 
     private static InternetAddress[] addresses(List<String> list) throws MessagingException {

@@ -95,6 +95,30 @@ public final class SmtpSender implements AutoCloseable {
         });
     }
 
+    /**
+     * One real command after AUTH, as the flow tester needs (Microsoft may accept AUTH and refuse what follows, e.g.
+     * when SMTP AUTH is disabled for the mailbox): {@code MAIL FROM} then {@code RSET}; nothing is sent.
+     *
+     * @return the server's answer to MAIL FROM
+     * @throws EnvoiException MAIL_REJECTED with the server's answer when MAIL FROM is refused
+     */
+    public String probe(String from) {
+        return MailClassLoader.call(() -> {
+            try {
+                int code = transport.simpleCommand("MAIL FROM:<" + from.replaceAll("[\\r\\n<>]", "") + ">");
+                String reply = lastReply();
+                transport.simpleCommand("RSET");
+                if (code != 250) {
+                    throw new EnvoiException(code >= 500 ? ErrorCode.MAIL_REJECTED : ErrorCode.MAIL_UNAVAILABLE, null,
+                            "The server accepted the login but refused to send as " + from + ": " + reply, null);
+                }
+                return reply;
+            } catch (MessagingException e) {
+                throw MailErrors.unavailable(server, e);
+            }
+        });
+    }
+
     private String lastReply() {
         return Optional.ofNullable(transport.getLastServerResponse()).map(String::strip).orElse("");
     }

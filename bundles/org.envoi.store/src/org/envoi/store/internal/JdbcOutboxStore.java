@@ -100,7 +100,7 @@ public final class JdbcOutboxStore implements OutboxStore {
             c.setAutoCommit(false);
             try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + ", mail FROM outbox WHERE"
                     + " (state = ? OR state = ?) AND next_attempt <= ? ORDER BY id FETCH FIRST " + Math.max(1, max)
-                    + " ROWS ONLY FOR UPDATE")) {
+                    + " ROWS ONLY FOR UPDATE" + Dialect.of(c).skipLocked)) {
                 p.setString(1, State.QUEUED.name());
                 p.setString(2, State.RETRY.name());
                 p.setTimestamp(3, ts(now));

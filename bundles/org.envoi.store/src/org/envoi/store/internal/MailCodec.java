@@ -41,7 +41,9 @@ final class MailCodec {
         ArrayNode atts = n.putArray("attachments");
         long total = 0;
         for (Attachment a : m.attachments()) {
-            atts.addObject().put("name", a.fileName()).put("type", a.mimeType()).put("size", a.content().length);
+            ObjectNode an = atts.addObject().put("name", a.fileName()).put("type", a.mimeType())
+                    .put("size", a.content().length);
+            a.contentId().ifPresent(cid -> an.put("cid", cid));
             total += a.content().length;
         }
         try {
@@ -66,7 +68,8 @@ final class MailCodec {
         for (JsonNode a : n.get("attachments")) {
             byte[] content = new byte[a.get("size").asInt()];
             in.get(content);
-            atts.add(new Attachment(a.get("name").asText(), a.get("type").asText(), content));
+            atts.add(new Attachment(a.get("name").asText(), a.get("type").asText(), content,
+                    Optional.ofNullable(a.get("cid")).map(JsonNode::asText)));
         }
         return new OutgoingMail(n.get("messageId").asText(), n.get("from").asText(), strings(n.get("to")),
                 strings(n.get("cc")), strings(n.get("bcc")), n.get("subject").asText(), n.get("body").asText(),

@@ -14,12 +14,13 @@ import javax.sql.DataSource;
 
 /**
  * Applies the numbered SQL scripts of {@code db/} that the database has not seen, each in its own transaction, and
- * records them in {@code envoi_schema}. A database newer than this code is refused rather than used.
+ * records them in {@code envoi_schema}. A database newer than this code is refused rather than used. The same scripts
+ * run on H2 and PostgreSQL; the few type names that differ are written {@code ${name}} (see {@link Dialect}).
  */
 public final class Migrations {
 
     /** The scripts, in order; the number is the schema version each one reaches. */
-    static final List<String> SCRIPTS = List.of("db/V1__outbox_and_marks.sql");
+    static final List<String> SCRIPTS = List.of("db/V1__outbox_and_marks.sql", "db/V2__flows_operators_settings.sql");
 
     private Migrations() {
     }
@@ -45,7 +46,7 @@ public final class Migrations {
             for (int v = current + 1; v <= SCRIPTS.size(); v++) {
                 String script = SCRIPTS.get(v - 1);
                 try (Statement s = c.createStatement()) {
-                    for (String sql : statements(read(script))) {
+                    for (String sql : statements(Dialect.of(c).expand(read(script)))) {
                         s.execute(sql);
                     }
                 }

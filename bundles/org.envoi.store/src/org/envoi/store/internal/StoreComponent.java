@@ -3,62 +3,88 @@ package org.envoi.store.internal;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.List;
-import java.util.Optional;
 
 import javax.sql.DataSource;
 
 import org.envoi.api.DataFolder;
+import org.envoi.api.flow.FlowRepository;
+import org.envoi.api.flow.OperatorRepository;
+import org.envoi.api.flow.SettingsRepository;
 import org.envoi.api.mail.FetchMarks;
-import org.envoi.api.mail.ImapMark;
-import org.envoi.api.mail.OutboxEntry;
+import org.envoi.api.mail.Outbox;
 import org.envoi.api.mail.OutboxStore;
-import org.envoi.api.mail.OutgoingMail;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.postgresql.ds.PGConnectionPoolDataSource;
 
 /**
- * The default store: an embedded H2 file database in {@code <data>/db}, migrated at activation. Registered as the
- * {@link OutboxStore}; an ERP replaces it by registering its own with a higher ranking.
+ * The default store. Opens the database, migrates it, and registers one service per repository: the outbox, the
+ * fetched-mail marks, flows, operators and groups, settings. The database is an embedded H2 file in
+ * {@code <data>/db}, or a shared PostgreSQL when the framework property {@code envoi.db.url} holds a
+ * {@code jdbc:postgresql:} URL ({@code envoi.db.user}; the password from {@code envoi.db.password} or the
+ * {@code ENVOI_DB_PASSWORD} variable). The services have ranking 0: an ERP registers its own with a higher ranking
+ * to replace any of them.
  */
-@Component(service = { OutboxStore.class, org.envoi.api.mail.Outbox.class, FetchMarks.class })
-public final class StoreComponent implements OutboxStore, FetchMarks {
+@Component(immediate = true)
+public final class StoreComponent {
 
-    private final JdbcOutboxStore outbox;
-    private final JdbcFetchMarks marks;
+    public static final String DB_URL = "envoi.db.url";
+    public static final String DB_USER = "envoi.db.user";
+    public static final String DB_PASSWORD = "envoi.db.password";
+
+    private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
+    private JdbcConnectionPool pool;
 
     @Activate
     public StoreComponent(BundleContext context) throws SQLException {
-        this(h2(DataFolder.resolve(context::getProperty).resolve("db/envoi")));
+        String url = context.getProperty(DB_URL);
+        pool = url == null || url.isBlank() ? (JdbcConnectionPool) h2(
+                DataFolder.resolve(context::getProperty).resolve("db/envoi"))
+                : (JdbcConnectionPool) postgresql(url, context.getProperty(DB_USER), password(context));
+        Migrations.migrate(pool);
+        Clock clock = Clock.systemUTC();
+        JdbcOutboxStore outbox = new JdbcOutboxStore(pool, clock);
+        register(context, new String[] { OutboxStore.class.getName(), Outbox.class.getName() }, outbox);
+        register(context, new String[] { FetchMarks.class.getName() }, new JdbcFetchMarks(pool));
+        register(context, new String[] { FlowRepository.class.getName() }, new JdbcFlowRepository(pool, clock));
+        register(context, new String[] { OperatorRepository.class.getName() }, new JdbcOperatorRepository(pool));
+        register(context, new String[] { SettingsRepository.class.getName() }, new JdbcSettingsRepository(pool));
     }
 
-    StoreComponent(DataSource ds) throws SQLException {
-        Migrations.migrate(ds);
-        this.outbox = new JdbcOutboxStore(ds, Clock.systemUTC());
-        this.marks = new JdbcFetchMarks(ds);
+    private static String password(BundleContext context) {
+        String p = context.getProperty(DB_PASSWORD);
+        return p != null ? p : System.getenv().getOrDefault("ENVOI_DB_PASSWORD", "");
     }
 
-    @Override
-    public ImapMark imapMark(String mailbox) {
-        return marks.imapMark(mailbox);
+    private void register(BundleContext context, String[] names, Object service) {
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(Constants.SERVICE_RANKING, 0);
+        props.put("envoi.store", "jdbc");
+        registrations.add(context.registerService(names, service, props));
     }
 
-    @Override
-    public void saveImapMark(String mailbox, ImapMark mark) {
-        marks.saveImapMark(mailbox, mark);
-    }
-
-    @Override
-    public java.util.Set<String> pop3Seen(String mailbox) {
-        return marks.pop3Seen(mailbox);
-    }
-
-    @Override
-    public void addPop3Seen(String mailbox, java.util.Collection<String> uidls) {
-        marks.addPop3Seen(mailbox, uidls);
+    @Deactivate
+    void deactivate() {
+        registrations.forEach(r -> {
+            try {
+                r.unregister();
+            } catch (IllegalStateException e) {
+                // already gone with the bundle
+            }
+        });
+        registrations.clear();
+        if (pool != null) {
+            pool.dispose();
+        }
     }
 
     /**
@@ -74,68 +100,20 @@ public final class StoreComponent implements OutboxStore, FetchMarks {
         return pool;
     }
 
-    @Override
-    public long enqueue(String flowId, String operatorId, OutgoingMail mail) {
-        return outbox.enqueue(flowId, operatorId, mail);
-    }
-
-    @Override
-    public Optional<OutboxEntry> entry(long id) {
-        return outbox.entry(id);
-    }
-
-    @Override
-    public List<OutboxEntry> list(int max) {
-        return outbox.list(max);
-    }
-
-    @Override
-    public int count(org.envoi.api.mail.OutboxEntry.State state) {
-        return outbox.count(state);
-    }
-
-    @Override
-    public void retry(long id) {
-        outbox.retry(id);
-    }
-
-    @Override
-    public List<Claimed> claimDue(Instant now, int max) {
-        return outbox.claimDue(now, max);
-    }
-
-    @Override
-    public void markSent(long id, String reply, Instant now) {
-        outbox.markSent(id, reply, now);
-    }
-
-    @Override
-    public void markRetry(long id, String reason, Instant next, Instant now) {
-        outbox.markRetry(id, reason, next, now);
-    }
-
-    @Override
-    public void markFailed(long id, String reason, Instant now) {
-        outbox.markFailed(id, reason, now);
-    }
-
-    @Override
-    public void markWaitingConsent(long id, String reason, Instant now) {
-        outbox.markWaitingConsent(id, reason, now);
-    }
-
-    @Override
-    public void release(long id, Instant now) {
-        outbox.release(id, now);
-    }
-
-    @Override
-    public int recoverInterrupted(Instant now) {
-        return outbox.recoverInterrupted(now);
-    }
-
-    @Override
-    public int consentGiven(String flowId, String operatorId, Instant now) {
-        return outbox.consentGiven(flowId, operatorId, now);
+    /** A shared PostgreSQL database (several desks), pooled the same way. */
+    public static DataSource postgresql(String url, String user, String password) {
+        PGConnectionPoolDataSource pg = new PGConnectionPoolDataSource();
+        pg.setURL(url);
+        if (user != null) {
+            pg.setUser(user);
+        }
+        if (password != null && !password.isEmpty()) {
+            pg.setPassword(password);
+        }
+        pg.setConnectTimeout(10);
+        pg.setApplicationName("Envoi");
+        JdbcConnectionPool pool = JdbcConnectionPool.create(pg);
+        pool.setMaxConnections(8);
+        return pool;
     }
 }

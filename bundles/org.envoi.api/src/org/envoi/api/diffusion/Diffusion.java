@@ -1,0 +1,33 @@
+package org.envoi.api.diffusion;
+
+import java.util.List;
+import java.util.Optional;
+
+import org.envoi.api.mail.Attachment;
+
+/**
+ * The operator's everyday action: "send this document to the customer". Resolves the operator's flow and the
+ * diffusion's mail setting, fills the keywords from the document, adds footers, signature and logo, names the PDF,
+ * checks the size limit, optionally keeps a copy, and hands the mail to the outbox.
+ * <p>
+ * Errors: {@code NO_FLOW_FOR_OPERATOR}, {@code MAIL_SETTING_NOT_FOUND}, {@code UNKNOWN_KEYWORD},
+ * {@code ATTACHMENTS_TOO_BIG}, {@code INVALID_FLOW_DATA}; nothing is queued when one is thrown.
+ */
+public interface Diffusion {
+
+    /** What was queued. */
+    record Sent(long outboxId, String messageId, String from, String subject, Optional<String> documentName,
+            Optional<Long> keptCopyId) {
+    }
+
+    /**
+     * @param document the document: its code is the diffusion code, its fields fill the keywords
+     * @param attachments the ERP's files; when empty and a {@link DocumentRenderer} is present, the document is
+     *        rendered to a PDF. The first file is the document, named by the setting's file-name pattern.
+     * @param operatorId the signed-in operator
+     * @param to recipients
+     * @param cc copies
+     */
+    Sent send(DocumentContext document, List<Attachment> attachments, String operatorId, List<String> to,
+            List<String> cc);
+}

@@ -1,0 +1,40 @@
+package org.envoi.api.flow;
+
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Optional;
+
+import org.envoi.api.provider.FieldProblem;
+
+/**
+ * The administrator's operations on flows: validation naming each field, saving with the secret, JSON export and
+ * import (never with secrets), Google client JSON import and the client-secret expiry warnings.
+ */
+public interface FlowAdmin {
+
+    /** Every problem of the flow, each naming its field and what to do; empty when it can be saved. */
+    List<FieldProblem> validate(Flow flow);
+
+    /**
+     * Validates, then stores the secret (client secret for OAUTH2, password for BASIC) in the vault when one is
+     * given, then the flow. A flow with problems is refused with {@code INVALID_FLOW_DATA} naming the first field;
+     * nothing is written.
+     */
+    void save(Flow flow, Optional<String> secret);
+
+    /** The flows as JSON, without any secret. */
+    String export();
+
+    /** Reads and validates every flow of an export first; saves all of them or none. @return the flows saved */
+    List<Flow> importFlows(String json);
+
+    /**
+     * Creates (or updates) a Google flow from the client JSON downloaded from Google Cloud Console: an "installed"
+     * (desktop) client is accepted; a "web" client only with a loopback redirect URI; anything else is refused with
+     * the reason. The client secret goes to the vault.
+     */
+    Flow importGoogleClientJson(String flowId, String json);
+
+    /** The warnings to show today: client secrets expiring within 30 days or expired. */
+    List<String> warnings(LocalDate today);
+}

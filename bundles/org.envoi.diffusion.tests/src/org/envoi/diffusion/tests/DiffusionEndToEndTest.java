@@ -1,0 +1,307 @@
+package org.envoi.diffusion.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
+import org.envoi.api.diffusion.Diffusion;
+import org.envoi.api.diffusion.DocumentContext;
+import org.envoi.api.diffusion.FlowTester;
+import org.envoi.api.flow.Company;
+import org.envoi.api.flow.Flow;
+import org.envoi.api.flow.FlowAdmin;
+import org.envoi.api.flow.FlowType;
+import org.envoi.api.flow.Operator;
+import org.envoi.api.flow.OperatorGroup;
+import org.envoi.api.flow.OperatorRepository;
+import org.envoi.api.flow.SettingsRepository;
+import org.envoi.api.mail.Attachment;
+import org.envoi.api.mail.FetchedMail;
+import org.envoi.api.mail.ImapMark;
+import org.envoi.api.mail.MailLogin;
+import org.envoi.api.mail.MailServer;
+import org.envoi.api.mail.Outbox;
+import org.envoi.api.mail.OutboxEntry;
+import org.envoi.api.oauth.TokenService;
+import org.envoi.api.provider.ConsentHost;
+import org.envoi.api.provider.ProviderFields;
+import org.envoi.api.provider.ProviderRegistry;
+import org.envoi.api.provider.TlsMode;
+import org.envoi.api.tests.contract.OsgiServices;
+import org.envoi.api.tests.servers.MailServers;
+import org.envoi.api.tests.servers.MockOAuth2Server;
+import org.envoi.api.tests.servers.TestServers;
+import org.envoi.diffusion.internal.FlowClients;
+import org.envoi.mail.internal.ImapReader;
+import org.envoi.mail.internal.MailClassLoader;
+import org.envoi.mail.internal.SaslRegistration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.BundleContext;
+
+import jakarta.mail.BodyPart;
+import jakarta.mail.Multipart;
+import jakarta.mail.Part;
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
+
+/**
+ * The pipeline as the product runs it, every part real and wired by Declarative Services: the store, the vault, the
+ * OAuth engine (tokens from a real OAuth server), the flow administration, the diffusion, the background outbox
+ * sender, Postfix validating the bearer token at the OAuth server and delivering to Dovecot, read back over IMAP.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class DiffusionEndToEndTest {
+
+    /** A 1x1 PNG. */
+    static final byte[] LOGO = Base64.getDecoder().decode(
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+
+    @TempDir(cleanup = CleanupMode.NEVER)
+    static Path temp;
+    private static MockOAuth2Server oauth;
+    private static MailServers servers;
+    private static BundleContext ctx;
+    private static FlowAdmin admin;
+    private static OperatorRepository operators;
+    private static SettingsRepository settings;
+    private static Diffusion diffusion;
+    private static Outbox outbox;
+    private static String flowId;
+
+    @BeforeAll
+    static void start() {
+        SaslRegistration.ensureInstalled();
+        oauth = MockOAuth2Server.start(MockOAuth2Server.MAIL_USERS);
+        servers = MailServers.start(temp.resolve("servers"), oauth.introspectionEndpoint("mail").toString());
+        ctx = OsgiServices.context(DiffusionEndToEndTest.class);
+        admin = OsgiServices.get(ctx, FlowAdmin.class, null);
+        operators = OsgiServices.get(ctx, OperatorRepository.class, null);
+        settings = OsgiServices.get(ctx, SettingsRepository.class, null);
+        diffusion = OsgiServices.get(ctx, Diffusion.class, null);
+        outbox = OsgiServices.get(ctx, Outbox.class, null);
+
+        // a generic flow: every operator sends as the shared mailbox alice@, app-only token from the OAuth server
+        flowId = "shared-" + System.nanoTime();
+        Flow flow = new Flow(flowId, "Boîte partagée", FlowType.OAUTH2, "custom", new ProviderFields("", "alice", "",
+                List.of("mail"), ConsentHost.PRINT, true), Optional.of(oauth.authorizationEndpoint("mail")),
+                Optional.of(oauth.tokenEndpoint("mail")), Optional.empty(),
+                Optional.of(MailServer.of("127.0.0.1", servers.smtpPort, TlsMode.NONE).withTimeout(
+                        Duration.ofSeconds(20))),
+                Optional.of(MailServer.of("127.0.0.1", servers.imapPort, TlsMode.NONE)), Optional.empty(), "alice",
+                Optional.of(MailServers.address("alice")), 2_000_000, Optional.empty());
+        admin.save(flow, Optional.of("the-client-secret"));
+        TokenService tokens = OsgiServices.get(ctx, TokenService.class, null);
+        tokens.clientCredentials(FlowClients.client(flow, OsgiServices.get(ctx, ProviderRegistry.class, null)));
+
+        operators.save(new OperatorGroup("ventes", "Ventes", Optional.of(flowId)));
+        operators.save(new Operator("jdupont", "Jean Dupont", "jean.dupont@example.test", Optional.of("ventes"),
+                Optional.empty(), "Jean Dupont - Service commercial - 01 23 45 67 89", "Cordialement,\nJean"));
+        operators.save(new Operator("orphan", "Sans flux", "orphan@example.test", Optional.empty(), Optional.empty(),
+                "", ""));
+        settings.save(new Company("ACME SARL", "ACME SARL, 1 rue de la Paix, 75002 Paris", Optional.of(LOGO),
+                "image/png"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (servers != null) {
+            servers.close();
+        }
+        if (oauth != null) {
+            oauth.close();
+        }
+        TestServers.deleteQuietly(temp);
+    }
+
+    static DocumentContext bl(String number, String client) {
+        return new DocumentContext("BL", Map.of("ID_BL", number, "CLIENT", client, "DATE", "22/11/2026"), List.of(
+                new DocumentContext.Line("A-100", "Palette de vis inox", new BigDecimal("3"), null),
+                new DocumentContext.Line("B-220", "Écrous M8", new BigDecimal("150"), null)));
+    }
+
+    @Test
+    void aDeliveryNoteArrivesWithKeywordsFootersSignatureLogoAndNamedPdf() throws Exception {
+        long before = servers.delivered("bob");
+        byte[] pdf = "%PDF-1.7\n% a delivery note from the ERP\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Diffusion.Sent sent = diffusion.send(bl("BL-2026-0042", "Dupuis & Fils <b>"),
+                List.of(new Attachment("erp-print.pdf", "application/pdf", pdf)), "jdupont",
+                List.of(MailServers.address("bob")), List.of());
+        assertEquals("ACME SARL - Bon de livraison BL-2026-0042", sent.subject());
+        assertEquals(MailServers.address("alice"), sent.from(), "a generic flow sends as the shared mailbox");
+        assertEquals(Optional.of("BL_BL-2026-0042.pdf"), sent.documentName());
+
+        awaitDelivered("bob", before + 1);
+        OutboxEntry entry = outbox.entry(sent.outboxId()).orElseThrow();
+        assertEquals(OutboxEntry.State.SENT, entry.state(), () -> "outbox: " + entry);
+        assertTrue(entry.lastReply().startsWith("250"), entry.lastReply());
+
+        MimeMessage m = readBack(sent.messageId());
+        MailClassLoader.call(() -> {
+            assertEquals("ACME SARL - Bon de livraison BL-2026-0042", m.getSubject());
+            assertEquals(MailServers.address("alice"), m.getFrom()[0].toString());
+            List<Part> parts = new ArrayList<>();
+            flatten(m, parts);
+            String html = null;
+            Part logo = null;
+            Part document = null;
+            for (Part p : parts) {
+                if (p.isMimeType("text/html")) {
+                    html = (String) p.getContent();
+                } else if (p.isMimeType("image/png")) {
+                    logo = p;
+                } else if (p.isMimeType("application/pdf")) {
+                    document = p;
+                }
+            }
+            assertTrue(html != null, "an HTML body");
+            assertTrue(html.contains("bon de livraison BL-2026-0042"), html);
+            assertTrue(html.contains("Jean Dupont - Service commercial"), "operator's footer: " + html);
+            assertTrue(html.contains("Cordialement,<br>"), "operator's signature: " + html);
+            assertTrue(html.contains("ACME SARL, 1 rue de la Paix"), "company's footer: " + html);
+            assertTrue(html.contains("src=\"cid:envoi-logo\""), html);
+            assertTrue(logo != null && "<envoi-logo>".equals(((jakarta.mail.internet.MimeBodyPart) logo)
+                    .getContentID()), "the logo travels inline with its Content-ID");
+            assertTrue(document != null, "the PDF is attached");
+            assertEquals("BL_BL-2026-0042.pdf", document.getFileName());
+            assertEquals(Part.ATTACHMENT, document.getDisposition());
+            assertEquals(new String(pdf, java.nio.charset.StandardCharsets.US_ASCII), new String(
+                    document.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII));
+            return null;
+        });
+    }
+
+    @Test
+    void keywordValuesCannotInjectHeadersOrHtml() throws Exception {
+        long before = servers.delivered("bob");
+        Diffusion.Sent sent = diffusion.send(new DocumentContext("BL", Map.of("ID_BL", "42\r\nBcc: eve@example.test",
+                "CLIENT", "x"), List.of()), List.of(new Attachment("a.pdf", "application/pdf", new byte[] { 1 })),
+                "jdupont", List.of(MailServers.address("bob")), List.of());
+        assertEquals("ACME SARL - Bon de livraison 42 Bcc: eve@example.test", sent.subject(),
+                "line breaks in a value become spaces: no header is added");
+        assertEquals(Optional.of("BL_42 Bcc_ eve@example.test.pdf"), sent.documentName(),
+                "no control character or ':' in the file name");
+        awaitDelivered("bob", before + 1);
+        MimeMessage m = readBack(sent.messageId());
+        MailClassLoader.call(() -> {
+            assertEquals(null, m.getHeader("Bcc"));
+            List<Part> parts = new ArrayList<>();
+            flatten(m, parts);
+            for (Part p : parts) {
+                if (p.isMimeType("text/html")) {
+                    String html = (String) p.getContent();
+                    assertFalse(html.contains("<script"), html);
+                }
+            }
+            return null;
+        });
+        Diffusion.Sent html = diffusion.send(new DocumentContext("BL", Map.of("ID_BL", "<script>alert(1)</script>"),
+                List.of()), List.of(new Attachment("a.pdf", "application/pdf", new byte[] { 1 })), "jdupont",
+                List.of(MailServers.address("bob")), List.of());
+        awaitDelivered("bob", before + 2);
+        MimeMessage h = readBack(html.messageId());
+        MailClassLoader.call(() -> {
+            List<Part> parts = new ArrayList<>();
+            flatten(h, parts);
+            String body = null;
+            for (Part p : parts) {
+                if (p.isMimeType("text/html")) {
+                    body = (String) p.getContent();
+                }
+            }
+            assertTrue(body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), body);
+            assertFalse(body.contains("<script>"), body);
+            return null;
+        });
+    }
+
+    @Test
+    void everyNamedErrorSaysWhatToDoAndQueuesNothing() {
+        int queued = outbox.list(10_000).size();
+        List<Attachment> pdf = List.of(new Attachment("a.pdf", "application/pdf", new byte[] { 1 }));
+        List<String> to = List.of(MailServers.address("bob"));
+        EnvoiException noFlow = assertThrows(EnvoiException.class, () -> diffusion.send(bl("1", "c"), pdf, "orphan",
+                to, List.of()));
+        assertEquals(ErrorCode.NO_FLOW_FOR_OPERATOR, noFlow.code());
+        assertTrue(noFlow.getMessage().contains("orphan"), noFlow.getMessage());
+        EnvoiException noSetting = assertThrows(EnvoiException.class, () -> diffusion.send(new DocumentContext(
+                "BON DE TRANSPORT", Map.of(), List.of()), pdf, "jdupont", to, List.of()));
+        assertEquals(ErrorCode.MAIL_SETTING_NOT_FOUND, noSetting.code());
+        assertTrue(noSetting.getMessage().contains("BON DE TRANSPORT"), noSetting.getMessage());
+        EnvoiException unknown = assertThrows(EnvoiException.class, () -> diffusion.send(new DocumentContext("BL",
+                Map.of("CLIENT", "c"), List.of()), pdf, "jdupont", to, List.of()));
+        assertEquals(ErrorCode.UNKNOWN_KEYWORD, unknown.code());
+        assertTrue(unknown.getMessage().contains("[ID_BL]"), unknown.getMessage());
+        EnvoiException tooBig = assertThrows(EnvoiException.class, () -> diffusion.send(bl("2", "c"), List.of(
+                new Attachment("big.pdf", "application/pdf", new byte[3_000_000])), "jdupont", to, List.of()));
+        assertEquals(ErrorCode.ATTACHMENTS_TOO_BIG, tooBig.code());
+        assertTrue(tooBig.getMessage().contains("2.9 MB") && tooBig.getMessage().contains("1.9 MB"),
+                tooBig.getMessage());
+        assertEquals(queued, outbox.list(10_000).size(), "nothing was queued");
+    }
+
+    @Test
+    void testingTheServiceReportsEachStepAndRefusesAnOperatorOutsideTheFlow() {
+        FlowTester tester = OsgiServices.get(ctx, FlowTester.class, null);
+        FlowTester.Report ok = tester.test(flowId, "jdupont");
+        assertTrue(ok.ok(), () -> "steps: " + ok.steps());
+        assertEquals(List.of("flow", "membership", "data", "token", "smtp", "imap"), ok.steps().stream().map(
+                FlowTester.Step::name).toList());
+        assertTrue(ok.steps().get(4).sentence().contains("MAIL FROM accepted"), ok.steps().get(4).sentence());
+        FlowTester.Report outside = tester.test(flowId, "orphan");
+        assertFalse(outside.ok());
+        FlowTester.Step last = outside.steps().get(outside.steps().size() - 1);
+        assertEquals("membership", last.name());
+        assertTrue(last.sentence().startsWith("OPERATOR_NOT_IN_FLOW"), last.sentence());
+    }
+
+    private static void awaitDelivered(String user, long count) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (servers.delivered(user) < count && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(count, servers.delivered(user), "delivered to " + user);
+    }
+
+    /** Bob reads his INBOX over IMAP with his own token, as Envoi's reader does. */
+    private static MimeMessage readBack(String messageId) throws Exception {
+        MailLogin bob = new MailLogin.Bearer("bob", oauth.clientCredentialsToken("mail", "bob"),
+                MailLogin.Mechanism.XOAUTH2);
+        List<FetchedMail> all = ImapReader.fetchNew(MailServer.of("127.0.0.1", servers.imapPort, TlsMode.NONE), bob,
+                "INBOX", ImapMark.NONE).result();
+        FetchedMail mail = all.stream().filter(f -> f.messageId().equals(messageId)).findFirst().orElseThrow(
+                () -> new AssertionError("no mail " + messageId + " in bob's INBOX"));
+        return MailClassLoader.call(() -> new MimeMessage(Session.getInstance(new java.util.Properties()),
+                new ByteArrayInputStream(mail.raw())));
+    }
+
+    private static void flatten(Part p, List<Part> out) throws Exception {
+        if (p.isMimeType("multipart/*")) {
+            Multipart mp = (Multipart) p.getContent();
+            for (int i = 0; i < mp.getCount(); i++) {
+                BodyPart b = mp.getBodyPart(i);
+                flatten(b, out);
+            }
+        } else {
+            out.add(p);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package org.envoi.diffusion.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Optional;
+
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
+import org.envoi.api.flow.Flow;
+import org.envoi.api.flow.FlowAdmin;
+import org.envoi.api.flow.FlowRepository;
+import org.envoi.api.flow.FlowType;
+import org.envoi.api.mail.MailServer;
+import org.envoi.api.provider.ConsentHost;
+import org.envoi.api.provider.FieldProblem;
+import org.envoi.api.provider.ProviderFields;
+import org.envoi.api.provider.TlsMode;
+import org.envoi.api.tests.contract.OsgiServices;
+import org.envoi.api.vault.TokenVault;
+import org.envoi.api.vault.VaultKey;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.BundleContext;
+
+/** The administrator's flow operations through the DS services, on the store and vault the product uses. */
+class FlowAdminTest {
+
+    private static FlowAdmin admin;
+    private static FlowRepository flows;
+    private static TokenVault vault;
+
+    @BeforeAll
+    static void services() {
+        BundleContext ctx = OsgiServices.context(FlowAdminTest.class);
+        admin = OsgiServices.get(ctx, FlowAdmin.class, null);
+        flows = OsgiServices.get(ctx, FlowRepository.class, null);
+        vault = OsgiServices.get(ctx, TokenVault.class, null);
+    }
+
+    static Flow microsoft(String id, String tenant, List<String> scopes, String redirect, MailServer smtp) {
+        return new Flow(id, "M365 " + id, FlowType.OAUTH2, "microsoft", new ProviderFields(tenant,
+                "11111111-2222-3333-4444-555555555555", redirect, scopes, ConsentHost.LOOPBACK, false),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(smtp),
+                Optional.of(MailServer.of("outlook.office365.com", 993, TlsMode.TLS)), Optional.empty(), "",
+                Optional.empty(), 20_000_000, Optional.empty());
+    }
+
+    static final List<String> SCOPES = List.of("offline_access", "https://outlook.office.com/SMTP.Send",
+            "https://outlook.office.com/IMAP.AccessAsUser.All");
+    static final MailServer SMTP = MailServer.of("smtp.office365.com", 587, TlsMode.STARTTLS);
+
+    private static FieldProblem only(List<FieldProblem> problems, String field) {
+        return problems.stream().filter(p -> p.field().equals(field)).findFirst().orElseThrow(
+                () -> new AssertionError("no problem on " + field + " in " + problems));
+    }
+
+    @Test
+    void aValidFlowIsSavedWithItsSecretInTheVaultOnly() {
+        String id = "m365-" + System.nanoTime();
+        admin.save(microsoft(id, "contoso.onmicrosoft.com", SCOPES, "http://127.0.0.1:3017/", SMTP),
+                Optional.of("s3cr3t-value~1"));
+        assertTrue(flows.flow(id).isPresent());
+        assertEquals(Optional.of("s3cr3t-value~1"), vault.read(VaultKey.clientSecret(id)));
+        String export = admin.export();
+        assertTrue(export.contains("\"" + id + "\""), export);
+        assertFalse(export.contains("s3cr3t-value~1"), "an export never carries a secret");
+    }
+
+    @Test
+    void eachBadFieldIsNamedWithWhatToDo() {
+        List<FieldProblem> noTenant = admin.validate(microsoft("a", "", SCOPES, "", SMTP));
+        assertTrue(only(noTenant, "tenant").message().length() > 20, noTenant.toString());
+        List<FieldProblem> unknownScope = admin.validate(microsoft("b", "contoso.onmicrosoft.com", List.of(
+                "offline_access", "https://outlook.office.com/SMTP.Send", "Mail.ReadEverything"), "", SMTP));
+        assertTrue(only(unknownScope, "scopes").message().contains("Mail.ReadEverything"), unknownScope.toString());
+        List<FieldProblem> redirect = admin.validate(microsoft("c", "contoso.onmicrosoft.com", SCOPES,
+                "http://erp.example.com/callback", SMTP));
+        assertTrue(only(redirect, "redirectUri").message().contains("127.0.0.1"), redirect.toString());
+        List<FieldProblem> clear = admin.validate(microsoft("d", "contoso.onmicrosoft.com", SCOPES, "",
+                MailServer.of("smtp.office365.com", 25, TlsMode.NONE)));
+        assertTrue(only(clear, "smtp.security").message().contains("STARTTLS"), clear.toString());
+        Flow custom = new Flow("e", "Custom", FlowType.OAUTH2, "custom", new ProviderFields("", "id", "",
+                List.of("mail"), ConsentHost.LOOPBACK, false), Optional.of(URI.create("ftp://id.example.com/auth")),
+                Optional.empty(), Optional.empty(), Optional.of(SMTP), Optional.empty(), Optional.empty(), "",
+                Optional.of("not an address"), 0, Optional.empty());
+        List<FieldProblem> bad = admin.validate(custom);
+        assertTrue(only(bad, "authorizationUri").message().contains("https"), bad.toString());
+        only(bad, "tokenUri");
+        only(bad, "genericAddress");
+
+        String id = "refused-" + System.nanoTime();
+        EnvoiException e = assertThrows(EnvoiException.class, () -> admin.save(microsoft(id, "", SCOPES, "", SMTP),
+                Optional.of("never-stored")));
+        assertEquals(ErrorCode.INVALID_FLOW_DATA, e.code());
+        assertEquals("tenant", e.field());
+        assertTrue(flows.flow(id).isEmpty(), "nothing saved");
+        assertTrue(vault.read(VaultKey.clientSecret(id)).isEmpty(), "no secret stored");
+        assertFalse(e.getMessage().contains("never-stored"));
+    }
+
+    @Test
+    void aPortOutOfRangeInAnImportNamesTheServerAndImportsNothing() {
+        String good = "ok-" + System.nanoTime();
+        String json = "{\"envoi\": \"flows\", \"format\": 1, \"flows\": [" + "{\"id\": \"" + good + "\", \"type\":"
+                + " \"oauth2\", \"provider\": \"microsoft\", \"tenant\": \"contoso.onmicrosoft.com\", \"clientId\":"
+                + " \"11111111-2222-3333-4444-555555555555\", \"scopes\": [\"offline_access\","
+                + " \"https://outlook.office.com/SMTP.Send\"], \"smtp\": {\"host\": \"smtp.office365.com\", \"port\":"
+                + " 587, \"security\": \"starttls\"}}, {\"id\": \"bad\", \"smtp\": {\"host\": \"smtp.example.com\","
+                + " \"port\": 70000, \"security\": \"tls\"}}]}";
+        EnvoiException e = assertThrows(EnvoiException.class, () -> admin.importFlows(json));
+        assertEquals(ErrorCode.INVALID_FLOW_DATA, e.code());
+        assertEquals("smtp", e.field());
+        assertTrue(e.getMessage().contains("70000") && e.getMessage().contains("1 to 65535"), e.getMessage());
+        assertTrue(flows.flow(good).isEmpty(), "the good flow of a bad file is not imported either");
+
+        String roundTrip = admin.export();
+        List<Flow> again = admin.importFlows(roundTrip);
+        assertEquals(flows.flows().size(), again.size(), "an export imports back whole");
+    }
+
+    @Test
+    void aGoogleDesktopClientJsonBecomesAFlowAndOtherKindsAreRefusedWithTheReason() {
+        String id = "gmail-" + System.nanoTime();
+        Flow f = admin.importGoogleClientJson(id, "{\"installed\": {\"client_id\":"
+                + " \"123-abc.apps.googleusercontent.com\", \"project_id\": \"erp\", \"auth_uri\":"
+                + " \"https://accounts.google.com/o/oauth2/auth\", \"token_uri\": \"https://oauth2.googleapis.com/token\","
+                + " \"client_secret\": \"GOCSPX-secret\", \"redirect_uris\": [\"http://localhost\"]}}");
+        assertEquals("google", f.providerId());
+        assertEquals("smtp.gmail.com", f.smtp().orElseThrow().endpoint().host());
+        assertTrue(f.oauth().scopes().contains("https://mail.google.com/"), f.oauth().scopes().toString());
+        assertEquals(Optional.of("GOCSPX-secret"), vault.read(VaultKey.clientSecret(id)));
+        assertFalse(admin.export().contains("GOCSPX-secret"));
+
+        EnvoiException web = assertThrows(EnvoiException.class, () -> admin.importGoogleClientJson("g2",
+                "{\"web\": {\"client_id\": \"1-x.apps.googleusercontent.com\", \"client_secret\": \"s\","
+                        + " \"redirect_uris\": [\"https://erp.example.com/oauth\"]}}"));
+        assertEquals("redirectUri", web.field());
+        assertTrue(web.getMessage().contains("Desktop app"), web.getMessage());
+        EnvoiException sa = assertThrows(EnvoiException.class, () -> admin.importGoogleClientJson("g3",
+                "{\"type\": \"service_account\", \"client_email\": \"x@erp.iam.gserviceaccount.com\"}"));
+        assertTrue(sa.getMessage().contains("service account"), sa.getMessage());
+        EnvoiException notJson = assertThrows(EnvoiException.class, () -> admin.importGoogleClientJson("g4", "{"));
+        assertEquals("file", notJson.field());
+    }
+
+    @Test
+    void anExpiringSecretIsAnnounced30DaysAhead() {
+        LocalDate today = LocalDate.of(2026, 11, 22);
+        Flow base = microsoft("x", "contoso.onmicrosoft.com", SCOPES, "", SMTP);
+        Flow in29 = withExpiry(base, today.plusDays(29));
+        Flow in31 = withExpiry(base, today.plusDays(31));
+        Flow gone = withExpiry(base, today.minusDays(1));
+        assertTrue(in29.secretExpiryWarning(today).orElseThrow().contains("expires in 29 days"));
+        assertTrue(in31.secretExpiryWarning(today).isEmpty());
+        assertTrue(gone.secretExpiryWarning(today).orElseThrow().contains("expired on 2026-11-21"));
+        String id = "expiring-" + System.nanoTime();
+        admin.save(withExpiry(microsoft(id, "contoso.onmicrosoft.com", SCOPES, "", SMTP), today.plusDays(10)),
+                Optional.empty());
+        assertTrue(admin.warnings(today).stream().anyMatch(w -> w.contains("M365 " + id) && w.contains(
+                "new secret")), admin.warnings(today).toString());
+    }
+
+    private static Flow withExpiry(Flow f, LocalDate date) {
+        return new Flow(f.id(), f.name(), f.type(), f.providerId(), f.oauth(), f.authorizationUri(), f.tokenUri(),
+                f.deviceUri(), f.smtp(), f.imap(), f.pop(), f.username(), f.genericAddress(), f.attachmentLimitBytes(),
+                Optional.of(date));
+    }
+}

@@ -1,0 +1,186 @@
+package org.envoi.diffusion.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Optional;
+
+import javax.sql.DataSource;
+
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
+import org.envoi.api.flow.Company;
+import org.envoi.api.flow.Flow;
+import org.envoi.api.flow.FlowType;
+import org.envoi.api.flow.MailSetting;
+import org.envoi.api.flow.Operator;
+import org.envoi.api.flow.OperatorGroup;
+import org.envoi.api.mail.MailServer;
+import org.envoi.api.mail.OutboxEntry.State;
+import org.envoi.api.mail.OutgoingMail;
+import org.envoi.api.provider.ConsentHost;
+import org.envoi.api.provider.ProviderFields;
+import org.envoi.api.provider.TlsMode;
+import org.envoi.store.internal.JdbcFlowRepository;
+import org.envoi.store.internal.JdbcOperatorRepository;
+import org.envoi.store.internal.JdbcOutboxStore;
+import org.envoi.store.internal.JdbcSettingsRepository;
+import org.envoi.store.internal.Migrations;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every store must do, run against the embedded H2 ({@link H2StoreTest}) and a real PostgreSQL
+ * ({@link PostgresStoreTest}) with the same migrations.
+ */
+abstract class StoreContractTest {
+
+    protected DataSource db;
+    protected JdbcFlowRepository flows;
+    protected JdbcOperatorRepository operators;
+    protected JdbcSettingsRepository settings;
+    protected JdbcOutboxStore outbox;
+
+    /** A fresh, empty database for each test. */
+    protected abstract DataSource freshDatabase() throws Exception;
+
+    @BeforeEach
+    void open() throws Exception {
+        db = freshDatabase();
+        assertEquals(2, Migrations.migrate(db));
+        assertEquals(2, Migrations.migrate(db), "migrating twice changes nothing");
+        flows = new JdbcFlowRepository(db, Clock.systemUTC());
+        operators = new JdbcOperatorRepository(db);
+        settings = new JdbcSettingsRepository(db);
+        outbox = new JdbcOutboxStore(db, Clock.systemUTC());
+    }
+
+    static Flow flow(String id, String clientId) {
+        return new Flow(id, "Microsoft 365 " + id, FlowType.OAUTH2, "microsoft",
+                new ProviderFields("contoso.onmicrosoft.com", clientId, "http://127.0.0.1:3017/", List.of(
+                        "offline_access", "https://outlook.office.com/SMTP.Send"), ConsentHost.LOOPBACK, false),
+                Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.of(MailServer.of("smtp.office365.com", 587, TlsMode.STARTTLS)),
+                Optional.of(MailServer.of("outlook.office365.com", 993, TlsMode.TLS)), Optional.empty(), "",
+                Optional.empty(), 10_000_000, Optional.of(LocalDate.of(2027, 3, 1)));
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void close() {
+        if (db instanceof org.h2.jdbcx.JdbcConnectionPool pool) {
+            pool.dispose();
+        }
+    }
+
+    @Test
+    void flowsAreSavedReadUpdatedAndRemoved() {
+        Flow f = flow("m365", "11111111-2222-3333-4444-555555555555");
+        flows.save(f);
+        assertEquals(f, flows.flow("m365").orElseThrow(), "read back equal, field by field");
+        Flow custom = new Flow("custom-1", "Custom", FlowType.OAUTH2, "custom", f.oauth(),
+                Optional.of(URI.create("https://id.example.com/authorize")),
+                Optional.of(URI.create("https://id.example.com/token")), Optional.empty(), f.smtp(), Optional.empty(),
+                Optional.of(MailServer.of("pop.example.com", 995, TlsMode.TLS)), "shared", Optional.of(
+                        "factures@example.com"), 0, Optional.empty());
+        flows.save(custom);
+        assertEquals(custom, flows.flow("custom-1").orElseThrow());
+        Flow renamed = new Flow("m365", "Renamed", f.type(), f.providerId(), f.oauth(), f.authorizationUri(),
+                f.tokenUri(), f.deviceUri(), f.smtp(), f.imap(), f.pop(), f.username(), f.genericAddress(),
+                f.attachmentLimitBytes(), f.secretExpiry());
+        flows.save(renamed);
+        assertEquals("Renamed", flows.flow("m365").orElseThrow().name());
+        assertEquals(List.of("custom-1", "m365"), flows.flows().stream().map(Flow::id).toList());
+        assertTrue(flows.remove("custom-1"));
+        assertFalse(flows.remove("custom-1"));
+        assertTrue(flows.flow("custom-1").isEmpty());
+    }
+
+    @Test
+    void anOperatorInheritsTheGroupsFlowUnlessAssignedDirectly() {
+        flows.save(flow("sales", "a"));
+        flows.save(flow("billing", "b"));
+        operators.save(new OperatorGroup("commerciaux", "Commerciaux", Optional.of("sales")));
+        operators.save(new Operator("jdupont", "Jean Dupont", "jean@example.com", Optional.of("commerciaux"),
+                Optional.empty(), "Jean - poste 12", "Cordialement, Jean"));
+        operators.save(new Operator("mmartin", "Marie Martin", "marie@example.com", Optional.of("commerciaux"),
+                Optional.of("billing"), "", ""));
+        operators.save(new Operator("nobody", "Sans flux", "n@example.com", Optional.empty(), Optional.empty(), "",
+                ""));
+        assertEquals(Optional.of("sales"), operators.flowOf("jdupont"));
+        assertEquals(Optional.of("billing"), operators.flowOf("mmartin"), "a direct assignment wins");
+        assertEquals(Optional.empty(), operators.flowOf("nobody"));
+        assertEquals(List.of("jdupont"), operators.members("sales").stream().map(Operator::id).toList());
+        assertEquals("Cordialement, Jean", operators.operator("jdupont").orElseThrow().signature());
+
+        assertTrue(flows.remove("sales"));
+        assertEquals(Optional.empty(), operators.flowOf("jdupont"), "removing a flow detaches its group");
+        assertEquals(Optional.of("billing"), operators.flowOf("mmartin"));
+        assertTrue(operators.removeGroup("commerciaux"));
+        assertEquals(Optional.empty(), operators.operator("jdupont").orElseThrow().groupId());
+    }
+
+    @Test
+    void anUnknownFlowCannotBeAssignedAndNothingChanges() {
+        operators.save(new Operator("op", "Op", "op@example.com", Optional.empty(), Optional.empty(), "", ""));
+        EnvoiException e = assertThrows(EnvoiException.class, () -> operators.save(new Operator("op", "Op",
+                "op@example.com", Optional.empty(), Optional.of("no-such-flow"), "", "")));
+        assertEquals(ErrorCode.STORE_UNAVAILABLE, e.code());
+        assertTrue(e.getMessage().contains("nothing was changed"), e.getMessage());
+        assertEquals(Optional.empty(), operators.operator("op").orElseThrow().flowId());
+    }
+
+    @Test
+    void theErpsDocumentsComeAsEditableSeedSettings() {
+        List<String> codes = settings.mailSettings().stream().map(MailSetting::diffusionCode).toList();
+        assertTrue(codes.containsAll(List.of("BL", "FACTURE CLIENT", "AVOIR CLIENT", "DEVIS CLIENT",
+                "RELANCE CLIENT", "COMMANDE FOURNISSEUR")), codes.toString());
+        MailSetting bl = settings.mailSetting("BL").orElseThrow();
+        assertEquals("[SOCIETE] - Bon de livraison [ID_BL]", bl.subject());
+        assertTrue(bl.body().contains("\n\nVeuillez trouver"), "line breaks survive the migration: " + bl.body());
+        assertEquals("BL_[ID_BL].pdf", bl.fileNamePattern());
+        MailSetting edited = new MailSetting("BL", bl.label(), "BL [ID_BL] de [SOCIETE]", bl.body(), true,
+                OutgoingMail.Priority.HIGH, true, true, "Livraison-[ID_BL].pdf", true, "pdf", "Le service");
+        settings.save(edited);
+        assertEquals(edited, settings.mailSetting("BL").orElseThrow());
+        assertTrue(settings.removeMailSetting("BL"));
+        assertTrue(settings.mailSetting("BL").isEmpty());
+    }
+
+    @Test
+    void theCompanyWithItsLogoAndKeptCopiesRoundTrip() {
+        assertEquals(Company.empty().name(), settings.company().name());
+        byte[] logo = { (byte) 0x89, 'P', 'N', 'G', 0, 1, 2, 3 };
+        settings.save(new Company("ACME SARL", "ACME SARL - 1 rue de la Paix, Paris", Optional.of(logo), "image/png"));
+        Company c = settings.company();
+        assertEquals("ACME SARL", c.name());
+        assertArrayEquals(logo, c.logo().orElseThrow());
+        settings.save(new Company("ACME SAS", "", Optional.empty(), "image/png"));
+        assertTrue(settings.company().logo().isEmpty(), "a removed logo is gone");
+        byte[] pdf = "%PDF-1.7 copy".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        long id = settings.keepCopy("BL", "jdupont", "x@example.com", "BL_42.pdf", "pdf", pdf, Instant.now());
+        assertArrayEquals(pdf, settings.copy(id).orElseThrow());
+    }
+
+    @Test
+    void theOutboxRunsOnThisDatabaseToo() {
+        OutgoingMail m = new OutgoingMail("contract-" + System.nanoTime() + "@example.com", "a@example.com",
+                List.of("b@example.com"), List.of(), List.of(), "Sujet", "Corps", false, OutgoingMail.Priority.NORMAL,
+                Optional.empty(), List.of(new org.envoi.api.mail.Attachment("a.pdf", "application/pdf",
+                        new byte[] { 1, 2, 3 })));
+        long id = outbox.enqueue("f", "op", m);
+        List<org.envoi.api.mail.OutboxStore.Claimed> claimed = outbox.claimDue(Instant.now().plusSeconds(1), 10);
+        assertEquals(1, claimed.size());
+        assertArrayEquals(new byte[] { 1, 2, 3 }, claimed.get(0).mail().attachments().get(0).content());
+        assertEquals(State.SENDING, outbox.entry(id).orElseThrow().state());
+        outbox.markSent(id, "250 2.0.0 Ok", Instant.now());
+        assertEquals(1, outbox.count(State.SENT));
+    }
+}

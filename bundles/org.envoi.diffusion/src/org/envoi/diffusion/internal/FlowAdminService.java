@@ -1,0 +1,262 @@
+package org.envoi.diffusion.internal;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
+import org.envoi.api.flow.Flow;
+import org.envoi.api.flow.FlowAdmin;
+import org.envoi.api.flow.FlowRepository;
+import org.envoi.api.flow.FlowType;
+import org.envoi.api.mail.MailServer;
+import org.envoi.api.provider.ConsentHost;
+import org.envoi.api.provider.FieldProblem;
+import org.envoi.api.provider.MailCapability;
+import org.envoi.api.provider.MailProvider;
+import org.envoi.api.provider.ProviderFields;
+import org.envoi.api.provider.ProviderPreset;
+import org.envoi.api.provider.ProviderRegistry;
+import org.envoi.api.provider.TlsMode;
+import org.envoi.api.vault.TokenVault;
+import org.envoi.api.vault.VaultKey;
+import org.envoi.store.json.FlowJson;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** Validation, saving with the secret, JSON export and import, Google client JSON, secret expiry warnings. */
+@Component(service = FlowAdmin.class)
+public final class FlowAdminService implements FlowAdmin {
+
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._@+-]{1,128}");
+    private static final Pattern ADDRESS = Pattern.compile("[^@\\s<>]+@[^@\\s<>]+\\.[^@\\s<>]+");
+    /** Identity scopes a provider accepts beside its mail scopes. */
+    private static final Set<String> IDENTITY_SCOPES = Set.of("openid", "email", "profile");
+
+    private final FlowRepository flows;
+    private final ProviderRegistry providers;
+    private final TokenVault vault;
+
+    @Activate
+    public FlowAdminService(@Reference FlowRepository flows, @Reference ProviderRegistry providers,
+            @Reference TokenVault vault) {
+        this.flows = flows;
+        this.providers = providers;
+        this.vault = vault;
+    }
+
+    @Override
+    public List<FieldProblem> validate(Flow f) {
+        List<FieldProblem> out = new ArrayList<>();
+        if (!ID.matcher(f.id()).matches()) {
+            out.add(new FieldProblem("id", "'" + f.id() + "' may only hold letters, digits and . _ @ + - (1 to 128)"));
+        }
+        if (f.name().isBlank()) {
+            out.add(new FieldProblem("name", "the flow has no name: give the one operators will recognize"));
+        }
+        if (f.smtp().isEmpty() && f.imap().isEmpty() && f.pop().isEmpty()) {
+            out.add(new FieldProblem("smtp", "the flow has no mail server: set at least the SMTP server"));
+        }
+        server("smtp", f.smtp(), out);
+        server("imap", f.imap(), out);
+        server("pop", f.pop(), out);
+        f.genericAddress().filter(a -> !ADDRESS.matcher(a).matches()).ifPresent(a -> out.add(new FieldProblem(
+                "genericAddress", "'" + a + "' is not an e-mail address: give the shared mailbox's address")));
+        if (f.attachmentLimitBytes() < 0) {
+            out.add(new FieldProblem("attachmentLimit", "the limit is negative: give a size in MB, or 0 for none"));
+        }
+        if (f.type() == FlowType.BASIC) {
+            if (f.username().isEmpty()) {
+                out.add(new FieldProblem("username", "a password flow needs the mailbox user name"));
+            }
+            return out;
+        }
+        ProviderFields o = f.oauth();
+        if (f.providerId().equals(FlowClients.CUSTOM)) {
+            out.addAll(o.commonProblems());
+            endpoint("authorizationUri", f.authorizationUri(), true, out);
+            endpoint("tokenUri", f.tokenUri(), true, out);
+            endpoint("deviceUri", f.deviceUri(), false, out);
+            return out;
+        }
+        Optional<MailProvider> provider = providers.find(f.providerId());
+        if (provider.isEmpty()) {
+            out.add(new FieldProblem("provider", "no provider '" + f.providerId() + "' is installed; installed: "
+                    + providers.providers().stream().map(MailProvider::id).toList()
+                    + ". Install its bundle from the update site or choose 'custom'."));
+            return out;
+        }
+        out.addAll(provider.get().validate(o));
+        Set<String> known = provider.get().preset().knownScopes();
+        for (String s : o.scopes()) {
+            if (!known.contains(s) && !IDENTITY_SCOPES.contains(s)) {
+                out.add(new FieldProblem("scopes", "unknown scope '" + s + "' for " + provider.get().displayName()
+                        + ": use the preset's scopes " + known));
+            }
+        }
+        return dedupe(out);
+    }
+
+    private static List<FieldProblem> dedupe(List<FieldProblem> problems) {
+        return new ArrayList<>(new java.util.LinkedHashSet<>(problems));
+    }
+
+    private static void server(String field, Optional<MailServer> server, List<FieldProblem> out) {
+        server.filter(s -> s.endpoint().tls() == TlsMode.NONE && !s.isLoopback()).ifPresent(s -> out.add(
+                new FieldProblem(field + ".security", "no TLS to " + s.endpoint().host() + " would send the token or"
+                        + " password in clear: choose STARTTLS or TLS (no TLS is only for a server on this machine)")));
+    }
+
+    private static void endpoint(String field, Optional<URI> uri, boolean required, List<FieldProblem> out) {
+        if (uri.isEmpty()) {
+            if (required) {
+                out.add(new FieldProblem(field, "a custom flow needs this endpoint: copy it from the provider"));
+            }
+            return;
+        }
+        URI u = uri.get();
+        String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+        boolean loopback = "127.0.0.1".equals(u.getHost()) || "localhost".equalsIgnoreCase(u.getHost());
+        if (!scheme.equals("https") && !(scheme.equals("http") && loopback)) {
+            out.add(new FieldProblem(field, "'" + u + "' must be an https address (http only for this machine)"));
+        }
+    }
+
+    @Override
+    public void save(Flow flow, Optional<String> secret) {
+        refuseIfInvalid(flow, "");
+        secret.filter(s -> !s.isEmpty()).ifPresent(s -> vault.write(secretKey(flow), s));
+        flows.save(flow);
+    }
+
+    private static VaultKey secretKey(Flow flow) {
+        return flow.type() == FlowType.BASIC ? new VaultKey(VaultKey.PASSWORD, flow.id(), VaultKey.SHARED)
+                : VaultKey.clientSecret(flow.id());
+    }
+
+    private void refuseIfInvalid(Flow flow, String prefix) {
+        List<FieldProblem> problems = validate(flow);
+        if (!problems.isEmpty()) {
+            FieldProblem first = problems.get(0);
+            StringBuilder all = new StringBuilder("The flow '" + flow.id() + "' cannot be saved: ");
+            for (int i = 0; i < problems.size(); i++) {
+                all.append(i == 0 ? "" : "; ").append(prefix).append(problems.get(i));
+            }
+            throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, prefix + first.field(), all.append('.').toString(),
+                    null);
+        }
+    }
+
+    @Override
+    public String export() {
+        return FlowJson.export(flows.flows());
+    }
+
+    @Override
+    public List<Flow> importFlows(String json) {
+        List<Flow> read = FlowJson.readExport(json);
+        for (int i = 0; i < read.size(); i++) {
+            refuseIfInvalid(read.get(i), "flows[" + i + "].");
+        }
+        read.forEach(flows::save);
+        return read;
+    }
+
+    @Override
+    public Flow importGoogleClientJson(String flowId, String json) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(json);
+        } catch (java.io.IOException e) {
+            throw invalid("file", "the Google client file is not valid JSON: download it again from Google Cloud"
+                    + " Console (APIs & Services > Credentials)");
+        }
+        if ("service_account".equals(root.path("type").asText())) {
+            throw invalid("file", "this is a service account key: it cannot sign in a user to Gmail over SMTP/IMAP."
+                    + " Create an OAuth client ID of type 'Desktop app' and import its JSON");
+        }
+        JsonNode client = root.get("installed");
+        String redirect = "";
+        if (client == null) {
+            client = root.get("web");
+            if (client == null) {
+                throw invalid("file", "the file holds neither an 'installed' nor a 'web' client: import the JSON of an"
+                        + " OAuth client ID of type 'Desktop app'");
+            }
+            redirect = loopbackRedirect(client).orElseThrow(() -> invalid("redirectUri", "this 'web' client has no"
+                    + " loopback redirect URI, so Envoi cannot catch the consent; create a 'Desktop app' client or add"
+                    + " http://127.0.0.1:PORT/ to its redirect URIs"));
+        }
+        String clientId = client.path("client_id").asText("");
+        String secret = client.path("client_secret").asText("");
+        if (clientId.isEmpty()) {
+            throw invalid("clientId", "the file has no client_id: download the client's JSON again");
+        }
+        if (secret.isEmpty()) {
+            throw invalid("clientSecret", "the file has no client_secret: download the client's JSON again");
+        }
+        for (String field : List.of("auth_uri", "token_uri")) {
+            String u = client.path(field).asText("");
+            if (!u.isEmpty() && !u.startsWith("https://accounts.google.com/") && !u.startsWith(
+                    "https://oauth2.googleapis.com/")) {
+                throw invalid(field, "'" + u + "' is not a Google endpoint: this is not a Google client file");
+            }
+        }
+        MailProvider google = providers.require("google");
+        ProviderPreset p = google.preset();
+        List<String> scopes = p.scopesFor(List.of(MailCapability.SEND, MailCapability.READ_IMAP,
+                MailCapability.OFFLINE_ACCESS));
+        Optional<Flow> existing = flows.flow(flowId);
+        Flow flow = new Flow(flowId, existing.map(Flow::name).orElse("Gmail"), FlowType.OAUTH2, "google",
+                new ProviderFields("", clientId, redirect, scopes, ConsentHost.LOOPBACK, false), Optional.empty(),
+                Optional.empty(), Optional.empty(),
+                existing.flatMap(Flow::smtp).or(() -> Optional.of(new MailServer(p.smtp(), MailServer.DEFAULT_TIMEOUT,
+                        null))),
+                existing.flatMap(Flow::imap).or(() -> Optional.of(new MailServer(p.imap(), MailServer.DEFAULT_TIMEOUT,
+                        null))),
+                existing.flatMap(Flow::pop), existing.map(Flow::username).orElse(""),
+                existing.flatMap(Flow::genericAddress), existing.map(Flow::attachmentLimitBytes).orElse(25L << 20),
+                existing.flatMap(Flow::secretExpiry));
+        save(flow, Optional.of(secret));
+        return flow;
+    }
+
+    private static Optional<String> loopbackRedirect(JsonNode client) {
+        for (JsonNode r : client.path("redirect_uris")) {
+            try {
+                URI u = new URI(r.asText());
+                if ("http".equals(u.getScheme()) && ("127.0.0.1".equals(u.getHost())
+                        || "localhost".equalsIgnoreCase(u.getHost()))) {
+                    return Optional.of(u.toString());
+                }
+            } catch (URISyntaxException e) {
+                // not a usable redirect; look at the next one
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public List<String> warnings(LocalDate today) {
+        List<String> out = new ArrayList<>();
+        for (Flow f : flows.flows()) {
+            f.secretExpiryWarning(today).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    private static EnvoiException invalid(String field, String sentence) {
+        return new EnvoiException(ErrorCode.INVALID_FLOW_DATA, field, field + ": " + sentence, null);
+    }
+}

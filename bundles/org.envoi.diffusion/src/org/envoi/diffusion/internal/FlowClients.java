@@ -1,0 +1,97 @@
+package org.envoi.diffusion.internal;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
+import org.envoi.api.flow.Flow;
+import org.envoi.api.flow.FlowType;
+import org.envoi.api.mail.MailLogin;
+import org.envoi.api.mail.MailLogin.Mechanism;
+import org.envoi.api.oauth.OAuthClient;
+import org.envoi.api.oauth.TokenService;
+import org.envoi.api.provider.MailProvider;
+import org.envoi.api.provider.ProviderPreset;
+import org.envoi.api.provider.ProviderRegistry;
+import org.envoi.api.vault.TokenVault;
+import org.envoi.api.vault.VaultKey;
+import org.envoi.mail.internal.OutboxWorker;
+import org.envoi.mail.internal.TokenLogins;
+
+/** From a stored flow to what the engine and the transports need: the OAuth client, the mailbox user, the logins. */
+public final class FlowClients {
+
+    static final String CUSTOM = "custom";
+
+    private FlowClients() {
+    }
+
+    /** The OAuth client of an OAUTH2 flow, endpoints resolved from the provider's preset (tenant substituted). */
+    public static OAuthClient client(Flow flow, ProviderRegistry providers) {
+        if (flow.type() != FlowType.OAUTH2) {
+            throw new IllegalArgumentException("flow " + flow.id() + " is not an OAuth2 flow");
+        }
+        Optional<URI> redirect = flow.oauth().redirectUri().isEmpty() ? Optional.empty()
+                : Optional.of(URI.create(flow.oauth().redirectUri()));
+        if (flow.providerId().equals(CUSTOM)) {
+            return new OAuthClient(flow.id(), CUSTOM, flow.authorizationUri().orElseThrow(
+                    () -> invalid("authorizationUri", "a custom flow needs its authorization endpoint")),
+                    flow.tokenUri().orElseThrow(() -> invalid("tokenUri", "a custom flow needs its token endpoint")),
+                    flow.deviceUri(), flow.oauth().clientId(), true, flow.oauth().scopes(), redirect, Map.of());
+        }
+        MailProvider provider = providers.require(flow.providerId());
+        ProviderPreset p = provider.preset();
+        String tenant = flow.oauth().tenant().isEmpty() ? p.defaultTenant().orElse("") : flow.oauth().tenant();
+        return new OAuthClient(flow.id(), provider.id(), flow.authorizationUri().orElse(p.authorization().resolve(
+                tenant)), flow.tokenUri().orElse(p.token().resolve(tenant)), flow.deviceUri().or(() -> p.device()
+                        .map(d -> d.resolve(tenant))), flow.oauth().clientId(), true, flow.oauth().scopes(), redirect,
+                p.authorizationParameters());
+    }
+
+    /** Whose tokens: the operator's, or the shared mailbox's for a generic flow. */
+    static String tokenOwner(Flow flow, String operatorId) {
+        return flow.generic() ? VaultKey.SHARED : operatorId;
+    }
+
+    /** The mailbox user given to SASL / LOGIN. */
+    static String mailUser(Flow flow, String operatorEmail) {
+        if (!flow.username().isEmpty()) {
+            return flow.username();
+        }
+        return flow.genericAddress().orElse(operatorEmail);
+    }
+
+    static OutboxWorker.Logins logins(Flow flow, String operatorId, String operatorEmail, ProviderRegistry providers,
+            TokenService tokens, TokenVault vault) {
+        String user = mailUser(flow, operatorEmail);
+        if (flow.type() == FlowType.OAUTH2) {
+            return new TokenLogins(tokens, client(flow, providers), tokenOwner(flow, operatorId), user,
+                    Mechanism.XOAUTH2);
+        }
+        return new OutboxWorker.Logins() {
+            @Override
+            public MailLogin current() {
+                String password = vault.read(new VaultKey(VaultKey.PASSWORD, flow.id(), VaultKey.SHARED)).orElseThrow(
+                        () -> new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "password", "The flow '" + flow.name()
+                                + "' has no password in the vault: enter the mailbox password in the flow.", null));
+                return new MailLogin.Password(user, password);
+            }
+
+            @Override
+            public void rejected(MailLogin login) {
+                // a refused password stays refused: the administrator must correct it
+            }
+        };
+    }
+
+    static List<String> scopes(Flow flow) {
+        return flow.oauth().scopes();
+    }
+
+    private static EnvoiException invalid(String field, String sentence) {
+        return new EnvoiException(ErrorCode.INVALID_FLOW_DATA, field, field + ": " + sentence, null);
+    }
+}

@@ -1,0 +1,94 @@
+package org.envoi.diffusion.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
+import org.envoi.api.flow.Flow;
+import org.envoi.api.flow.FlowRepository;
+import org.envoi.api.flow.Operator;
+import org.envoi.api.flow.OperatorRepository;
+import org.envoi.api.mail.OutboxStore;
+import org.envoi.api.oauth.TokenService;
+import org.envoi.api.provider.ProviderRegistry;
+import org.envoi.api.vault.TokenVault;
+import org.envoi.mail.internal.OutboxWorker;
+import org.envoi.mail.internal.OutboxWorker.Route;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The background sender of the running product: one thread serving the outbox with the routes of the stored flows,
+ * woken by every queued mail; mails left SENDING by a crash are recovered at start. Registered as itself so the
+ * pipeline can wake it.
+ */
+@Component(service = OutboxService.class, immediate = true)
+public final class OutboxService {
+
+    private final OutboxStore store;
+    private final FlowRepository flows;
+    private final OperatorRepository operators;
+    private final ProviderRegistry providers;
+    private final TokenService tokens;
+    private final TokenVault vault;
+    private final OutboxWorker worker;
+    private final Thread thread;
+    private volatile boolean stopped;
+
+    @Activate
+    public OutboxService(@Reference OutboxStore store, @Reference FlowRepository flows,
+            @Reference OperatorRepository operators, @Reference ProviderRegistry providers,
+            @Reference TokenService tokens, @Reference TokenVault vault) {
+        this.store = store;
+        this.flows = flows;
+        this.operators = operators;
+        this.providers = providers;
+        this.tokens = tokens;
+        this.vault = vault;
+        Clock clock = Clock.systemUTC();
+        store.recoverInterrupted(clock.instant());
+        this.worker = new OutboxWorker(store, this::route, clock, Duration.ofSeconds(30), Duration.ofHours(1));
+        this.thread = new Thread(() -> worker.serve(() -> stopped, Duration.ofSeconds(5), Duration.ofSeconds(30)),
+                "envoi-outbox");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** A mail was queued or consent was given: send now. */
+    public void wake() {
+        worker.wake();
+    }
+
+    /** Consent came for a flow and operator: their waiting mails go. */
+    public void consentGiven(String flowId, String operatorId) {
+        store.consentGiven(flowId, operatorId, Clock.systemUTC().instant());
+        worker.wake();
+    }
+
+    Route route(String flowId, String operatorId) {
+        Flow flow = flows.flow(flowId).orElseThrow(() -> new EnvoiException(ErrorCode.NO_FLOW_FOR_OPERATOR, null,
+                "The flow '" + flowId + "' of this mail no longer exists: attach the operator to a flow and retry.",
+                null));
+        if (flow.smtp().isEmpty()) {
+            throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "smtp", "The flow '" + flow.name() + "' has no"
+                    + " SMTP server: set one to send.", null);
+        }
+        String email = operators.operator(operatorId).map(Operator::email).orElse("");
+        return new Route(flow.smtp().get(), flow.attachmentLimitBytes(), FlowClients.logins(flow, operatorId, email,
+                providers, tokens, vault));
+    }
+
+    @Deactivate
+    void stop() {
+        stopped = true;
+        worker.wake();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
