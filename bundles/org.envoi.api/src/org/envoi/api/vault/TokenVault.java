@@ -21,4 +21,13 @@ public interface TokenVault {
 
     /** The keys of the entries of one flow. */
     List<VaultKey> keys(String flowId);
+
+    /**
+     * Runs {@code work} holding the entry's lock against every process that shares this vault: a read, a refresh and
+     * the write of its result happen as one step, so two desks refreshing a shared mailbox at once make one token
+     * request and both end with the newest refresh token. A vault only one process uses needs no lock (the default).
+     */
+    default <T> T withLock(VaultKey key, java.util.function.Supplier<T> work) {
+        return work.get();
+    }
 }

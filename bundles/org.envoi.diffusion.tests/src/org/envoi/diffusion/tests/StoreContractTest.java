@@ -55,8 +55,8 @@ abstract class StoreContractTest {
     @BeforeEach
     void open() throws Exception {
         db = freshDatabase();
-        assertEquals(2, Migrations.migrate(db));
-        assertEquals(2, Migrations.migrate(db), "migrating twice changes nothing");
+        assertEquals(3, Migrations.migrate(db));
+        assertEquals(3, Migrations.migrate(db), "migrating twice changes nothing");
         flows = new JdbcFlowRepository(db, Clock.systemUTC());
         operators = new JdbcOperatorRepository(db);
         settings = new JdbcSettingsRepository(db);

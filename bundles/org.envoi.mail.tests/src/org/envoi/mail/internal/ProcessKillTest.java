@@ -4,17 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
@@ -35,8 +30,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
-import org.osgi.framework.Bundle;
-import org.osgi.framework.FrameworkUtil;
 
 /**
  * A real process is killed (SIGKILL, no shutdown hook, no finally) right after the outbox said a mail was written, and
@@ -81,7 +74,8 @@ class ProcessKillTest {
     private void afterKill(String mode, int count, String killAfter, int expectSending) throws Exception {
         Path file = temp.resolve("db-" + mode).resolve("envoi");
         long before = servers.delivered("bob");
-        Process child = new ProcessBuilder(javaCommand(), "-cp", classPath(), OutboxCrashChild.class.getName(),
+        Process child = new ProcessBuilder(TestServers.java(), "-cp",
+                TestServers.frameworkClassPath(ProcessKillTest.class), OutboxCrashChild.class.getName(),
                 file.toString(), mode, Integer.toString(count), MailServers.address("bob"))
                 .redirectError(temp.resolve("child-" + mode + ".err").toFile()).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
@@ -126,42 +120,6 @@ class ProcessKillTest {
         } finally {
             ((org.h2.jdbcx.JdbcConnectionPool) db).dispose();
         }
-    }
-
-    private static String javaCommand() {
-        return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString());
-    }
-
-    /** The child runs on plain class path: the jars and class folders of the bundles this test framework runs. */
-    private static String classPath() {
-        Set<String> entries = new LinkedHashSet<>();
-        Bundle self = FrameworkUtil.getBundle(ProcessKillTest.class);
-        for (Bundle b : self.getBundleContext().getBundles()) {
-            String location = b.getLocation().replaceFirst("^reference:", "").replaceFirst("^initial@", "")
-                    .replaceFirst("^reference:", "");
-            if (!location.startsWith("file:")) {
-                continue;
-            }
-            Path p = Path.of(location.substring("file:".length()));
-            if (!p.isAbsolute()) {
-                p = installArea().resolve(p.toString());
-            }
-            if (Files.isDirectory(p)) {
-                for (String sub : List.of("target/classes", "bin")) {
-                    if (Files.isDirectory(p.resolve(sub))) {
-                        entries.add(p.resolve(sub).toString());
-                    }
-                }
-            }
-            entries.add(p.toString());
-        }
-        return String.join(File.pathSeparator, new ArrayList<>(entries));
-    }
-
-    private static Path installArea() {
-        String area = System.getProperty("osgi.install.area", System.getProperty("user.dir"));
-        return Path.of(area.replaceFirst("^file:", ""));
     }
 
     private static String read(Path p) {

@@ -199,28 +199,33 @@ public final class OAuthEngine implements TokenService {
         ReentrantLock lock = lockOf(key);
         lock.lock();
         try {
-            // whoever held the lock before may have refreshed; the vault may also hold another process's refresh
-            StoredCredential current = load(key).orElseThrow(() -> new EnvoiException(ErrorCode.CONSENT_REQUIRED,
-                    "Nobody has signed in for flow '" + client.flowId() + "' as " + who(operatorId)
-                            + " yet: sign in once in the browser."));
-            if (current.state() == State.CONSENT_REQUIRED) {
-                throw new EnvoiException(ErrorCode.CONSENT_REQUIRED, current.reason().orElse("Sign in again."));
-            }
-            if (current.tokens().validAt(clock.instant(), options.refreshSkew())) {
-                cache.put(key, current);
-                return current.tokens().accessToken();
-            }
-            if (current.tokens().refreshToken().isEmpty()) {
-                if (VaultKey.SHARED.equals(operatorId)) {
-                    return clientCredentialsLocked(client, key).accessToken();
-                }
-                throw consentRequired(key, current, "The provider gave no refresh token, so Envoi cannot renew the"
-                        + " access silently: sign in again (and check that the flow asks for offline access).");
-            }
-            return refresh(client, key, current).accessToken();
+            // the vault's lock spans processes (a shared database): one refresh for all desks
+            return vault.withLock(key, () -> accessTokenLocked(client, key, operatorId));
         } finally {
             lock.unlock();
         }
+    }
+
+    private String accessTokenLocked(OAuthClient client, VaultKey key, String operatorId) {
+        // whoever held the lock before may have refreshed; the vault may also hold another process's refresh
+        StoredCredential current = load(key).orElseThrow(() -> new EnvoiException(ErrorCode.CONSENT_REQUIRED,
+                "Nobody has signed in for flow '" + client.flowId() + "' as " + who(operatorId)
+                        + " yet: sign in once in the browser."));
+        if (current.state() == State.CONSENT_REQUIRED) {
+            throw new EnvoiException(ErrorCode.CONSENT_REQUIRED, current.reason().orElse("Sign in again."));
+        }
+        if (current.tokens().validAt(clock.instant(), options.refreshSkew())) {
+            cache.put(key, current);
+            return current.tokens().accessToken();
+        }
+        if (current.tokens().refreshToken().isEmpty()) {
+            if (VaultKey.SHARED.equals(operatorId)) {
+                return clientCredentialsLocked(client, key).accessToken();
+            }
+            throw consentRequired(key, current, "The provider gave no refresh token, so Envoi cannot renew the"
+                    + " access silently: sign in again (and check that the flow asks for offline access).");
+        }
+        return refresh(client, key, current).accessToken();
     }
 
     private TokenSet refresh(OAuthClient client, VaultKey key, StoredCredential current) {

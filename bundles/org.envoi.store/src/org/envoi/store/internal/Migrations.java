@@ -20,7 +20,8 @@ import javax.sql.DataSource;
 public final class Migrations {
 
     /** The scripts, in order; the number is the schema version each one reaches. */
-    static final List<String> SCRIPTS = List.of("db/V1__outbox_and_marks.sql", "db/V2__flows_operators_settings.sql");
+    static final List<String> SCRIPTS = List.of("db/V1__outbox_and_marks.sql", "db/V2__flows_operators_settings.sql",
+            "db/V3__shared_vault.sql");
 
     private Migrations() {
     }

@@ -58,6 +58,12 @@ public final class StoreComponent {
         register(context, new String[] { FlowRepository.class.getName() }, new JdbcFlowRepository(pool, clock));
         register(context, new String[] { OperatorRepository.class.getName() }, new JdbcOperatorRepository(pool));
         register(context, new String[] { SettingsRepository.class.getName() }, new JdbcSettingsRepository(pool));
+        if (url != null && !url.isBlank()) {
+            // shared by several desks: the vault keeps a generic flow's tokens here, under a row lock
+            Dictionary<String, Object> props = new Hashtable<>();
+            props.put("envoi.db.shared", "true");
+            registrations.add(context.registerService(DataSource.class, pool, props));
+        }
     }
 
     private static String password(BundleContext context) {

@@ -32,6 +32,12 @@ public final class VaultComponent implements TokenVault {
 
     private final List<Ranked> providers = new ArrayList<>();
     private FileTokenVault vault;
+    /** Present when the store is a shared database: the flow-wide entries (a generic flow's mailbox) live there. */
+    private JdbcTokenVault shared;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY,
+            target = "(envoi.db.shared=true)")
+    private javax.sql.DataSource sharedDatabase;
 
     private record Ranked(KeyProvider provider, int ranking) {
     }
@@ -52,6 +58,10 @@ public final class VaultComponent implements TokenVault {
                         r.provider().description());
                 LOG.log(Level.INFO, "Envoi vault " + vault.folder() + " opened with the key from "
                         + r.provider().description());
+                if (sharedDatabase != null) {
+                    shared = new JdbcTokenVault(sharedDatabase, key.get());
+                    LOG.log(Level.INFO, "Envoi keeps the flow-wide vault entries in the shared database");
+                }
                 return;
             }
         }
@@ -59,23 +69,37 @@ public final class VaultComponent implements TokenVault {
                 + " Envoi create the key file in its data folder");
     }
 
+    /** Flow-wide entries (operator {@code *}) go to the shared database when there is one; the rest stays local. */
+    private TokenVault of(VaultKey key) {
+        return shared != null && VaultKey.SHARED.equals(key.operatorId()) ? shared : vault;
+    }
+
     @Override
     public Optional<String> read(VaultKey key) {
-        return vault.read(key);
+        return of(key).read(key);
     }
 
     @Override
     public void write(VaultKey key, String value) {
-        vault.write(key, value);
+        of(key).write(key, value);
     }
 
     @Override
     public boolean delete(VaultKey key) {
-        return vault.delete(key);
+        return of(key).delete(key);
     }
 
     @Override
     public List<VaultKey> keys(String flowId) {
-        return vault.keys(flowId);
+        List<VaultKey> out = new ArrayList<>(vault.keys(flowId));
+        if (shared != null) {
+            out.addAll(shared.keys(flowId));
+        }
+        return out;
+    }
+
+    @Override
+    public <T> T withLock(VaultKey key, java.util.function.Supplier<T> work) {
+        return of(key).withLock(key, work);
     }
 }

@@ -51,6 +51,36 @@ public final class TestServers {
     }
 
     /**
+     * A class path for a separate JVM (a process a test kills, or a second desk): the jars and class folders of every
+     * bundle of the running test framework, taken from their locations.
+     */
+    public static String frameworkClassPath(Class<?> inTestBundle) {
+        java.util.Set<String> entries = new java.util.LinkedHashSet<>();
+        org.osgi.framework.Bundle self = org.osgi.framework.FrameworkUtil.getBundle(inTestBundle);
+        for (org.osgi.framework.Bundle b : self.getBundleContext().getBundles()) {
+            String location = b.getLocation().replaceFirst("^reference:", "").replaceFirst("^initial@", "")
+                    .replaceFirst("^reference:", "");
+            if (!location.startsWith("file:")) {
+                continue;
+            }
+            Path p = Path.of(location.substring("file:".length()));
+            if (!p.isAbsolute()) {
+                String area = System.getProperty("osgi.install.area", System.getProperty("user.dir"));
+                p = Path.of(area.replaceFirst("^file:", "")).resolve(p.toString());
+            }
+            if (Files.isDirectory(p)) {
+                for (String sub : java.util.List.of("target/classes", "bin")) {
+                    if (Files.isDirectory(p.resolve(sub))) {
+                        entries.add(p.resolve(sub).toString());
+                    }
+                }
+            }
+            entries.add(p.toString());
+        }
+        return String.join(java.io.File.pathSeparator, entries);
+    }
+
+    /**
      * Deletes a test folder, best effort: the mail daemons and H2 may still touch it for a moment after they stop,
      * which must not fail a test that passed (JUnit's own clean-up does).
      */
