@@ -273,6 +273,65 @@ class DiffusionEndToEndTest {
         assertTrue(last.sentence().startsWith("OPERATOR_NOT_IN_FLOW"), last.sentence());
     }
 
+    @Test
+    void withoutAnAttachmentTheDocumentIsRenderedToPdf() throws Exception {
+        long before = servers.delivered("bob");
+        Diffusion.Sent sent = diffusion.send(bl("BL-2026-0099", "Martin SA"), List.of(), "jdupont",
+                List.of(MailServers.address("bob")), List.of());
+        awaitDelivered("bob", before + 1);
+        MimeMessage m = readBack(sent.messageId());
+        MailClassLoader.call(() -> {
+            List<Part> parts = new ArrayList<>();
+            flatten(m, parts);
+            Part pdf = parts.stream().filter(p -> {
+                try {
+                    return p.isMimeType("application/pdf");
+                } catch (jakarta.mail.MessagingException e) {
+                    return false;
+                }
+            }).findFirst().orElseThrow(() -> new AssertionError("a rendered PDF"));
+            assertEquals("BL_BL-2026-0099.pdf", pdf.getFileName());
+            try (org.apache.pdfbox.pdmodel.PDDocument d = org.apache.pdfbox.Loader.loadPDF(pdf.getInputStream()
+                    .readAllBytes())) {
+                String text = new org.apache.pdfbox.text.PDFTextStripper().getText(d);
+                assertTrue(text.contains("BL-2026-0099") && text.contains("ACME SARL") && text.contains("Martin SA")
+                        && text.contains("Palette de vis inox"), text);
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void anInvoiceKeepsACopyOfTheSentDocument() throws Exception {
+        long before = servers.delivered("bob");
+        byte[] pdf = "%PDF-1.7 facture".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Diffusion.Sent sent = diffusion.send(new DocumentContext("FACTURE CLIENT", Map.of("ID_FACTURE", "FA-77"),
+                List.of()), List.of(new Attachment("f.pdf", "application/pdf", pdf)), "jdupont",
+                List.of(MailServers.address("bob")), List.of());
+        assertEquals(Optional.of("Facture_FA-77.pdf"), sent.documentName());
+        long copy = sent.keptCopyId().orElseThrow(() -> new AssertionError("FACTURE CLIENT keeps a copy"));
+        assertEquals(new String(pdf, java.nio.charset.StandardCharsets.US_ASCII), new String(settings.copy(copy)
+                .orElseThrow(), java.nio.charset.StandardCharsets.US_ASCII));
+        awaitDelivered("bob", before + 1); // the other tests count bob's mails
+    }
+
+    @Test
+    void testingAFlowNobodyConsentedToSaysConsentIsRequired() {
+        String id = "interactive-" + System.nanoTime();
+        admin.save(new Flow(id, "Interactive", FlowType.OAUTH2, "custom", new ProviderFields("", "envoi-desktop", "",
+                List.of("openid", "offline_access"), ConsentHost.LOOPBACK, false),
+                Optional.of(oauth.authorizationEndpoint("mail")), Optional.of(oauth.tokenEndpoint("mail")),
+                Optional.empty(), Optional.of(MailServer.of("127.0.0.1", servers.smtpPort, TlsMode.NONE)),
+                Optional.empty(), Optional.empty(), "", Optional.empty(), 0, Optional.empty()), Optional.empty());
+        operators.save(new Operator("newbie", "Nouveau", "newbie@example.test", Optional.empty(), Optional.of(id), "",
+                ""));
+        FlowTester.Report r = OsgiServices.get(ctx, FlowTester.class, null).test(id, "newbie");
+        FlowTester.Step last = r.steps().get(r.steps().size() - 1);
+        assertEquals("token", last.name(), r.steps().toString());
+        assertFalse(last.ok());
+        assertTrue(last.sentence().startsWith("CONSENT_REQUIRED"), last.sentence());
+    }
+
     private static void awaitDelivered(String user, long count) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (servers.delivered(user) < count && System.nanoTime() < deadline) {

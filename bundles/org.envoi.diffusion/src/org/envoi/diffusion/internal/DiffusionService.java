@@ -95,7 +95,13 @@ public final class DiffusionService implements Diffusion {
         Optional<String> documentName = Optional.empty();
         List<Attachment> given = attachments;
         if (given.isEmpty() && renderer != null) {
-            given = List.of(new Attachment("document.pdf", "application/pdf", renderer.render(document)));
+            try {
+                given = List.of(new Attachment("document.pdf", "application/pdf", renderer.render(
+                        new DocumentContext(code, values, document.lines()))));
+            } catch (IllegalArgumentException e) {
+                throw new EnvoiException(ErrorCode.UNKNOWN_KEYWORD, null, "The " + code + " cannot be printed: "
+                        + e.getMessage() + ".", e);
+            }
         }
         for (int i = 0; i < given.size(); i++) {
             Attachment a = given.get(i);
