@@ -1,0 +1,303 @@
+package org.envoi.ui.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import org.eclipse.swt.SWT;
+import org.eclipse.swt.graphics.GC;
+import org.eclipse.swt.graphics.Image;
+import org.eclipse.swt.graphics.ImageData;
+import org.eclipse.swt.graphics.ImageLoader;
+import org.eclipse.swt.layout.FillLayout;
+import org.eclipse.swt.widgets.Button;
+import org.eclipse.swt.widgets.Combo;
+import org.eclipse.swt.widgets.Composite;
+import org.eclipse.swt.widgets.Control;
+import org.eclipse.swt.widgets.Display;
+import org.eclipse.swt.widgets.Event;
+import org.eclipse.swt.widgets.Label;
+import org.eclipse.swt.widgets.Shell;
+import org.eclipse.swt.widgets.Table;
+import org.eclipse.swt.widgets.Text;
+import org.envoi.api.diffusion.FlowTester;
+import org.envoi.api.flow.FlowAdmin;
+import org.envoi.api.flow.FlowRepository;
+import org.envoi.api.flow.Operator;
+import org.envoi.api.flow.OperatorRepository;
+import org.envoi.api.mail.Outbox;
+import org.envoi.api.mail.OutgoingMail;
+import org.envoi.api.oauth.TokenService;
+import org.envoi.api.provider.ProviderRegistry;
+import org.envoi.api.tests.contract.OsgiServices;
+import org.envoi.api.tests.servers.TestServers;
+import org.envoi.api.vault.TokenVault;
+import org.envoi.api.vault.VaultKey;
+import org.envoi.ui.parts.FlowHealthPart;
+import org.envoi.ui.parts.FlowsPart;
+import org.envoi.ui.parts.Messages;
+import org.envoi.ui.parts.OutboxPart;
+import org.envoi.ui.parts.ProvidersPart;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.BundleContext;
+
+/**
+ * The parts on a real SWT display (Xvfb in CI), wired to the real DS services, driven through their widgets found by
+ * data key. Every main screen is saved under {@code target/screenshots/} for a reviewer.
+ */
+class UiPartsTest {
+
+    private static Display display;
+    private static BundleContext ctx;
+    private static final Path SHOTS = Path.of(System.getProperty("envoi.data", "target/envoi-data")).getParent()
+            .resolve("screenshots");
+
+    @BeforeAll
+    static void open() {
+        String d = System.getenv("DISPLAY");
+        if (d == null || d.isBlank()) {
+            TestServers.missing("no X display: run the tests under xvfb-run (README)");
+        }
+        display = Display.getDefault();
+        ctx = OsgiServices.context(UiPartsTest.class);
+    }
+
+    @AfterAll
+    static void close() {
+        if (display != null) {
+            display.dispose();
+        }
+    }
+
+    /** Builds a part in a fresh shell, shows it, hands it over, then closes it. */
+    private static void inShell(String title, Consumer<Composite> build, Consumer<Shell> drive) {
+        Shell shell = new Shell(display);
+        shell.setText(title);
+        shell.setLayout(new FillLayout());
+        shell.setSize(1150, 900);
+        Composite c = new Composite(shell, SWT.NONE);
+        build.accept(c);
+        shell.open();
+        pump();
+        if (find(shell, "flows.new") != null) {
+            click(shell, "flows.new"); // a new flow, whatever the list shows
+        }
+        try {
+            drive.accept(shell);
+        } finally {
+            shell.dispose();
+        }
+    }
+
+    private static void pump() {
+        for (int i = 0; i < 20; i++) {
+            while (display.readAndDispatch()) {
+                // run what is pending
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static <T extends Control> T find(Control root, String key) {
+        if (key.equals(root.getData(ProvidersPart.KEY))) {
+            return (T) root;
+        }
+        if (root instanceof Composite c) {
+            for (Control child : c.getChildren()) {
+                T found = find(child, key);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
+    static <T extends Control> T widget(Shell shell, String key) {
+        T w = find(shell, key);
+        if (w == null) {
+            throw new AssertionError("no widget with key " + key);
+        }
+        return w;
+    }
+
+    static void type(Shell shell, String key, String value) {
+        Text t = widget(shell, key);
+        t.setText(value);
+        pump();
+    }
+
+    static void click(Shell shell, String key) {
+        Button b = widget(shell, key);
+        b.notifyListeners(SWT.Selection, new Event());
+        pump();
+    }
+
+    static String label(Shell shell, String key) {
+        return UiPartsTest.<Label>widget(shell, key).getText();
+    }
+
+    static void screenshot(Shell shell, String name) {
+        pump();
+        org.eclipse.swt.graphics.Point size = shell.getSize();
+        Image image = new Image(display, size.x, size.y);
+        GC gc = new GC(shell);
+        try {
+            gc.copyArea(image, 0, 0);
+            ImageLoader loader = new ImageLoader();
+            loader.data = new ImageData[] { image.getImageData() };
+            Files.createDirectories(SHOTS);
+            loader.save(SHOTS.resolve(name + ".png").toString(), SWT.IMAGE_PNG);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            gc.dispose();
+            image.dispose();
+        }
+    }
+
+    private static FlowsPart flowsPart(Composite c, Messages m) {
+        FlowsPart p = new FlowsPart();
+        p.create(c, m, OsgiServices.get(ctx, FlowAdmin.class, null), OsgiServices.get(ctx, FlowRepository.class,
+                null), OsgiServices.get(ctx, ProviderRegistry.class, null), OsgiServices.get(ctx, FlowTester.class,
+                        null));
+        return p;
+    }
+
+    @Test
+    void aMicrosoftFlowFromThePresetWithValidationAsTheAdministratorTypes() {
+        String id = "ui-m365-" + System.nanoTime();
+        inShell("Envoi - flows", c -> flowsPart(c, Messages.of(Locale.ENGLISH)), shell -> {
+            assertEquals("smtp.office365.com", UiPartsTest.<Text>widget(shell, "flow.smtp.host").getText(),
+                    "the Microsoft 365 preset fills the servers");
+            assertEquals("587", UiPartsTest.<Text>widget(shell, "flow.smtp.port").getText());
+            type(shell, "flow.id", id);
+            type(shell, "flow.clientId", "11111111-2222-3333-4444-555555555555");
+            assertFalse(label(shell, "problem.tenant").isEmpty(), () -> "an empty tenant is flagged while typing; status: "
+                    + label(shell, "flow.status") + "; client id problem: " + label(shell, "problem.clientId"));
+            type(shell, "flow.tenant", "contoso.onmicrosoft.com");
+            assertEquals("", label(shell, "problem.tenant"));
+            type(shell, "flow.smtp.port", "70000");
+            assertTrue(label(shell, "problem.smtp.port").contains("65535"), label(shell, "problem.smtp.port"));
+            screenshot(shell, "flows-validation");
+            type(shell, "flow.smtp.port", "587");
+            assertEquals("", label(shell, "problem.smtp.port"));
+            type(shell, "flow.secret", "a-very-secret-value");
+            click(shell, "flow.save");
+            assertTrue(label(shell, "flow.status").contains(id), label(shell, "flow.status"));
+            assertEquals("", UiPartsTest.<Text>widget(shell, "flow.secret").getText(),
+                    "the secret is not kept in the field");
+            assertEquals("set (type to replace)", label(shell, "flow.secret.state"));
+            screenshot(shell, "flows");
+        });
+        assertTrue(OsgiServices.get(ctx, FlowRepository.class, null).flow(id).isPresent());
+        assertEquals(Optional.of("a-very-secret-value"), OsgiServices.get(ctx, TokenVault.class, null).read(
+                VaultKey.clientSecret(id)));
+    }
+
+    @Test
+    void aSavedFlowShowsBackWithoutItsSecret() {
+        String id = "ui-back-" + System.nanoTime();
+        inShell("Envoi - flows", c -> flowsPart(c, Messages.of(Locale.ENGLISH)), shell -> {
+            type(shell, "flow.id", id);
+            type(shell, "flow.clientId", "11111111-2222-3333-4444-555555555555");
+            type(shell, "flow.tenant", "contoso.onmicrosoft.com");
+            type(shell, "flow.secret", "never-shown-again");
+            click(shell, "flow.save");
+            click(shell, "flows.new");
+            assertEquals("", UiPartsTest.<Text>widget(shell, "flow.id").getText());
+            Table list = widget(shell, "flows.list");
+            int index = -1;
+            for (int i = 0; i < list.getItemCount(); i++) {
+                if (id.equals(list.getItem(i).getData())) {
+                    index = i;
+                }
+            }
+            assertTrue(index >= 0, "the flow is listed");
+            list.select(index);
+            list.notifyListeners(SWT.Selection, new Event());
+            pump();
+            assertEquals(id, UiPartsTest.<Text>widget(shell, "flow.id").getText());
+            assertEquals("", UiPartsTest.<Text>widget(shell, "flow.secret").getText(), "write-only");
+            assertEquals("set (type to replace)", label(shell, "flow.secret.state"));
+        });
+    }
+
+    @Test
+    void theScreensSpeakFrenchWhenTheLocaleIsFrench() {
+        inShell("Envoi - flux", c -> flowsPart(c, Messages.of(Locale.FRENCH)), shell -> {
+            assertEquals("Enregistrer", UiPartsTest.<Button>widget(shell, "flow.save").getText());
+            assertEquals("Tester le service", UiPartsTest.<Button>widget(shell, "flow.test").getText());
+            assertEquals("non d\u00e9fini", label(shell, "flow.secret.state"));
+            screenshot(shell, "flows-fr");
+        });
+        assertEquals("Bo\u00eete d'envoi", Messages.of(Locale.FRANCE).get("outbox.title"));
+        assertEquals("Outbox", Messages.of(Locale.GERMAN).get("outbox.title"), "English otherwise");
+    }
+
+    @Test
+    void theOutboxShowsEachMailWithItsStateAndReason() throws Exception {
+        Outbox outbox = OsgiServices.get(ctx, Outbox.class, null);
+        long id = outbox.enqueue("no-such-flow", "ui-op", new OutgoingMail("ui-" + System.nanoTime()
+                + "@example.test", "a@example.test", List.of("b@example.test"), List.of(), List.of(),
+                "BL 0042 pour Dupuis", "Bonjour", false, OutgoingMail.Priority.NORMAL, Optional.empty(), List.of()));
+        long deadline = System.nanoTime() + 20_000_000_000L; // the background sender finds no flow for it
+        while (outbox.entry(id).orElseThrow().state() != org.envoi.api.mail.OutboxEntry.State.FAILED
+                && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        inShell("Envoi - outbox", c -> new OutboxPart().create(c, Messages.of(Locale.ENGLISH), outbox), shell -> {
+            Table t = widget(shell, "outbox.table");
+            org.eclipse.swt.widgets.TableItem row = null;
+            for (org.eclipse.swt.widgets.TableItem i : t.getItems()) {
+                if (Long.valueOf(id).equals(i.getData())) {
+                    row = i;
+                }
+            }
+            assertTrue(row != null, "the mail is listed");
+            assertEquals("BL 0042 pour Dupuis", row.getText(1));
+            assertEquals("FAILED", row.getText(2));
+            assertTrue(row.getText(4).contains("NO_FLOW_FOR_OPERATOR"), row.getText(4));
+            assertTrue(label(shell, "outbox.counts").contains("Failed"), label(shell, "outbox.counts"));
+            screenshot(shell, "outbox");
+        });
+    }
+
+    @Test
+    void flowHealthSaysWhoMustSignIn() {
+        OperatorRepository operators = OsgiServices.get(ctx, OperatorRepository.class, null);
+        String flowId = "ui-health-" + System.nanoTime();
+        inShell("Envoi - flows", c -> flowsPart(c, Messages.of(Locale.ENGLISH)), shell -> {
+            type(shell, "flow.id", flowId);
+            type(shell, "flow.clientId", "11111111-2222-3333-4444-555555555555");
+            type(shell, "flow.tenant", "contoso.onmicrosoft.com");
+            type(shell, "flow.expiry", LocalDate.now().plusDays(12).toString());
+            click(shell, "flow.save");
+        });
+        operators.save(new Operator("ui-marie", "Marie Martin", "marie@example.test", Optional.empty(),
+                Optional.of(flowId), "", ""));
+        inShell("Envoi - flow health", c -> new FlowHealthPart().create(c, Messages.of(Locale.ENGLISH), operators,
+                OsgiServices.get(ctx, FlowRepository.class, null), OsgiServices.get(ctx, FlowAdmin.class, null),
+                OsgiServices.get(ctx, TokenService.class, null), LocalDate.now()), shell -> {
+                    String notice = label(shell, "health.notice");
+                    assertTrue(notice.contains("Marie Martin") && notice.contains("nobody has signed in"), notice);
+                    assertTrue(notice.contains("expires in 12 days"), notice);
+                    screenshot(shell, "flow-health");
+                });
+    }
+}

@@ -1,0 +1,91 @@
+package org.envoi.ui.parts;
+
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.eclipse.e4.core.di.extensions.Service;
+import org.eclipse.swt.SWT;
+import org.eclipse.swt.layout.GridData;
+import org.eclipse.swt.layout.GridLayout;
+import org.eclipse.swt.widgets.Composite;
+import org.eclipse.swt.widgets.Label;
+import org.eclipse.swt.widgets.Table;
+import org.eclipse.swt.widgets.TableColumn;
+import org.eclipse.swt.widgets.TableItem;
+import org.envoi.api.flow.Flow;
+import org.envoi.api.flow.FlowAdmin;
+import org.envoi.api.flow.FlowRepository;
+import org.envoi.api.flow.Operator;
+import org.envoi.api.flow.OperatorRepository;
+import org.envoi.api.oauth.CredentialStatus;
+import org.envoi.api.oauth.TokenService;
+import org.envoi.api.vault.VaultKey;
+
+import jakarta.annotation.PostConstruct;
+
+/**
+ * Per operator: the flow, the sign-in's state (valid until, consent required and why); above, a notice when someone
+ * must act (a consent to give, a client secret about to expire).
+ */
+public class FlowHealthPart {
+
+    static final String KEY = ProvidersPart.KEY;
+
+    private Label notice;
+    private Table table;
+
+    @PostConstruct
+    public void create(Composite parent, @Service OperatorRepository operators, @Service FlowRepository flows,
+            @Service FlowAdmin admin, @Service TokenService tokens) {
+        create(parent, Messages.platform(), operators, flows, admin, tokens, LocalDate.now());
+    }
+
+    public void create(Composite parent, Messages m, OperatorRepository operators, FlowRepository flows,
+            FlowAdmin admin, TokenService tokens, LocalDate today) {
+        parent.setLayout(new GridLayout(1, false));
+        notice = new Label(parent, SWT.WRAP);
+        notice.setData(KEY, "health.notice");
+        notice.setLayoutData(new GridData(SWT.FILL, SWT.CENTER, true, false));
+        table = new Table(parent, SWT.BORDER | SWT.FULL_SELECTION);
+        table.setData(KEY, "health.table");
+        table.setHeaderVisible(true);
+        table.setLinesVisible(true);
+        table.setLayoutData(new GridData(SWT.FILL, SWT.FILL, true, true));
+        for (String h : new String[] { m.get("health.operator"), m.get("health.flow"), m.get("health.status") }) {
+            new TableColumn(table, SWT.NONE).setText(h);
+        }
+        List<String> toAct = new ArrayList<>(admin.warnings(today));
+        for (Operator o : operators.operators()) {
+            String flowId = operators.flowOf(o.id()).orElse(null);
+            Flow flow = flowId == null ? null : flows.flow(flowId).orElse(null);
+            String state;
+            if (flow == null) {
+                state = "NO_FLOW_FOR_OPERATOR";
+            } else {
+                String owner = flow.generic() ? VaultKey.SHARED : o.id();
+                CredentialStatus s = tokens.status(flow.id(), owner);
+                state = switch (s.state()) {
+                    case VALID -> "VALID" + s.accessTokenExpiresAt().map(t -> ", access token until " + t).orElse("")
+                            + s.lastRefresh().map(t -> ", last refresh " + t).orElse("");
+                    case NONE -> "NONE: nobody has signed in yet";
+                    case CONSENT_REQUIRED -> "CONSENT_REQUIRED: " + s.reason().orElse("sign in again");
+                };
+                if (s.state() != CredentialStatus.State.VALID) {
+                    toAct.add(o.name() + " (" + flow.name() + "): " + state);
+                }
+            }
+            TableItem i = new TableItem(table, SWT.NONE);
+            i.setText(new String[] { o.name() + " (" + o.id() + ")", flow == null ? "-" : flow.name(), state });
+            i.setData(KEY, "health.operator." + o.id());
+        }
+        for (TableColumn c : table.getColumns()) {
+            c.pack();
+        }
+        notice.setText(toAct.isEmpty() ? m.get("health.none") : m.get("health.notice") + "\n" + String.join("\n",
+                toAct));
+        if (!toAct.isEmpty()) {
+            notice.setForeground(parent.getDisplay().getSystemColor(SWT.COLOR_RED));
+        }
+    }
+}

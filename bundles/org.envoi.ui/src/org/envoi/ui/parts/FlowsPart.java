@@ -1,0 +1,446 @@
+package org.envoi.ui.parts;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+import org.eclipse.e4.core.di.extensions.Service;
+import org.eclipse.swt.SWT;
+import org.eclipse.swt.layout.GridData;
+import org.eclipse.swt.layout.GridLayout;
+import org.eclipse.swt.widgets.Button;
+import org.eclipse.swt.widgets.Combo;
+import org.eclipse.swt.widgets.Composite;
+import org.eclipse.swt.widgets.Control;
+import org.eclipse.swt.widgets.Label;
+import org.eclipse.swt.widgets.Table;
+import org.eclipse.swt.widgets.TableItem;
+import org.eclipse.swt.widgets.Text;
+import org.envoi.api.EnvoiException;
+import org.envoi.api.diffusion.FlowTester;
+import org.envoi.api.flow.Flow;
+import org.envoi.api.flow.FlowAdmin;
+import org.envoi.api.flow.FlowRepository;
+import org.envoi.api.flow.FlowType;
+import org.envoi.api.mail.MailServer;
+import org.envoi.api.provider.ConsentHost;
+import org.envoi.api.provider.FieldProblem;
+import org.envoi.api.provider.MailCapability;
+import org.envoi.api.provider.MailProvider;
+import org.envoi.api.provider.ProviderFields;
+import org.envoi.api.provider.ProviderPreset;
+import org.envoi.api.provider.ProviderRegistry;
+import org.envoi.api.provider.ServerEndpoint;
+import org.envoi.api.provider.TlsMode;
+
+import jakarta.annotation.PostConstruct;
+
+/**
+ * The administrator's flows: a list and an editor. A preset fills Microsoft 365 or Gmail so that only the client ID,
+ * secret and tenant are left to type; each field shows its problem as the administrator types; the client secret is
+ * write-only (the field is never filled back, a label says "set" or "not set"). "Test the service" runs the flow
+ * tester in the background, step by step. Widgets carry {@value ProvidersPart#KEY} data keys for the UI tests.
+ */
+public class FlowsPart {
+
+    static final String KEY = ProvidersPart.KEY;
+
+    private Messages m;
+    private FlowAdmin admin;
+    private FlowRepository flows;
+    private ProviderRegistry providers;
+    private FlowTester tester;
+
+    private Table list;
+    private final Map<String, Control> fields = new LinkedHashMap<>();
+    private final Map<String, Label> problems = new HashMap<>();
+    private Label secretState;
+    private Label status;
+    private Table results;
+    private Text testOperator;
+    private Button testButton;
+    private Button cancelButton;
+    private String providerId = "microsoft";
+    private List<String> scopes = List.of();
+    private volatile boolean cancelled;
+
+    @PostConstruct
+    public void create(Composite parent, @Service FlowAdmin admin, @Service FlowRepository flows,
+            @Service ProviderRegistry providers, @org.eclipse.e4.core.di.annotations.Optional @Service FlowTester tester) {
+        create(parent, Messages.platform(), admin, flows, providers, tester);
+    }
+
+    public void create(Composite parent, Messages messages, FlowAdmin admin, FlowRepository flows,
+            ProviderRegistry providers, FlowTester tester) {
+        this.m = messages;
+        this.admin = admin;
+        this.flows = flows;
+        this.providers = providers;
+        this.tester = tester;
+        parent.setLayout(new GridLayout(2, false));
+        Composite left = new Composite(parent, SWT.NONE);
+        left.setLayout(new GridLayout(1, false));
+        left.setLayoutData(new GridData(SWT.FILL, SWT.FILL, false, true));
+        Label title = new Label(left, SWT.NONE);
+        title.setText(m.get("flows.title"));
+        list = new Table(left, SWT.BORDER | SWT.SINGLE | SWT.FULL_SELECTION);
+        list.setData(KEY, "flows.list");
+        GridData ld = new GridData(SWT.FILL, SWT.FILL, true, true);
+        ld.widthHint = 200;
+        list.setLayoutData(ld);
+        list.addListener(SWT.Selection, e -> {
+            if (list.getSelectionIndex() >= 0) {
+                flows.flow((String) list.getItem(list.getSelectionIndex()).getData()).ifPresent(this::show);
+            }
+        });
+        Button add = button(left, "flows.new", "flows.new");
+        add.addListener(SWT.Selection, e -> {
+            list.deselectAll();
+            clear();
+        });
+
+        Composite form = new Composite(parent, SWT.NONE);
+        form.setLayout(new GridLayout(3, false));
+        form.setLayoutData(new GridData(SWT.FILL, SWT.FILL, true, true));
+        Combo preset = combo(form, "flows.preset", "flow.preset", m.get("flows.preset.microsoft"),
+                m.get("flows.preset.google"), m.get("flows.preset.custom"));
+        preset.addListener(SWT.Selection, e -> applyPreset(preset.getSelectionIndex()));
+        text(form, "flows.id", "flow.id", SWT.NONE);
+        text(form, "flows.name", "flow.name", SWT.NONE);
+        text(form, "flows.clientId", "flow.clientId", SWT.NONE);
+        text(form, "flows.tenant", "flow.tenant", SWT.NONE);
+        text(form, "flows.secret", "flow.secret", SWT.PASSWORD);
+        new Label(form, SWT.NONE);
+        secretState = new Label(form, SWT.NONE);
+        secretState.setData(KEY, "flow.secret.state");
+        secretState.setText(m.get("flows.secret.unset"));
+        secretState.setLayoutData(new GridData(SWT.FILL, SWT.CENTER, true, false, 2, 1));
+        text(form, "flows.redirect", "flow.redirectUri", SWT.NONE);
+        combo(form, "flows.consent", "flow.consent", "loopback", "embedded", "print", "device");
+        text(form, "flows.smtp", "flow.smtp.host", SWT.NONE);
+        text(form, "flows.port", "flow.smtp.port", SWT.NONE);
+        combo(form, "flows.security", "flow.smtp.security", "starttls", "tls", "none");
+        text(form, "flows.imap", "flow.imap.host", SWT.NONE);
+        text(form, "flows.port", "flow.imap.port", SWT.NONE);
+        combo(form, "flows.security", "flow.imap.security", "tls", "starttls", "none");
+        text(form, "flows.timeout", "flow.timeout", SWT.NONE);
+        text(form, "flows.generic", "flow.genericAddress", SWT.NONE);
+        text(form, "flows.limit", "flow.limit", SWT.NONE);
+        text(form, "flows.expiry", "flow.expiry", SWT.NONE);
+
+        Composite buttons = new Composite(form, SWT.NONE);
+        buttons.setLayout(new GridLayout(5, false));
+        buttons.setLayoutData(new GridData(SWT.FILL, SWT.CENTER, true, false, 3, 1));
+        button(buttons, "flows.save", "flow.save").addListener(SWT.Selection, e -> save());
+        new Label(buttons, SWT.NONE).setText(m.get("flows.operator"));
+        testOperator = new Text(buttons, SWT.BORDER);
+        testOperator.setData(KEY, "flow.test.operator");
+        testOperator.setLayoutData(new GridData(120, SWT.DEFAULT));
+        testButton = button(buttons, "flows.test", "flow.test");
+        testButton.addListener(SWT.Selection, e -> runTest());
+        testButton.setEnabled(tester != null);
+        cancelButton = button(buttons, "flows.cancel", "flow.test.cancel");
+        cancelButton.setEnabled(false);
+        cancelButton.addListener(SWT.Selection, e -> cancelled = true);
+        status = new Label(form, SWT.WRAP);
+        status.setData(KEY, "flow.status");
+        status.setLayoutData(new GridData(SWT.FILL, SWT.CENTER, true, false, 3, 1));
+        results = new Table(form, SWT.BORDER | SWT.FULL_SELECTION);
+        results.setData(KEY, "flow.test.results");
+        results.setLinesVisible(true);
+        GridData rd = new GridData(SWT.FILL, SWT.FILL, true, true, 3, 1);
+        rd.heightHint = 110;
+        results.setLayoutData(rd);
+        for (String c : new String[] { "step", "outcome", "ms", "sentence" }) {
+            new org.eclipse.swt.widgets.TableColumn(results, SWT.NONE).setText(c);
+        }
+        for (Control c : fields.values()) {
+            if (c instanceof Text t) {
+                t.addListener(SWT.Modify, e -> validateNow());
+            } else if (c instanceof Combo k) {
+                k.addListener(SWT.Selection, e -> validateNow());
+            }
+        }
+        refreshList();
+        clear();
+        // the form has the focus: a focused list would select (and show) its first flow by itself on GTK
+        fields.get("flow.id").setFocus();
+    }
+
+    private Button button(Composite parent, String label, String key) {
+        Button b = new Button(parent, SWT.PUSH);
+        b.setText(m.get(label));
+        b.setData(KEY, key);
+        return b;
+    }
+
+    private Text text(Composite form, String label, String key, int style) {
+        new Label(form, SWT.NONE).setText(m.get(label));
+        Text t = new Text(form, SWT.BORDER | style);
+        t.setData(KEY, key);
+        t.setLayoutData(new GridData(SWT.FILL, SWT.CENTER, true, false));
+        fields.put(key, t);
+        problem(form, key);
+        return t;
+    }
+
+    private Combo combo(Composite form, String label, String key, String... items) {
+        new Label(form, SWT.NONE).setText(m.get(label));
+        Combo c = new Combo(form, SWT.READ_ONLY);
+        c.setItems(items);
+        c.select(0);
+        c.setData(KEY, key);
+        fields.put(key, c);
+        problem(form, key);
+        return c;
+    }
+
+    private void problem(Composite form, String key) {
+        Label p = new Label(form, SWT.NONE);
+        p.setData(KEY, "problem." + key.substring("flow.".length()));
+        p.setForeground(form.getDisplay().getSystemColor(SWT.COLOR_RED));
+        GridData gd = new GridData(SWT.FILL, SWT.CENTER, false, false);
+        gd.widthHint = 360;
+        p.setLayoutData(gd);
+        problems.put(key.substring("flow.".length()), p);
+    }
+
+    private String value(String key) {
+        Control c = fields.get(key);
+        return c instanceof Text t ? t.getText().strip() : ((Combo) c).getText();
+    }
+
+    private void set(String key, String v) {
+        Control c = fields.get(key);
+        if (c instanceof Text t) {
+            t.setText(v == null ? "" : v);
+        } else {
+            Combo k = (Combo) c;
+            int i = k.indexOf(v);
+            k.select(Math.max(i, 0));
+        }
+    }
+
+    private void applyPreset(int index) {
+        providerId = switch (index) {
+            case 0 -> "microsoft";
+            case 1 -> "google";
+            default -> "custom";
+        };
+        java.util.Optional<MailProvider> p = providers.find(providerId);
+        if (p.isPresent()) {
+            ProviderPreset preset = p.get().preset();
+            scopes = preset.scopesFor(List.of(MailCapability.SEND, MailCapability.READ_IMAP,
+                    MailCapability.OFFLINE_ACCESS));
+            endpoint("smtp", preset.smtp());
+            endpoint("imap", preset.imap());
+            set("flow.consent", preset.consentHost().name().toLowerCase());
+            set("flow.timeout", "60");
+            if (value("flow.name").isEmpty()) {
+                set("flow.name", p.get().displayName());
+            }
+        }
+        validateNow();
+    }
+
+    private void endpoint(String which, ServerEndpoint e) {
+        set("flow." + which + ".host", e.host());
+        set("flow." + which + ".port", Integer.toString(e.port()));
+        set("flow." + which + ".security", e.tls().name().toLowerCase());
+    }
+
+    private void clear() {
+        fields.values().forEach(c -> {
+            if (c instanceof Text t) {
+                t.setText("");
+            }
+        });
+        ((Combo) fields.get("flow.preset")).select(0);
+        set("flow.limit", "25");
+        applyPreset(0);
+        secretState.setText(m.get("flows.secret.unset"));
+    }
+
+    private void show(Flow f) {
+        providerId = f.providerId();
+        scopes = f.oauth().scopes();
+        ((Combo) fields.get("flow.preset")).select(switch (f.providerId()) {
+            case "microsoft" -> 0;
+            case "google" -> 1;
+            default -> 2;
+        });
+        set("flow.id", f.id());
+        set("flow.name", f.name());
+        set("flow.clientId", f.oauth().clientId());
+        set("flow.tenant", f.oauth().tenant());
+        set("flow.secret", ""); // write-only: never shown back
+        secretState.setText(m.get("flows.secret.set"));
+        set("flow.redirectUri", f.oauth().redirectUri());
+        set("flow.consent", f.oauth().consentHost().name().toLowerCase());
+        f.smtp().ifPresent(s -> endpoint("smtp", s.endpoint()));
+        f.imap().ifPresent(s -> endpoint("imap", s.endpoint()));
+        set("flow.timeout", Long.toString(f.smtp().or(f::imap).map(s -> s.timeout().toSeconds()).orElse(60L)));
+        set("flow.genericAddress", f.genericAddress().orElse(""));
+        set("flow.limit", Long.toString(f.attachmentLimitBytes() / (1024 * 1024)));
+        set("flow.expiry", f.secretExpiry().map(LocalDate::toString).orElse(""));
+    }
+
+    /** The flow as typed, or the problems that stop it from being built at all (a port that is not a number...). */
+    private Object typed() {
+        List<FieldProblem> out = new ArrayList<>();
+        int timeout = number("timeout", value("flow.timeout"), 60, out);
+        Optional<MailServer> smtp = server("smtp", timeout, out);
+        Optional<MailServer> imap = server("imap", timeout, out);
+        long limitMb = number("limit", value("flow.limit"), 0, out);
+        Optional<LocalDate> expiry = Optional.empty();
+        if (!value("flow.expiry").isEmpty()) {
+            try {
+                expiry = Optional.of(LocalDate.parse(value("flow.expiry")));
+            } catch (java.time.format.DateTimeParseException e) {
+                out.add(new FieldProblem("expiry", "write the date as YYYY-MM-DD"));
+            }
+        }
+        if (!out.isEmpty()) {
+            return out;
+        }
+        ConsentHost consent = ConsentHost.valueOf(value("flow.consent").toUpperCase());
+        return new Flow(value("flow.id"), value("flow.name"), FlowType.OAUTH2, providerId, new ProviderFields(
+                value("flow.tenant"), value("flow.clientId"), value("flow.redirectUri"), scopes, consent, false),
+                Optional.<URI>empty(), Optional.<URI>empty(), Optional.<URI>empty(), smtp, imap, Optional.empty(), "",
+                value("flow.genericAddress").isEmpty() ? Optional.empty() : Optional.of(value("flow.genericAddress")),
+                limitMb * 1024 * 1024, expiry);
+    }
+
+    private Optional<MailServer> server(String which, int timeout, List<FieldProblem> out) {
+        String host = value("flow." + which + ".host");
+        if (host.isEmpty()) {
+            return Optional.empty();
+        }
+        int port = number(which + ".port", value("flow." + which + ".port"), -1, out);
+        try {
+            return Optional.of(new MailServer(new ServerEndpoint(host, port, TlsMode.valueOf(value("flow." + which
+                    + ".security").toUpperCase())), Duration.ofSeconds(timeout), null));
+        } catch (IllegalArgumentException e) {
+            if (out.stream().noneMatch(p -> p.field().equals(which + ".port"))) {
+                out.add(new FieldProblem(which + ".port", e.getMessage()));
+            }
+            return Optional.empty();
+        }
+    }
+
+    private static int number(String field, String v, int otherwise, List<FieldProblem> out) {
+        if (v.isEmpty()) {
+            return otherwise;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            out.add(new FieldProblem(field, "'" + v + "' is not a number"));
+            return otherwise;
+        }
+    }
+
+    /** Shows each problem beside its field; @return the flow when it has none. */
+    @SuppressWarnings("unchecked")
+    private Flow validateNow() {
+        problems.values().forEach(l -> l.setText(""));
+        Object t = typed();
+        List<FieldProblem> found = t instanceof Flow f ? admin.validate(f) : (List<FieldProblem>) t;
+        List<String> elsewhere = new ArrayList<>();
+        for (FieldProblem p : found) {
+            Label l = problems.get(p.field());
+            if (l == null && p.field().equals("smtp")) {
+                l = problems.get("smtp.host");
+            }
+            if (l == null && p.field().equals("attachmentLimit")) {
+                l = problems.get("limit");
+            }
+            if (l != null && l.getText().isEmpty()) {
+                l.setText(p.message());
+                l.setToolTipText(p.message());
+            } else if (l == null) {
+                elsewhere.add(p.toString());
+            }
+        }
+        status.setText(found.isEmpty() ? "" : m.get("flows.invalid") + (elsewhere.isEmpty() ? ""
+                : " " + String.join("; ", elsewhere)));
+        status.getParent().layout(true, true);
+        return found.isEmpty() && t instanceof Flow f ? f : null;
+    }
+
+    private void save() {
+        Flow f = validateNow();
+        if (f == null) {
+            return;
+        }
+        Text secret = (Text) fields.get("flow.secret");
+        String typed = secret.getText();
+        try {
+            admin.save(f, typed.isEmpty() ? Optional.empty() : Optional.of(typed));
+            secret.setText(""); // never kept in the widget
+            if (!typed.isEmpty()) {
+                secretState.setText(m.get("flows.secret.set"));
+            }
+            status.setText(m.get("flows.saved", f.id()));
+            refreshList();
+        } catch (EnvoiException e) {
+            status.setText(e.toString());
+        }
+    }
+
+    private void refreshList() {
+        list.removeAll();
+        for (Flow f : flows.flows()) {
+            TableItem i = new TableItem(list, SWT.NONE);
+            i.setText(f.name() + " (" + f.id() + ")");
+            i.setData(f.id());
+            i.setData(KEY, "flows.item." + f.id());
+        }
+    }
+
+    /** Runs the tester off the UI thread; the steps appear when it ends; Cancel drops a test still running. */
+    private void runTest() {
+        String flowId = value("flow.id");
+        String operator = testOperator.getText().strip();
+        results.removeAll();
+        status.setText(m.get("flows.testing", flowId, operator));
+        testButton.setEnabled(false);
+        cancelButton.setEnabled(true);
+        cancelled = false;
+        org.eclipse.swt.widgets.Display display = results.getDisplay();
+        CompletableFuture.supplyAsync(() -> tester.test(flowId, operator)).whenComplete((report, error) ->
+                display.asyncExec(() -> {
+                    if (results.isDisposed()) {
+                        return;
+                    }
+                    testButton.setEnabled(true);
+                    cancelButton.setEnabled(false);
+                    if (cancelled) {
+                        status.setText(m.get("flows.cancelled"));
+                        return;
+                    }
+                    if (error != null) {
+                        status.setText(error.getCause() != null ? error.getCause().toString() : error.toString());
+                        return;
+                    }
+                    for (FlowTester.Step s : report.steps()) {
+                        TableItem i = new TableItem(results, SWT.NONE);
+                        i.setText(new String[] { s.name(), m.get(s.ok() ? "flows.step.ok" : "flows.step.failed"),
+                                Long.toString(s.took().toMillis()), s.sentence() });
+                        i.setForeground(display.getSystemColor(s.ok() ? SWT.COLOR_DARK_GREEN : SWT.COLOR_RED));
+                        i.setData(KEY, "flow.test.step." + s.name());
+                    }
+                    for (org.eclipse.swt.widgets.TableColumn c : results.getColumns()) {
+                        c.pack();
+                    }
+                    status.setText(report.ok() ? "OK" : m.get("flows.step.failed"));
+                }));
+    }
+}
