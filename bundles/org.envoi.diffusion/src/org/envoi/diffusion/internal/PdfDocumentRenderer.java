@@ -37,6 +37,7 @@ import org.envoi.api.diffusion.DocumentRenderer;
  * characters become spaces: a text never stops the rendering. The layout is computed first, then drawn, so that
  * the page count is known when the footers are written.
  */
+@org.osgi.service.component.annotations.Component(service = DocumentRenderer.class)
 public final class PdfDocumentRenderer implements DocumentRenderer {
 
     private static final PDRectangle A4 = PDRectangle.A4;

@@ -128,7 +128,7 @@ class UiPartsTest {
         return null;
     }
 
-    static <T extends Control> T widget(Shell shell, String key) {
+    static <T extends Control> T widget(Control shell, String key) {
         T w = find(shell, key);
         if (w == null) {
             throw new AssertionError("no widget with key " + key);
@@ -152,7 +152,7 @@ class UiPartsTest {
         return UiPartsTest.<Label>widget(shell, key).getText();
     }
 
-    static void screenshot(Shell shell, String name) {
+    static void screenshot(org.eclipse.swt.widgets.Shell shell, String name) {
         pump();
         org.eclipse.swt.graphics.Point size = shell.getSize();
         Image image = new Image(display, size.x, size.y);

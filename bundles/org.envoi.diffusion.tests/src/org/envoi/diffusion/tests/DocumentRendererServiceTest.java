@@ -18,10 +18,10 @@ import org.envoi.api.tests.contract.OsgiServices;
 import org.junit.jupiter.api.Test;
 
 /** The PDF renderer the product ships, as a DS service: real PDFs, read back with PDFBox's text extraction. */
-class PdfBoxRendererTest {
+class DocumentRendererServiceTest {
 
     private static DocumentRenderer renderer() {
-        return OsgiServices.get(OsgiServices.context(PdfBoxRendererTest.class), DocumentRenderer.class, null);
+        return OsgiServices.get(OsgiServices.context(DocumentRendererServiceTest.class), DocumentRenderer.class, null);
     }
 
     private static String text(byte[] pdf) throws Exception {
