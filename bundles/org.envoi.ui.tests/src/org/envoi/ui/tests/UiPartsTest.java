@@ -46,7 +46,6 @@ import org.envoi.ui.parts.FlowsPart;
 import org.envoi.ui.parts.Messages;
 import org.envoi.ui.parts.OutboxPart;
 import org.envoi.ui.parts.ProvidersPart;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.BundleContext;
@@ -72,12 +71,7 @@ class UiPartsTest {
         ctx = OsgiServices.context(UiPartsTest.class);
     }
 
-    @AfterAll
-    static void close() {
-        if (display != null) {
-            display.dispose();
-        }
-    }
+    // the display stays: it is the test JVM's default display, which the embedded consent host uses too
 
     /** Builds a part in a fresh shell, shows it, hands it over, then closes it. */
     private static void inShell(String title, Consumer<Composite> build, Consumer<Shell> drive) {
@@ -153,7 +147,10 @@ class UiPartsTest {
     }
 
     static void screenshot(org.eclipse.swt.widgets.Shell shell, String name) {
-        pump();
+        Display display = shell.getDisplay();
+        while (display.readAndDispatch()) {
+            // paint what is pending
+        }
         org.eclipse.swt.graphics.Point size = shell.getSize();
         Image image = new Image(display, size.x, size.y);
         GC gc = new GC(shell);
