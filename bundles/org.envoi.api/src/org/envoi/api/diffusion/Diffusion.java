@@ -30,4 +30,15 @@ public interface Diffusion {
      */
     Sent send(DocumentContext document, List<Attachment> attachments, String operatorId, List<String> to,
             List<String> cc);
+
+    /** What a mail setting gives for sample values, as the settings screen previews it while it is edited. */
+    record Preview(String subject, String body, boolean html, String documentName) {
+    }
+
+    /**
+     * Fills a (possibly unsaved) mail setting with sample values, the operator's footer and signature and the
+     * company's footer, exactly as {@link #send} would. @throws org.envoi.api.EnvoiException UNKNOWN_KEYWORD
+     */
+    Preview preview(org.envoi.api.flow.MailSetting setting, java.util.Map<String, String> sample,
+            java.util.Optional<String> operatorId);
 }

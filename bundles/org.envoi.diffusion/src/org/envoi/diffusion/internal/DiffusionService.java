@@ -151,6 +151,22 @@ public final class DiffusionService implements Diffusion {
         return new Sent(id, messageId, from, subject, documentName, copy);
     }
 
+    @Override
+    public Preview preview(MailSetting setting, Map<String, String> sample, Optional<String> operatorId) {
+        Operator operator = operatorId.flatMap(operators::operator).orElse(new Operator("preview", "Operator",
+                "operator@example.com", Optional.empty(), Optional.empty(), "", ""));
+        Company company = settings.company();
+        Map<String, String> values = keywordValues(new DocumentContext(setting.diffusionCode(), sample, List.of()),
+                company, operator);
+        String code = setting.diffusionCode();
+        String subject = Keywords.fill(setting.subject(), values, Keywords.Target.SUBJECT, "subject of '" + code + "'");
+        boolean html = setting.html() || company.logo().isPresent();
+        String body = body(setting, values, operator, company, html);
+        String name = FileNames.sanitize(Keywords.fill(setting.fileNamePattern(), values, Keywords.Target.FILE_NAME,
+                "file name of '" + code + "'"), "document.pdf");
+        return new Preview(subject, body, html, name);
+    }
+
     /** The document's fields, plus the company's name as [SOCIETE] and the operator's as [OPERATEUR] if absent. */
     private static Map<String, String> keywordValues(DocumentContext document, Company company, Operator operator) {
         Map<String, String> values = new java.util.HashMap<>(document.fields());

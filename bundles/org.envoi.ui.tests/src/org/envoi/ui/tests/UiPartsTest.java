@@ -276,6 +276,42 @@ class UiPartsTest {
     }
 
     @Test
+    void aMailSettingIsPreviewedLiveAndAnUnknownKeywordIsRefused() {
+        org.envoi.api.flow.SettingsRepository settings = OsgiServices.get(ctx,
+                org.envoi.api.flow.SettingsRepository.class, null);
+        settings.save(new org.envoi.api.flow.Company("ACME SARL", "ACME SARL, Paris", Optional.empty(), "image/png"));
+        inShell("Envoi - mail settings", c -> new org.envoi.ui.parts.MailSettingsPart().create(c, Messages.of(
+                Locale.ENGLISH), settings, OsgiServices.get(ctx, org.envoi.api.diffusion.Diffusion.class, null)),
+                shell -> {
+                    Combo code = widget(shell, "settings.code");
+                    code.select(code.indexOf("BL"));
+                    code.notifyListeners(SWT.Selection, new Event());
+                    pump();
+                    assertEquals("ACME SARL - Bon de livraison BL-2026-0042   \u2014   BL_BL-2026-0042.pdf",
+                            label(shell, "settings.preview.subject"));
+                    assertTrue(UiPartsTest.<Text>widget(shell, "settings.preview.body").getText().contains(
+                            "ACME SARL, Paris"), "the company's footer is in the preview");
+                    type(shell, "settings.subject", "[SOCIETE] - BL [ID_BLX]");
+                    assertTrue(label(shell, "settings.status").startsWith("UNKNOWN_KEYWORD"), label(shell,
+                            "settings.status"));
+                    type(shell, "settings.subject", "BL ");
+                    Text subject = widget(shell, "settings.subject");
+                    subject.notifyListeners(SWT.FocusIn, new Event());
+                    subject.setSelection(subject.getText().length());
+                    Combo keyword = widget(shell, "settings.keyword");
+                    keyword.select(keyword.indexOf("[ID_BL]"));
+                    keyword.notifyListeners(SWT.Selection, new Event());
+                    pump();
+                    assertEquals("BL [ID_BL]", subject.getText(), "the keyword goes where the cursor is");
+                    assertTrue(label(shell, "settings.preview.subject").startsWith("BL BL-2026-0042"),
+                            label(shell, "settings.preview.subject"));
+                    screenshot(shell, "mail-settings");
+                    click(shell, "settings.save");
+                });
+        assertEquals("BL [ID_BL]", settings.mailSetting("BL").orElseThrow().subject());
+    }
+
+    @Test
     void flowHealthSaysWhoMustSignIn() {
         OperatorRepository operators = OsgiServices.get(ctx, OperatorRepository.class, null);
         String flowId = "ui-health-" + System.nanoTime();

@@ -51,6 +51,7 @@ import jakarta.annotation.PostConstruct;
 public class FlowsPart {
 
     static final String KEY = ProvidersPart.KEY;
+    private static final System.Logger LOG = System.getLogger(FlowsPart.class.getName());
 
     private Messages m;
     private FlowAdmin admin;
@@ -172,6 +173,9 @@ public class FlowsPart {
         clear();
         // the form has the focus: a focused list would select (and show) its first flow by itself on GTK
         fields.get("flow.id").setFocus();
+        LOG.log(System.Logger.Level.INFO, "Envoi window shows providers: " + providers.providers().stream()
+                .map(MailProvider::id).collect(java.util.stream.Collectors.joining(", ")) + " (flows: "
+                + list.getItemCount() + ")");
     }
 
     private Button button(Composite parent, String label, String key) {
