@@ -83,8 +83,9 @@ public final class FlowTesterService implements FlowTester {
         MailLogin[] login = new MailLogin[1];
         if (!step(steps, flow.type() == FlowType.OAUTH2 ? "token" : "password", () -> {
             login[0] = logins.current();
-            return flow.type() == FlowType.OAUTH2 ? "a valid access token is at hand (" + tokens.status(flowId,
-                    FlowClients.tokenOwner(flow, operatorId)) + ")" : "the password is in the vault";
+            return flow.type() == FlowType.OAUTH2 ? "a valid access token is at hand" + tokens.status(flowId,
+                    FlowClients.tokenOwner(flow, operatorId)).accessTokenExpiresAt().map(t -> ", until " + t)
+                    .orElse("") : "the password is in the vault";
         })) {
             return new Report(flowId, operatorId, steps);
         }

@@ -93,7 +93,8 @@ class UiPartsTest {
         }
     }
 
-    private static void pump() {
+    static void pump() {
+        Display display = Display.getDefault();
         for (int i = 0; i < 20; i++) {
             while (display.readAndDispatch()) {
                 // run what is pending
@@ -280,6 +281,10 @@ class UiPartsTest {
         org.envoi.api.flow.SettingsRepository settings = OsgiServices.get(ctx,
                 org.envoi.api.flow.SettingsRepository.class, null);
         settings.save(new org.envoi.api.flow.Company("ACME SARL", "ACME SARL, Paris", Optional.empty(), "image/png"));
+        org.envoi.api.flow.MailSetting bl = settings.mailSetting("BL").orElseThrow();
+        settings.save(new org.envoi.api.flow.MailSetting("BL", bl.label(), "[SOCIETE] - Bon de livraison [ID_BL]",
+                bl.body(), false, bl.priority(), bl.readReceipt(), bl.copyToSender(), "BL_[ID_BL].pdf", bl.keepCopy(),
+                bl.copyFileType(), bl.signature())); // as seeded, whatever an earlier run saved
         inShell("Envoi - mail settings", c -> new org.envoi.ui.parts.MailSettingsPart().create(c, Messages.of(
                 Locale.ENGLISH), settings, OsgiServices.get(ctx, org.envoi.api.diffusion.Diffusion.class, null)),
                 shell -> {

@@ -1,0 +1,187 @@
+package org.envoi.ui.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.swt.SWT;
+import org.eclipse.swt.widgets.Display;
+import org.eclipse.swt.widgets.Event;
+import org.eclipse.swt.widgets.Table;
+import org.eclipse.swt.widgets.TableItem;
+import org.envoi.api.diffusion.Diffusion;
+import org.envoi.api.diffusion.DocumentContext;
+import org.envoi.api.diffusion.FlowTester;
+import org.envoi.api.flow.Flow;
+import org.envoi.api.flow.FlowAdmin;
+import org.envoi.api.flow.FlowRepository;
+import org.envoi.api.flow.FlowType;
+import org.envoi.api.flow.Operator;
+import org.envoi.api.flow.OperatorRepository;
+import org.envoi.api.mail.MailServer;
+import org.envoi.api.mail.Outbox;
+import org.envoi.api.mail.OutboxEntry;
+import org.envoi.api.oauth.OAuthClient;
+import org.envoi.api.oauth.TokenService;
+import org.envoi.api.provider.ConsentHost;
+import org.envoi.api.provider.ProviderFields;
+import org.envoi.api.provider.ProviderRegistry;
+import org.envoi.api.provider.TlsMode;
+import org.envoi.api.tests.contract.OsgiServices;
+import org.envoi.api.tests.servers.MailServers;
+import org.envoi.api.tests.servers.MockOAuth2Server;
+import org.envoi.api.tests.servers.TestServers;
+import org.envoi.ui.parts.FlowsPart;
+import org.envoi.ui.parts.Messages;
+import org.envoi.ui.parts.OutboxPart;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.BundleContext;
+
+/**
+ * The screens against the real servers of the earlier issues: "Test the service" from the flows screen, step by step
+ * in green, and a delivery note sent through the pipeline seen in the Outbox as SENT with Postfix's answer.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class UiEndToEndTest {
+
+    @TempDir(cleanup = CleanupMode.NEVER)
+    static Path temp;
+    private static MockOAuth2Server oauth;
+    private static MailServers servers;
+    private static BundleContext ctx;
+    private static String flowId;
+
+    @BeforeAll
+    static void start() {
+        String d = System.getenv("DISPLAY");
+        if (d == null || d.isBlank()) {
+            TestServers.missing("no X display: run the tests under xvfb-run (README)");
+        }
+        oauth = MockOAuth2Server.start(MockOAuth2Server.MAIL_USERS);
+        servers = MailServers.start(temp.resolve("servers"), oauth.introspectionEndpoint("mail").toString());
+        ctx = OsgiServices.context(UiEndToEndTest.class);
+        flowId = "ui-shared-" + System.nanoTime();
+        Flow flow = new Flow(flowId, "Shared mailbox", FlowType.OAUTH2, "custom", new ProviderFields("", "alice", "",
+                List.of("mail"), ConsentHost.PRINT, true), Optional.of(oauth.authorizationEndpoint("mail")),
+                Optional.of(oauth.tokenEndpoint("mail")), Optional.empty(),
+                Optional.of(MailServer.of("127.0.0.1", servers.smtpPort, TlsMode.NONE)),
+                Optional.of(MailServer.of("127.0.0.1", servers.imapPort, TlsMode.NONE)), Optional.empty(), "alice",
+                Optional.of(MailServers.address("alice")), 5_000_000, Optional.empty());
+        OsgiServices.get(ctx, FlowAdmin.class, null).save(flow, Optional.of("secret"));
+        OsgiServices.get(ctx, TokenService.class, null).clientCredentials(new OAuthClient(flowId, "custom",
+                oauth.authorizationEndpoint("mail"), oauth.tokenEndpoint("mail"), Optional.empty(), "alice", true,
+                List.of("mail"), Optional.empty(), Map.of()));
+        OsgiServices.get(ctx, OperatorRepository.class, null).save(new Operator("ui-jdupont", "Jean Dupont",
+                "jean@example.test", Optional.empty(), Optional.of(flowId), "", ""));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (servers != null) {
+            servers.close();
+        }
+        if (oauth != null) {
+            oauth.close();
+        }
+        TestServers.deleteQuietly(temp);
+    }
+
+    @Test
+    void testTheServiceShowsEachStepGreenAgainstTheRealServers() {
+        Display display = Display.getDefault();
+        FlowsPart part = new FlowsPart();
+        org.eclipse.swt.widgets.Shell shell = new org.eclipse.swt.widgets.Shell(display);
+        try {
+            shell.setLayout(new org.eclipse.swt.layout.FillLayout());
+            shell.setSize(1150, 900);
+            part.create(new org.eclipse.swt.widgets.Composite(shell, SWT.NONE), Messages.of(Locale.ENGLISH),
+                    OsgiServices.get(ctx, FlowAdmin.class, null), OsgiServices.get(ctx, FlowRepository.class, null),
+                    OsgiServices.get(ctx, ProviderRegistry.class, null), OsgiServices.get(ctx, FlowTester.class,
+                            null));
+            shell.open();
+            Table list = UiPartsTest.widget(shell, "flows.list");
+            for (int i = 0; i < list.getItemCount(); i++) {
+                if (flowId.equals(list.getItem(i).getData())) {
+                    list.select(i);
+                }
+            }
+            list.notifyListeners(SWT.Selection, new Event());
+            UiPartsTest.type(shell, "flow.test.operator", "ui-jdupont");
+            UiPartsTest.click(shell, "flow.test");
+            Table results = UiPartsTest.widget(shell, "flow.test.results");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (results.getItemCount() == 0 && System.nanoTime() < deadline) {
+                pump(display); // the UI stays responsive while the test runs in the background
+            }
+            assertEquals(6, results.getItemCount(), () -> UiPartsTest.label(shell, "flow.status"));
+            for (TableItem row : results.getItems()) {
+                assertEquals("OK", row.getText(1), row.getText(0) + ": " + row.getText(3));
+            }
+            assertTrue(results.getItem(4).getText(3).contains("MAIL FROM accepted"), results.getItem(4).getText(3));
+            UiPartsTest.screenshot(shell, "test-the-service");
+        } finally {
+            shell.dispose();
+        }
+    }
+
+    @Test
+    void aDeliveryNoteSentFromTheErpShowsInTheOutboxAsSent() throws Exception {
+        Diffusion.Sent sent = OsgiServices.get(ctx, Diffusion.class, null).send(new DocumentContext("BL", Map.of(
+                "SOCIETE", "ACME SARL", "ID_BL", "BL-UI-1", "CLIENT", "Martin SA"), List.of(new DocumentContext.Line(
+                        "A", "Vis", BigDecimal.TEN, null))), List.of(), "ui-jdupont", List.of(MailServers.address(
+                                "bob")), List.of());
+        Outbox outbox = OsgiServices.get(ctx, Outbox.class, null);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (outbox.entry(sent.outboxId()).orElseThrow().state() != OutboxEntry.State.SENT
+                && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        Display display = Display.getDefault();
+        org.eclipse.swt.widgets.Shell shell = new org.eclipse.swt.widgets.Shell(display);
+        try {
+            shell.setLayout(new org.eclipse.swt.layout.FillLayout());
+            shell.setSize(1150, 600);
+            new OutboxPart().create(new org.eclipse.swt.widgets.Composite(shell, SWT.NONE), Messages.of(
+                    Locale.ENGLISH), outbox);
+            shell.open();
+            pump(display);
+            Table t = UiPartsTest.widget(shell, "outbox.table");
+            TableItem row = null;
+            for (TableItem i : t.getItems()) {
+                if (Long.valueOf(sent.outboxId()).equals(i.getData())) {
+                    row = i;
+                }
+            }
+            assertTrue(row != null, "the mail is listed");
+            assertEquals("SENT", row.getText(2));
+            assertTrue(row.getText(4).startsWith("250"), row.getText(4));
+            UiPartsTest.screenshot(shell, "outbox-sent");
+        } finally {
+            shell.dispose();
+        }
+    }
+
+    private static void pump(Display display) {
+        while (display.readAndDispatch()) {
+            // run what is pending
+        }
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
