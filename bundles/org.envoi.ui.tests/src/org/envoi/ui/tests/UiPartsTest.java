@@ -317,6 +317,71 @@ class UiPartsTest {
     }
 
     @Test
+    void anOperatorIsAttachedThroughAGroupThenDirectlyAndTheCompanyGetsItsLogo() throws Exception {
+        String flowA = "ui-op-a-" + System.nanoTime();
+        String flowB = "ui-op-b-" + System.nanoTime();
+        for (String f : List.of(flowA, flowB)) {
+            inShell("Envoi - flows", c -> flowsPart(c, Messages.of(Locale.ENGLISH)), shell -> {
+                type(shell, "flow.id", f);
+                type(shell, "flow.clientId", "11111111-2222-3333-4444-555555555555");
+                type(shell, "flow.tenant", "contoso.onmicrosoft.com");
+                click(shell, "flow.save");
+            });
+        }
+        OperatorRepository operators = OsgiServices.get(ctx, OperatorRepository.class, null);
+        org.envoi.api.flow.SettingsRepository settings = OsgiServices.get(ctx,
+                org.envoi.api.flow.SettingsRepository.class, null);
+        Path logo = Files.createTempFile("logo", ".png");
+        Files.write(logo, java.util.Base64.getDecoder().decode(
+                "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="));
+        String group = "ui-ventes-" + System.nanoTime();
+        String op = "ui-paul-" + System.nanoTime();
+        inShell("Envoi - operators", c -> new org.envoi.ui.parts.OperatorsPart().create(c, Messages.of(
+                Locale.ENGLISH), operators, OsgiServices.get(ctx, FlowRepository.class, null), settings), shell -> {
+                    type(shell, "group.id", group);
+                    type(shell, "group.name", "Ventes");
+                    select(shell, "group.flow", flowA);
+                    click(shell, "group.save");
+                    type(shell, "operator.id", op);
+                    type(shell, "operator.name", "Paul Durand");
+                    type(shell, "operator.email", "paul@example.test");
+                    select(shell, "operator.group", group);
+                    select(shell, "operator.flow", "-");
+                    type(shell, "operator.signature", "Paul - service client");
+                    click(shell, "operator.save");
+                    assertEquals(Optional.of(flowA), operators.flowOf(op), "inherited from the group");
+                    select(shell, "operator.flow", flowB);
+                    click(shell, "operator.save");
+                    assertEquals(Optional.of(flowB), operators.flowOf(op), "a flow of his own wins");
+                    Table t = widget(shell, "operators.table");
+                    boolean shown = false;
+                    for (org.eclipse.swt.widgets.TableItem i : t.getItems()) {
+                        shown |= op.equals(i.getData()) && flowB.equals(i.getText(3));
+                    }
+                    assertTrue(shown, "the table shows the flow the operator uses");
+                    type(shell, "company.name", "ACME SARL");
+                    type(shell, "company.logo", logo.toString());
+                    click(shell, "company.save");
+                    screenshot(shell, "operators");
+                    type(shell, "company.logo", "/no/such/logo.png");
+                    click(shell, "company.save");
+                    assertTrue(label(shell, "operators.status").contains("/no/such/logo.png"), label(shell,
+                            "operators.status"));
+                });
+        assertTrue(settings.company().logo().isPresent(), "the logo was stored");
+        assertEquals("ACME SARL", settings.company().name());
+    }
+
+    static void select(Shell shell, String key, String item) {
+        Combo c = widget(shell, key);
+        int i = c.indexOf(item);
+        assertTrue(i >= 0, () -> item + " is not offered in " + key);
+        c.select(i);
+        c.notifyListeners(SWT.Selection, new Event());
+        pump();
+    }
+
+    @Test
     void flowHealthSaysWhoMustSignIn() {
         OperatorRepository operators = OsgiServices.get(ctx, OperatorRepository.class, null);
         String flowId = "ui-health-" + System.nanoTime();
