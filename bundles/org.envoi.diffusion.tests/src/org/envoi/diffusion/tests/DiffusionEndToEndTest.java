@@ -42,6 +42,7 @@ import org.envoi.api.provider.ProviderFields;
 import org.envoi.api.provider.ProviderRegistry;
 import org.envoi.api.provider.TlsMode;
 import org.envoi.api.tests.contract.OsgiServices;
+import org.envoi.api.tests.servers.MailPeers;
 import org.envoi.api.tests.servers.MailServers;
 import org.envoi.api.tests.servers.MockOAuth2Server;
 import org.envoi.api.tests.servers.TestServers;
@@ -79,6 +80,7 @@ class DiffusionEndToEndTest {
     static Path temp;
     private static MockOAuth2Server oauth;
     private static MailServers servers;
+    private static MailPeers peers;
     private static BundleContext ctx;
     private static FlowAdmin admin;
     private static OperatorRepository operators;
@@ -90,8 +92,9 @@ class DiffusionEndToEndTest {
     @BeforeAll
     static void start() {
         SaslRegistration.ensureInstalled();
-        oauth = MockOAuth2Server.start(MockOAuth2Server.MAIL_USERS);
-        servers = MailServers.start(temp.resolve("servers"), oauth.introspectionEndpoint("mail").toString());
+        peers = MailPeers.start(temp);
+        oauth = peers.oauth;
+        servers = peers.servers;
         ctx = OsgiServices.context(DiffusionEndToEndTest.class);
         admin = OsgiServices.get(ctx, FlowAdmin.class, null);
         operators = OsgiServices.get(ctx, OperatorRepository.class, null);
@@ -123,13 +126,9 @@ class DiffusionEndToEndTest {
 
     @AfterAll
     static void stop() {
-        if (servers != null) {
-            servers.close();
+        if (peers != null) {
+            peers.close();
         }
-        if (oauth != null) {
-            oauth.close();
-        }
-        TestServers.deleteQuietly(temp);
     }
 
     static DocumentContext bl(String number, String client) {
@@ -333,11 +332,7 @@ class DiffusionEndToEndTest {
     }
 
     private static void awaitDelivered(String user, long count) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (servers.delivered(user) < count && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertEquals(count, servers.delivered(user), "delivered to " + user);
+        peers.awaitDelivered(user, count);
     }
 
     /** Bob reads his INBOX over IMAP with his own token, as Envoi's reader does. */

@@ -26,6 +26,7 @@ import org.envoi.api.mail.OutboxEntry.State;
 import org.envoi.api.mail.OutgoingMail;
 import org.envoi.api.provider.TlsMode;
 import org.envoi.api.tests.contract.MutableClock;
+import org.envoi.api.tests.servers.MailPeers;
 import org.envoi.api.tests.servers.MailServers;
 import org.envoi.api.tests.servers.MockOAuth2Server;
 import org.envoi.api.tests.servers.TestServers;
@@ -50,6 +51,7 @@ class OutboxWorkerTest {
     static Path temp;
     private static MockOAuth2Server oauth;
     private static MailServers servers;
+    private static MailPeers peers;
 
     private final MutableClock clock = new MutableClock();
     private DataSource db;
@@ -58,19 +60,16 @@ class OutboxWorkerTest {
     @BeforeAll
     static void start() {
         SaslRegistration.ensureInstalled();
-        oauth = MockOAuth2Server.start(MockOAuth2Server.MAIL_USERS);
-        servers = MailServers.start(temp.resolve("servers"), oauth.introspectionEndpoint("mail").toString());
+        peers = MailPeers.start(temp);
+        oauth = peers.oauth;
+        servers = peers.servers;
     }
 
     @AfterAll
     static void stop() {
-        if (servers != null) {
-            servers.close();
+        if (peers != null) {
+            peers.close();
         }
-        if (oauth != null) {
-            oauth.close();
-        }
-        org.envoi.api.tests.servers.TestServers.deleteQuietly(temp);
     }
 
     @org.junit.jupiter.api.AfterEach
@@ -116,11 +115,7 @@ class OutboxWorkerTest {
     }
 
     private void awaitDelivered(String user, long count) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (servers.delivered(user) < count && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertEquals(count, servers.delivered(user));
+        peers.awaitDelivered(user, count);
     }
 
     @Test

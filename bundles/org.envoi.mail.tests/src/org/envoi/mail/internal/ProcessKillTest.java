@@ -19,6 +19,7 @@ import org.envoi.api.mail.MailLogin.Mechanism;
 import org.envoi.api.mail.MailServer;
 import org.envoi.api.mail.OutboxEntry.State;
 import org.envoi.api.provider.TlsMode;
+import org.envoi.api.tests.servers.MailPeers;
 import org.envoi.api.tests.servers.MailServers;
 import org.envoi.api.tests.servers.MockOAuth2Server;
 import org.envoi.api.tests.servers.TestServers;
@@ -42,23 +43,21 @@ class ProcessKillTest {
     static Path temp;
     private static MockOAuth2Server oauth;
     private static MailServers servers;
+    private static MailPeers peers;
 
     @BeforeAll
     static void start() {
         SaslRegistration.ensureInstalled();
-        oauth = MockOAuth2Server.start(MockOAuth2Server.MAIL_USERS);
-        servers = MailServers.start(temp.resolve("servers"), oauth.introspectionEndpoint("mail").toString());
+        peers = MailPeers.start(temp);
+        oauth = peers.oauth;
+        servers = peers.servers;
     }
 
     @AfterAll
     static void stop() {
-        if (servers != null) {
-            servers.close();
+        if (peers != null) {
+            peers.close();
         }
-        if (oauth != null) {
-            oauth.close();
-        }
-        TestServers.deleteQuietly(temp);
     }
 
     @Test

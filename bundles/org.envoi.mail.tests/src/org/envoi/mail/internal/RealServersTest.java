@@ -26,6 +26,7 @@ import org.envoi.api.mail.MailServer;
 import org.envoi.api.mail.OutgoingMail;
 import org.envoi.api.mail.SendReceipt;
 import org.envoi.api.provider.TlsMode;
+import org.envoi.api.tests.servers.MailPeers;
 import org.envoi.api.tests.servers.MailServers;
 import org.envoi.api.tests.servers.MockOAuth2Server;
 import org.junit.jupiter.api.AfterAll;
@@ -46,23 +47,21 @@ class RealServersTest {
     static Path temp;
     private static MockOAuth2Server oauth;
     private static MailServers servers;
+    private static MailPeers peers;
 
     @BeforeAll
     static void start() {
         SaslRegistration.ensureInstalled();
-        oauth = MockOAuth2Server.start(MockOAuth2Server.MAIL_USERS);
-        servers = MailServers.start(temp.resolve("servers"), oauth.introspectionEndpoint("mail").toString());
+        peers = MailPeers.start(temp);
+        oauth = peers.oauth;
+        servers = peers.servers;
     }
 
     @AfterAll
     static void stop() {
-        if (servers != null) {
-            servers.close();
+        if (peers != null) {
+            peers.close();
         }
-        if (oauth != null) {
-            oauth.close();
-        }
-        org.envoi.api.tests.servers.TestServers.deleteQuietly(temp);
     }
 
     private static MailServer local(int port) {
@@ -79,11 +78,7 @@ class RealServersTest {
     }
 
     private static void awaitDelivered(String user, long count) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (servers.delivered(user) < count && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertEquals(count, servers.delivered(user), "mails delivered to " + user);
+        peers.awaitDelivered(user, count);
     }
 
     @Test

@@ -36,6 +36,7 @@ import org.envoi.api.provider.ProviderFields;
 import org.envoi.api.provider.ProviderRegistry;
 import org.envoi.api.provider.TlsMode;
 import org.envoi.api.tests.contract.OsgiServices;
+import org.envoi.api.tests.servers.MailPeers;
 import org.envoi.api.tests.servers.MailServers;
 import org.envoi.api.tests.servers.MockOAuth2Server;
 import org.envoi.api.tests.servers.TestServers;
@@ -61,6 +62,7 @@ class UiEndToEndTest {
     static Path temp;
     private static MockOAuth2Server oauth;
     private static MailServers servers;
+    private static MailPeers peers;
     private static BundleContext ctx;
     private static String flowId;
 
@@ -70,8 +72,9 @@ class UiEndToEndTest {
         if (d == null || d.isBlank()) {
             TestServers.missing("no X display: run the tests under xvfb-run (README)");
         }
-        oauth = MockOAuth2Server.start(MockOAuth2Server.MAIL_USERS);
-        servers = MailServers.start(temp.resolve("servers"), oauth.introspectionEndpoint("mail").toString());
+        peers = MailPeers.start(temp);
+        oauth = peers.oauth;
+        servers = peers.servers;
         ctx = OsgiServices.context(UiEndToEndTest.class);
         flowId = "ui-shared-" + System.nanoTime();
         Flow flow = new Flow(flowId, "Shared mailbox", FlowType.OAUTH2, "custom", new ProviderFields("", "alice", "",
@@ -90,13 +93,9 @@ class UiEndToEndTest {
 
     @AfterAll
     static void stop() {
-        if (servers != null) {
-            servers.close();
+        if (peers != null) {
+            peers.close();
         }
-        if (oauth != null) {
-            oauth.close();
-        }
-        TestServers.deleteQuietly(temp);
     }
 
     @Test
