@@ -173,6 +173,50 @@ class UiEndToEndTest {
         }
     }
 
+    @Test
+    void theInboxFetchesTheNewMailOnceAndNothingTwice() throws Exception {
+        long before = servers.delivered("alice");
+        Diffusion.Sent sent = OsgiServices.get(ctx, Diffusion.class, null).send(new DocumentContext("BL", Map.of(
+                "SOCIETE", "ACME SARL", "ID_BL", "BL-IN-1"), List.of()), List.of(), "ui-jdupont", List.of(
+                        MailServers.address("alice")), List.of());
+        peers.awaitDelivered("alice", before + 1);
+        Display display = Display.getDefault();
+        org.eclipse.swt.widgets.Shell shell = new org.eclipse.swt.widgets.Shell(display);
+        try {
+            shell.setLayout(new org.eclipse.swt.layout.FillLayout());
+            shell.setSize(1150, 500);
+            new org.envoi.ui.parts.InboxPart().create(new org.eclipse.swt.widgets.Composite(shell, SWT.NONE),
+                    Messages.of(Locale.ENGLISH), OsgiServices.get(ctx, org.envoi.api.diffusion.MailFetcher.class,
+                            null));
+            shell.open();
+            UiPartsTest.type(shell, "inbox.operator", "ui-jdupont");
+            Table t = UiPartsTest.widget(shell, "inbox.table");
+            fetchAndWait(shell, display);
+            boolean found = false;
+            for (TableItem i : t.getItems()) {
+                found |= sent.messageId().equals(i.getText(2)) && i.getText(1).contains("BL-IN-1");
+            }
+            assertTrue(found, () -> "the BL is in the inbox: " + UiPartsTest.label(shell, "inbox.status"));
+            UiPartsTest.screenshot(shell, "inbox");
+            int rows = t.getItemCount();
+            fetchAndWait(shell, display);
+            assertEquals(rows, t.getItemCount(), "a second fetch brings nothing twice");
+            assertEquals("0 new mail(s).", UiPartsTest.label(shell, "inbox.status"));
+        } finally {
+            shell.dispose();
+        }
+    }
+
+    private static void fetchAndWait(org.eclipse.swt.widgets.Shell shell, Display display) {
+        UiPartsTest.click(shell, "inbox.fetch");
+        org.eclipse.swt.widgets.Button fetch = UiPartsTest.widget(shell, "inbox.fetch");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!fetch.isEnabled() && System.nanoTime() < deadline) {
+            pump(display);
+        }
+        pump(display);
+    }
+
     private static void pump(Display display) {
         while (display.readAndDispatch()) {
             // run what is pending

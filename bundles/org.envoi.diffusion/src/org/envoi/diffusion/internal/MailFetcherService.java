@@ -1,0 +1,95 @@
+package org.envoi.diffusion.internal;
+
+import java.util.List;
+
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
+import org.envoi.api.diffusion.MailFetcher;
+import org.envoi.api.flow.Flow;
+import org.envoi.api.flow.FlowRepository;
+import org.envoi.api.flow.Operator;
+import org.envoi.api.flow.OperatorRepository;
+import org.envoi.api.mail.FetchMarks;
+import org.envoi.api.mail.FetchedMail;
+import org.envoi.api.mail.MailLogin;
+import org.envoi.api.mail.MailServer;
+import org.envoi.api.oauth.TokenService;
+import org.envoi.api.provider.ProviderRegistry;
+import org.envoi.api.vault.TokenVault;
+import org.envoi.mail.internal.ImapReader;
+import org.envoi.mail.internal.OutboxWorker;
+import org.envoi.mail.internal.Pop3Reader;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * New mail for an operator: the flow's IMAP folder above the stored mark (POP3: UIDLs not yet kept). The mark is
+ * saved only after the mails are in hand, so a failure fetches them again rather than losing them. A refused token is
+ * handed back to the engine and tried once more, as for sending.
+ */
+@Component(service = MailFetcher.class)
+public final class MailFetcherService implements MailFetcher {
+
+    private final OperatorRepository operators;
+    private final FlowRepository flows;
+    private final FetchMarks marks;
+    private final ProviderRegistry providers;
+    private final TokenService tokens;
+    private final TokenVault vault;
+
+    @Activate
+    public MailFetcherService(@Reference OperatorRepository operators, @Reference FlowRepository flows,
+            @Reference FetchMarks marks, @Reference ProviderRegistry providers, @Reference TokenService tokens,
+            @Reference TokenVault vault) {
+        this.operators = operators;
+        this.flows = flows;
+        this.marks = marks;
+        this.providers = providers;
+        this.tokens = tokens;
+        this.vault = vault;
+    }
+
+    @Override
+    public List<FetchedMail> fetchNew(String operatorId, String folder) {
+        Operator operator = operators.operator(operatorId).orElseThrow(() -> new EnvoiException(
+                ErrorCode.NO_FLOW_FOR_OPERATOR, null, "The operator '" + operatorId + "' is not known to Envoi.", null));
+        Flow flow = operators.flowOf(operatorId).flatMap(flows::flow).orElseThrow(() -> new EnvoiException(
+                ErrorCode.NO_FLOW_FOR_OPERATOR, null, "No flow is attached to operator '" + operatorId + "': ask the"
+                        + " administrator to attach one.", null));
+        OutboxWorker.Logins logins = FlowClients.logins(flow, operatorId, operator.email(), providers, tokens, vault);
+        String user = FlowClients.mailUser(flow, operator.email());
+        String name = folder == null || folder.isBlank() ? "INBOX" : folder;
+        if (flow.imap().isPresent()) {
+            MailServer imap = flow.imap().get();
+            String mailbox = "imap:" + flow.id() + ":" + user + ":" + name;
+            ImapReader.Fetch f = withRetry(logins, login -> ImapReader.fetchNew(imap, login, name,
+                    marks.imapMark(mailbox)));
+            marks.saveImapMark(mailbox, f.mark());
+            return f.result();
+        }
+        if (flow.pop().isPresent()) {
+            MailServer pop = flow.pop().get();
+            String mailbox = "pop3:" + flow.id() + ":" + user;
+            List<FetchedMail> got = withRetry(logins, login -> Pop3Reader.fetchNew(pop, login, marks.pop3Seen(
+                    mailbox)));
+            marks.addPop3Seen(mailbox, got.stream().map(FetchedMail::serverId).toList());
+            return got;
+        }
+        throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "imap", "The flow '" + flow.name() + "' has no IMAP or"
+                + " POP3 server: set one to read mail.", null);
+    }
+
+    private static <T> T withRetry(OutboxWorker.Logins logins, java.util.function.Function<MailLogin, T> read) {
+        MailLogin login = logins.current();
+        try {
+            return read.apply(login);
+        } catch (EnvoiException e) {
+            if (e.code() != ErrorCode.MAIL_AUTH_FAILED || !(login instanceof MailLogin.Bearer)) {
+                throw e;
+            }
+            logins.rejected(login);
+            return read.apply(logins.current());
+        }
+    }
+}
