@@ -35,6 +35,14 @@ public interface FlowAdmin {
      */
     Flow importGoogleClientJson(String flowId, String json);
 
+    /** Whom an operator signs in as for an OAuth2 flow: the resolved client, and the token owner (the operator, or
+     * {@code *} for a generic flow's shared mailbox). */
+    record SignInTarget(org.envoi.api.oauth.OAuthClient client, String owner) {
+    }
+
+    /** @throws org.envoi.api.EnvoiException INVALID_FLOW_DATA when the flow is unknown or not OAuth2 */
+    SignInTarget signInTarget(String flowId, String operatorId);
+
     /** The warnings to show today: client secrets expiring within 30 days or expired. */
     List<String> warnings(LocalDate today);
 }

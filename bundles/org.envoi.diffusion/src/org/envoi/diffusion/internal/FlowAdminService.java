@@ -248,6 +248,15 @@ public final class FlowAdminService implements FlowAdmin {
     }
 
     @Override
+    public SignInTarget signInTarget(String flowId, String operatorId) {
+        Flow flow = flows.flow(flowId).orElseThrow(() -> invalid("id", "there is no flow '" + flowId + "'"));
+        if (flow.type() != FlowType.OAUTH2) {
+            throw invalid("type", "the flow '" + flow.name() + "' signs in with a password, not in a browser");
+        }
+        return new SignInTarget(FlowClients.client(flow, providers, vault), FlowClients.tokenOwner(flow, operatorId));
+    }
+
+    @Override
     public List<String> warnings(LocalDate today) {
         List<String> out = new ArrayList<>();
         for (Flow f : flows.flows()) {

@@ -31,6 +31,15 @@ public final class FlowClients {
 
     /** The OAuth client of an OAUTH2 flow, endpoints resolved from the provider's preset (tenant substituted). */
     public static OAuthClient client(Flow flow, ProviderRegistry providers) {
+        return client(flow, providers, true);
+    }
+
+    /** @param confidential whether the client authenticates with a secret (a public client, e.g. device code, not) */
+    static OAuthClient client(Flow flow, ProviderRegistry providers, TokenVault vault) {
+        return client(flow, providers, vault.read(VaultKey.clientSecret(flow.id())).isPresent());
+    }
+
+    private static OAuthClient client(Flow flow, ProviderRegistry providers, boolean confidential) {
         if (flow.type() != FlowType.OAUTH2) {
             throw new IllegalArgumentException("flow " + flow.id() + " is not an OAuth2 flow");
         }
@@ -40,15 +49,15 @@ public final class FlowClients {
             return new OAuthClient(flow.id(), CUSTOM, flow.authorizationUri().orElseThrow(
                     () -> invalid("authorizationUri", "a custom flow needs its authorization endpoint")),
                     flow.tokenUri().orElseThrow(() -> invalid("tokenUri", "a custom flow needs its token endpoint")),
-                    flow.deviceUri(), flow.oauth().clientId(), true, flow.oauth().scopes(), redirect, Map.of());
+                    flow.deviceUri(), flow.oauth().clientId(), confidential, flow.oauth().scopes(), redirect, Map.of());
         }
         MailProvider provider = providers.require(flow.providerId());
         ProviderPreset p = provider.preset();
         String tenant = flow.oauth().tenant().isEmpty() ? p.defaultTenant().orElse("") : flow.oauth().tenant();
         return new OAuthClient(flow.id(), provider.id(), flow.authorizationUri().orElse(p.authorization().resolve(
                 tenant)), flow.tokenUri().orElse(p.token().resolve(tenant)), flow.deviceUri().or(() -> p.device()
-                        .map(d -> d.resolve(tenant))), flow.oauth().clientId(), true, flow.oauth().scopes(), redirect,
-                p.authorizationParameters());
+                        .map(d -> d.resolve(tenant))), flow.oauth().clientId(), confidential, flow.oauth().scopes(),
+                redirect, p.authorizationParameters());
     }
 
     /** Whose tokens: the operator's, or the shared mailbox's for a generic flow. */
@@ -68,7 +77,7 @@ public final class FlowClients {
             TokenService tokens, TokenVault vault) {
         String user = mailUser(flow, operatorEmail);
         if (flow.type() == FlowType.OAUTH2) {
-            return new TokenLogins(tokens, client(flow, providers), tokenOwner(flow, operatorId), user,
+            return new TokenLogins(tokens, client(flow, providers, vault), tokenOwner(flow, operatorId), user,
                     Mechanism.XOAUTH2);
         }
         return new OutboxWorker.Logins() {

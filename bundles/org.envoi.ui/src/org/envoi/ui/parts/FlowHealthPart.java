@@ -8,6 +8,7 @@ import org.eclipse.e4.core.di.extensions.Service;
 import org.eclipse.swt.SWT;
 import org.eclipse.swt.layout.GridData;
 import org.eclipse.swt.layout.GridLayout;
+import org.eclipse.swt.widgets.Button;
 import org.eclipse.swt.widgets.Composite;
 import org.eclipse.swt.widgets.Label;
 import org.eclipse.swt.widgets.Table;
@@ -37,8 +38,29 @@ public class FlowHealthPart {
 
     @PostConstruct
     public void create(Composite parent, @Service OperatorRepository operators, @Service FlowRepository flows,
-            @Service FlowAdmin admin, @Service TokenService tokens) {
+            @Service FlowAdmin admin, @Service TokenService tokens,
+            @org.eclipse.e4.core.di.annotations.Optional @Service(filterExpression = "(consent.host=embedded)")
+            org.envoi.api.oauth.ConsentHandler embedded,
+            @org.eclipse.e4.core.di.annotations.Optional @Service(filterExpression = "(consent.host=loopback)")
+            org.envoi.api.oauth.ConsentHandler loopback) {
         create(parent, Messages.platform(), operators, flows, admin, tokens, LocalDate.now());
+        Button signIn = new Button(parent, SWT.PUSH);
+        signIn.setText(Messages.platform().get("signin.title"));
+        signIn.setData(KEY, "health.signin");
+        signIn.addListener(SWT.Selection, e -> {
+            if (table.getSelectionIndex() < 0) {
+                return;
+            }
+            String operatorId = (String) table.getItem(table.getSelectionIndex()).getData();
+            operators.flowOf(operatorId).ifPresent(flowId -> {
+                try {
+                    new org.envoi.ui.consent.SignInDialog(parent.getShell(), Messages.platform(), tokens,
+                            admin.signInTarget(flowId, operatorId), embedded, loopback).open();
+                } catch (org.envoi.api.EnvoiException ex) {
+                    notice.setText(ex.toString());
+                }
+            });
+        });
     }
 
     public void create(Composite parent, Messages m, OperatorRepository operators, FlowRepository flows,
@@ -78,6 +100,7 @@ public class FlowHealthPart {
             TableItem i = new TableItem(table, SWT.NONE);
             i.setText(new String[] { o.name() + " (" + o.id() + ")", flow == null ? "-" : flow.name(), state });
             i.setData(KEY, "health.operator." + o.id());
+            i.setData(o.id());
         }
         for (TableColumn c : table.getColumns()) {
             c.pack();
