@@ -1,0 +1,122 @@
+package org.envoi.cli.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import org.envoi.api.tests.contract.OsgiServices;
+import org.envoi.api.vault.TokenVault;
+import org.envoi.api.vault.VaultKey;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.BundleContext;
+
+/** The command line's contract on the real DS services: outputs, JSON, exit codes, one-line errors with their code. */
+class CliTest {
+
+    private static Cli cli;
+    private static TokenVault vault;
+
+    @TempDir
+    Path temp;
+
+    @BeforeAll
+    static void services() {
+        BundleContext ctx = OsgiServices.context(CliTest.class);
+        cli = OsgiServices.get(ctx, Cli.class, null);
+        vault = OsgiServices.get(ctx, TokenVault.class, null);
+    }
+
+    record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = cli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true,
+                StandardCharsets.UTF_8), new BufferedReader(new StringReader(stdin)));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static final String GUID = "11111111-2222-3333-4444-555555555555";
+
+    @Test
+    void aMicrosoftFlowIsAddedWithItsSecretFromStandardInputAndListedWithoutIt() {
+        String id = "cli-m365-" + System.nanoTime();
+        Run add = run("s3cr3t-from-stdin\n", "flow", "add", id, "--provider", "microsoft", "--tenant",
+                "contoso.onmicrosoft.com", "--client-id", GUID, "--client-secret-stdin");
+        assertEquals(0, add.code(), add.err());
+        assertEquals(Optional.of("s3cr3t-from-stdin"), vault.read(VaultKey.clientSecret(id)));
+        Run list = run("", "flow", "list", "--json");
+        assertEquals(0, list.code());
+        assertTrue(list.out().contains("\"" + id + "\"") && list.out().contains("smtp.office365.com"), list.out());
+        assertFalse(list.out().contains("s3cr3t-from-stdin"), "never a secret in an output");
+        Run show = run("", "flow", "show", id);
+        assertTrue(show.out().contains("contoso.onmicrosoft.com"), show.out());
+    }
+
+    @Test
+    void badInputIsOneLineWithItsCodeAndTheRightExitCode() {
+        Run noTenant = run("", "flow", "add", "cli-bad", "--provider", "microsoft", "--client-id", GUID);
+        assertEquals(4, noTenant.code());
+        assertTrue(noTenant.err().startsWith("INVALID_FLOW_DATA: ") && noTenant.err().contains("tenant"),
+                noTenant.err());
+        assertEquals(1, noTenant.err().strip().lines().count(), "one line");
+        Run port = run("", "flow", "add", "cli-port", "--provider", "microsoft", "--tenant", "contoso.com",
+                "--client-id", GUID, "--smtp", "smtp.office365.com:70000");
+        assertEquals(4, port.code());
+        assertTrue(port.err().startsWith("INVALID_FLOW_DATA: ") && port.err().contains("65535"), port.err());
+        Run provider = run("", "flow", "add", "cli-x", "--provider", "yahoo");
+        assertEquals(4, provider.code());
+        assertTrue(provider.err().startsWith("PROVIDER_NOT_FOUND: ") && provider.err().contains("microsoft"),
+                provider.err());
+        Run usage = run("", "flow", "add", "cli-y");
+        assertEquals(2, usage.code());
+        assertTrue(usage.err().startsWith("USAGE: --provider is required"), usage.err());
+        assertEquals(2, run("", "frobnicate").code());
+        Run noSecret = run("", "flow", "add", "cli-z", "--provider", "microsoft", "--tenant", "contoso.com",
+                "--client-id", GUID, "--client-secret-stdin");
+        assertEquals(2, noSecret.code(), "a secret announced on standard input that never came");
+        Run noFlow = run("", "test", "--operator", "cli-nobody");
+        assertEquals(4, noFlow.code());
+        assertTrue(noFlow.err().startsWith("NO_FLOW_FOR_OPERATOR: "), noFlow.err());
+        Run help = run("", "--help");
+        assertEquals(0, help.code());
+        assertTrue(help.out().contains("flow add ID --provider"), help.out());
+    }
+
+    @Test
+    void operatorsAreAttachedToFlowsAndFlowsGoOutAndComeBackAsJson() {
+        String flow = "cli-flow-" + System.nanoTime();
+        assertEquals(0, run("", "flow", "add", flow, "--provider", "microsoft", "--tenant", "contoso.com",
+                "--client-id", GUID).code());
+        String op = "cli-op-" + System.nanoTime();
+        Run add = run("", "operator", "add", op, "--email", "op@example.com", "--name", "Op", "--flow", flow);
+        assertEquals(0, add.code(), add.err());
+        Run list = run("", "operator", "list", "--json");
+        assertTrue(list.out().contains("\"" + op + "\"") && list.out().contains("\"flow\" : \"" + flow + "\""),
+                list.out());
+        Run unknownFlow = run("", "operator", "add", "cli-op-x", "--email", "x@example.com", "--flow", "nope");
+        assertEquals(4, unknownFlow.code());
+        assertTrue(unknownFlow.err().startsWith("INVALID_FLOW_DATA: "), unknownFlow.err());
+        Path file = temp.resolve("flows.json");
+        assertEquals(0, run("", "flow", "export", file.toString()).code());
+        Run imported = run("", "flow", "import", file.toString());
+        assertEquals(0, imported.code(), imported.err());
+        assertTrue(imported.out().matches("(?s)\\d+ flow\\(s\\) imported.*"), imported.out());
+        Run missing = run("", "flow", "import", temp.resolve("nope.json").toString());
+        assertEquals(4, missing.code());
+        Run outbox = run("", "outbox", "list", "--json");
+        assertEquals(0, outbox.code());
+        assertTrue(outbox.out().strip().startsWith("["), outbox.out());
+    }
+}

@@ -1,0 +1,448 @@
+package org.envoi.cli.internal;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
+import org.envoi.api.diffusion.FlowTester;
+import org.envoi.api.flow.Flow;
+import org.envoi.api.flow.FlowAdmin;
+import org.envoi.api.flow.FlowRepository;
+import org.envoi.api.flow.FlowType;
+import org.envoi.api.flow.Operator;
+import org.envoi.api.flow.OperatorRepository;
+import org.envoi.api.mail.MailServer;
+import org.envoi.api.mail.Outbox;
+import org.envoi.api.mail.OutboxEntry;
+import org.envoi.api.provider.ConsentHost;
+import org.envoi.api.provider.MailCapability;
+import org.envoi.api.provider.MailProvider;
+import org.envoi.api.provider.ProviderFields;
+import org.envoi.api.provider.ProviderRegistry;
+import org.envoi.api.provider.ServerEndpoint;
+import org.envoi.api.provider.TlsMode;
+import org.envoi.store.json.FlowJson;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The {@code envoi} command line on the same services as the UI. Exit codes: 0 success, 2 usage, 3 consent required,
+ * 4 invalid data or configuration, 5 delivery failed, 1 anything else; an error is one line on standard error that
+ * starts with its stable code.
+ */
+@Component(service = Cli.class)
+public final class Cli {
+
+    public static final int OK = 0;
+    public static final int FAILURE = 1;
+    public static final int USAGE = 2;
+    public static final int CONSENT = 3;
+    public static final int INVALID = 4;
+    public static final int DELIVERY = 5;
+
+    static final String HELP = """
+            envoi [--data DIR] COMMAND ...
+              flow add ID --provider PROVIDER_ID|custom [--type oauth2|basic] [--tenant T] [--client-id X]
+                   [--client-secret-stdin] [--auth-url URL] [--token-url URL] [--device-url URL] [--scopes "S1 S2"]
+                   [--smtp HOST:PORT] [--smtp-security starttls|tls|none] [--imap HOST:PORT] [--imap-security ...]
+                   [--pop HOST:PORT] [--pop-security ...] [--consent embedded|loopback|print|device]
+                   [--redirect-uri URI] [--attachment-limit-mb N] [--generic ADDRESS] [--username U] [--password-stdin]
+              flow list [--json] | flow show ID [--json] | flow remove ID | flow export [FILE] | flow import FILE
+              flow import-google-json ID FILE
+              operator add ID --email ADDRESS [--name NAME] [--flow ID] [--group GROUP] | operator list [--json]
+              test --operator ID [--json]
+              outbox list [--json] | outbox retry [MAIL_ID]
+            """;
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final FlowAdmin admin;
+    private final FlowRepository flows;
+    private final OperatorRepository operators;
+    private final ProviderRegistry providers;
+    private final FlowTester tester;
+    private final Outbox outbox;
+
+    @Activate
+    public Cli(@Reference FlowAdmin admin, @Reference FlowRepository flows, @Reference OperatorRepository operators,
+            @Reference ProviderRegistry providers, @Reference FlowTester tester, @Reference Outbox outbox) {
+        this.admin = admin;
+        this.flows = flows;
+        this.operators = operators;
+        this.providers = providers;
+        this.tester = tester;
+        this.outbox = outbox;
+    }
+
+    /** Thrown for a command line that does not parse: exit 2 with the usage line. */
+    static final class Usage extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Usage(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Runs one command. @return the exit code */
+    public int run(String[] argv, PrintStream out, PrintStream err, BufferedReader in) {
+        List<String> args = new ArrayList<>(Arrays.asList(argv));
+        try {
+            if (args.size() >= 2 && args.get(0).equals("--data")) {
+                args = args.subList(2, args.size()); // the data folder is chosen by the start script
+            }
+            if (args.isEmpty() || args.contains("--help") || args.get(0).equals("help")) {
+                out.print(HELP);
+                return args.isEmpty() ? USAGE : OK;
+            }
+            String command = args.get(0);
+            List<String> rest = args.subList(1, args.size());
+            return switch (command) {
+                case "flow" -> flow(rest, out, in);
+                case "operator" -> operator(rest, out);
+                case "test" -> test(new Options(rest), out);
+                case "outbox" -> outbox(rest, out);
+                default -> throw new Usage("unknown command '" + command + "'");
+            };
+        } catch (Usage e) {
+            err.println("USAGE: " + e.getMessage() + " (envoi --help lists the commands)");
+            return USAGE;
+        } catch (EnvoiException e) {
+            err.println(e.code() + ": " + e.getMessage().replace('\n', ' '));
+            return exitCode(e.code());
+        } catch (IOException | RuntimeException e) {
+            err.println("FAILURE: " + e.getMessage());
+            return FAILURE;
+        }
+    }
+
+    static int exitCode(ErrorCode code) {
+        return switch (code) {
+            case CONSENT_REQUIRED -> CONSENT;
+            case INVALID_FLOW_DATA, NO_FLOW_FOR_OPERATOR, OPERATOR_NOT_IN_FLOW, MAIL_SETTING_NOT_FOUND,
+                    PROVIDER_NOT_FOUND, INSECURE_CONNECTION, UNKNOWN_KEYWORD, ATTACHMENTS_TOO_BIG -> INVALID;
+            case MAIL_REJECTED, MAIL_UNAVAILABLE, MAIL_AUTH_FAILED -> DELIVERY;
+            default -> FAILURE;
+        };
+    }
+
+    /** {@code --name value} options, flags, and the positional words that are left. */
+    static final class Options {
+        final Map<String, String> values = new HashMap<>();
+        final List<String> flags = new ArrayList<>();
+        final List<String> positional = new ArrayList<>();
+        private static final List<String> FLAGS = List.of("--json", "--client-secret-stdin", "--password-stdin",
+                "--wait");
+
+        Options(List<String> args) {
+            for (int i = 0; i < args.size(); i++) {
+                String a = args.get(i);
+                if (FLAGS.contains(a)) {
+                    flags.add(a);
+                } else if (a.startsWith("--")) {
+                    if (i + 1 >= args.size()) {
+                        throw new Usage(a + " needs a value");
+                    }
+                    values.put(a, args.get(++i));
+                } else {
+                    positional.add(a);
+                }
+            }
+        }
+
+        String required(String name) {
+            String v = values.get(name);
+            if (v == null || v.isBlank()) {
+                throw new Usage(name + " is required");
+            }
+            return v;
+        }
+
+        Optional<String> get(String name) {
+            return Optional.ofNullable(values.get(name)).filter(s -> !s.isBlank());
+        }
+
+        String arg(int index, String what) {
+            if (positional.size() <= index) {
+                throw new Usage(what + " is missing");
+            }
+            return positional.get(index);
+        }
+
+        boolean json() {
+            return flags.contains("--json");
+        }
+    }
+
+    private int flow(List<String> args, PrintStream out, BufferedReader in) throws IOException {
+        if (args.isEmpty()) {
+            throw new Usage("flow needs a sub-command: add, list, show, remove, export, import, import-google-json");
+        }
+        Options o = new Options(args.subList(1, args.size()));
+        switch (args.get(0)) {
+            case "add" -> {
+                Flow f = flowFrom(o);
+                Optional<String> secret = Optional.empty();
+                if (o.flags.contains("--client-secret-stdin") || o.flags.contains("--password-stdin")) {
+                    String line = in.readLine();
+                    secret = Optional.ofNullable(line).map(String::strip).filter(s -> !s.isEmpty());
+                    if (secret.isEmpty()) {
+                        throw new Usage("the secret was expected on standard input and none came");
+                    }
+                }
+                admin.save(f, secret);
+                out.println("flow " + f.id() + " saved");
+            }
+            case "list" -> {
+                if (o.json()) {
+                    ArrayNode a = JSON.createArrayNode();
+                    flows.flows().forEach(f -> a.add(FlowJson.toNode(f)));
+                    out.println(JSON.writeValueAsString(a));
+                } else {
+                    for (Flow f : flows.flows()) {
+                        out.println(f.id() + "\t" + f.providerId() + "\t" + f.name());
+                    }
+                }
+            }
+            case "show" -> {
+                Flow f = flows.flow(o.arg(0, "the flow ID")).orElseThrow(() -> new EnvoiException(
+                        ErrorCode.INVALID_FLOW_DATA, "id", "There is no flow '" + o.arg(0, "") + "': envoi flow"
+                                + " list shows them.", null));
+                out.println(FlowJson.write(f)); // a flow shows as its JSON definition, never with a secret
+            }
+            case "remove" -> {
+                String id = o.arg(0, "the flow ID");
+                if (!flows.remove(id)) {
+                    throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "id", "There is no flow '" + id + "'.",
+                            null);
+                }
+                out.println("flow " + id + " removed");
+            }
+            case "export" -> {
+                String json = admin.export();
+                if (o.positional.isEmpty()) {
+                    out.println(json);
+                } else {
+                    Files.writeString(Path.of(o.positional.get(0)), json, StandardCharsets.UTF_8);
+                    out.println("flows exported to " + o.positional.get(0));
+                }
+            }
+            case "import" -> {
+                List<Flow> imported = admin.importFlows(read(o.arg(0, "the file")));
+                out.println(imported.size() + " flow(s) imported");
+            }
+            case "import-google-json" -> {
+                Flow f = admin.importGoogleClientJson(o.arg(0, "the flow ID"), read(o.arg(1, "the file")));
+                out.println("flow " + f.id() + " created from the Google client file");
+            }
+            default -> throw new Usage("unknown flow sub-command '" + args.get(0) + "'");
+        }
+        return OK;
+    }
+
+    private static String read(String file) throws IOException {
+        Path p = Path.of(file);
+        if (!Files.isReadable(p)) {
+            throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "file", "The file " + file + " cannot be read:"
+                    + " check the path.", null);
+        }
+        return Files.readString(p, StandardCharsets.UTF_8);
+    }
+
+    private Flow flowFrom(Options o) {
+        String id = o.arg(0, "the flow ID");
+        String provider = o.required("--provider");
+        FlowType type = enumOf(FlowType.class, "--type", o.get("--type").orElse("oauth2"));
+        Optional<MailProvider> p = provider.equals("custom") ? Optional.empty() : providers.find(provider);
+        if (!provider.equals("custom") && p.isEmpty()) {
+            throw new EnvoiException(ErrorCode.PROVIDER_NOT_FOUND, "provider", "No provider '" + provider
+                    + "' is installed; installed: " + providers.providers().stream().map(MailProvider::id).toList()
+                    + " (or custom).", null);
+        }
+        List<String> scopes = o.get("--scopes").map(s -> List.of(s.trim().split("\\s+"))).orElse(p.map(m -> m
+                .preset().scopesFor(List.of(MailCapability.SEND, MailCapability.READ_IMAP,
+                        MailCapability.OFFLINE_ACCESS))).orElse(List.of()));
+        ConsentHost consent = enumOf(ConsentHost.class, "--consent", o.get("--consent").orElse(p.map(m -> m.preset()
+                .consentHost().name()).orElse("loopback")));
+        Optional<MailServer> smtp = server(o, "smtp", p.map(m -> m.preset().smtp()));
+        Optional<MailServer> imap = server(o, "imap", p.map(m -> m.preset().imap()));
+        Optional<MailServer> pop = server(o, "pop", Optional.empty());
+        long limit = o.get("--attachment-limit-mb").map(v -> {
+            try {
+                return Long.parseLong(v) * 1024 * 1024;
+            } catch (NumberFormatException e) {
+                throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "attachmentLimit", "--attachment-limit-mb '" + v
+                        + "' is not a whole number of MB.", null);
+            }
+        }).orElse(25L * 1024 * 1024);
+        return new Flow(id, p.map(MailProvider::displayName).orElse(id), type, provider, new ProviderFields(
+                o.get("--tenant").orElse(""), o.get("--client-id").orElse(""), o.get("--redirect-uri").orElse(""),
+                scopes, consent, false), o.get("--auth-url").map(URI::create), o.get("--token-url").map(URI::create),
+                o.get("--device-url").map(URI::create), smtp, imap, pop, o.get("--username").orElse(""),
+                o.get("--generic"), limit, Optional.<LocalDate>empty());
+    }
+
+    private static Optional<MailServer> server(Options o, String which, Optional<ServerEndpoint> preset) {
+        Optional<String> hostPort = o.get("--" + which);
+        TlsMode tls = enumOf(TlsMode.class, "--" + which + "-security", o.get("--" + which + "-security").orElse(
+                preset.map(e -> e.tls().name()).orElse(which.equals("smtp") ? "starttls" : "tls")));
+        if (hostPort.isEmpty()) {
+            return preset.map(e -> new MailServer(new ServerEndpoint(e.host(), e.port(), tls),
+                    MailServer.DEFAULT_TIMEOUT, null));
+        }
+        String hp = hostPort.get();
+        int colon = hp.lastIndexOf(':');
+        try {
+            if (colon <= 0) {
+                throw new IllegalArgumentException("write it as HOST:PORT");
+            }
+            return Optional.of(new MailServer(new ServerEndpoint(hp.substring(0, colon), Integer.parseInt(
+                    hp.substring(colon + 1)), tls), MailServer.DEFAULT_TIMEOUT, null));
+        } catch (IllegalArgumentException e) {
+            throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, which, "--" + which + " '" + hp + "': "
+                    + (e instanceof NumberFormatException ? "the port is not a number" : e.getMessage()) + ".", null);
+        }
+    }
+
+    private static <E extends Enum<E>> E enumOf(Class<E> type, String option, String value) {
+        try {
+            return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new Usage(option + " '" + value + "' is not one of " + Arrays.stream(type.getEnumConstants())
+                    .map(c -> c.name().toLowerCase(Locale.ROOT)).toList());
+        }
+    }
+
+    private int operator(List<String> args, PrintStream out) throws IOException {
+        if (args.isEmpty()) {
+            throw new Usage("operator needs a sub-command: add, list");
+        }
+        Options o = new Options(args.subList(1, args.size()));
+        switch (args.get(0)) {
+            case "add" -> {
+                String id = o.arg(0, "the operator ID");
+                String email = o.required("--email");
+                if (!email.contains("@")) {
+                    throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "email", "--email '" + email + "' is not an"
+                            + " e-mail address.", null);
+                }
+                Optional<String> flow = o.get("--flow");
+                if (flow.isPresent() && flows.flow(flow.get()).isEmpty()) {
+                    throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "flow", "There is no flow '" + flow.get()
+                            + "': add it first (envoi flow add).", null);
+                }
+                operators.save(new Operator(id, o.get("--name").orElse(id), email, o.get("--group"), flow, "", ""));
+                out.println("operator " + id + " saved");
+            }
+            case "list" -> {
+                if (o.json()) {
+                    ArrayNode a = JSON.createArrayNode();
+                    for (Operator op : operators.operators()) {
+                        ObjectNode n = a.addObject().put("id", op.id()).put("name", op.name()).put("email", op.email());
+                        operators.flowOf(op.id()).ifPresent(f -> n.put("flow", f));
+                        op.groupId().ifPresent(g -> n.put("group", g));
+                    }
+                    out.println(JSON.writeValueAsString(a));
+                } else {
+                    for (Operator op : operators.operators()) {
+                        out.println(op.id() + "\t" + op.email() + "\t" + operators.flowOf(op.id()).orElse("-"));
+                    }
+                }
+            }
+            default -> throw new Usage("unknown operator sub-command '" + args.get(0) + "'");
+        }
+        return OK;
+    }
+
+    private int test(Options o, PrintStream out) throws IOException {
+        String operator = o.required("--operator");
+        String flow = operators.flowOf(operator).orElseThrow(() -> new EnvoiException(ErrorCode.NO_FLOW_FOR_OPERATOR,
+                null, "No flow is attached to operator '" + operator + "'.", null));
+        FlowTester.Report r = tester.test(flow, operator);
+        if (o.json()) {
+            ObjectNode n = JSON.createObjectNode().put("flow", flow).put("operator", operator).put("ok", r.ok());
+            ArrayNode steps = n.putArray("steps");
+            r.steps().forEach(s -> steps.addObject().put("name", s.name()).put("ok", s.ok()).put("ms", s.took()
+                    .toMillis()).put("sentence", s.sentence()));
+            out.println(JSON.writeValueAsString(n));
+        } else {
+            r.steps().forEach(s -> out.println((s.ok() ? "OK     " : "FAILED ") + s.name() + " (" + s.took().toMillis()
+                    + " ms): " + s.sentence()));
+        }
+        if (r.ok()) {
+            return OK;
+        }
+        String last = r.steps().get(r.steps().size() - 1).sentence();
+        for (ErrorCode c : ErrorCode.values()) {
+            if (last.startsWith(c.name())) {
+                return exitCode(c);
+            }
+        }
+        return FAILURE;
+    }
+
+    private int outbox(List<String> args, PrintStream out) throws IOException {
+        if (args.isEmpty()) {
+            throw new Usage("outbox needs a sub-command: list, retry");
+        }
+        Options o = new Options(args.subList(1, args.size()));
+        switch (args.get(0)) {
+            case "list" -> {
+                List<OutboxEntry> entries = outbox.list(1000);
+                if (o.json()) {
+                    ArrayNode a = JSON.createArrayNode();
+                    for (OutboxEntry e : entries) {
+                        a.addObject().put("id", e.id()).put("messageId", e.messageId()).put("flow", e.flowId())
+                                .put("operator", e.operatorId()).put("subject", e.subject()).put("state",
+                                        e.state().name()).put("attempts", e.attempts()).put("lastReply",
+                                                e.lastReply());
+                    }
+                    out.println(JSON.writeValueAsString(a));
+                } else {
+                    for (OutboxEntry e : entries) {
+                        out.println(e.id() + "\t" + e.state() + "\t" + e.subject() + "\t" + (e.lastReply() == null ? ""
+                                : e.lastReply()));
+                    }
+                }
+            }
+            case "retry" -> {
+                List<OutboxEntry> stopped = outbox.list(10_000).stream().filter(e -> e.state()
+                        == OutboxEntry.State.FAILED || e.state() == OutboxEntry.State.WAITING_CONSENT).toList();
+                if (o.positional.isEmpty()) {
+                    stopped.forEach(e -> outbox.retry(e.id()));
+                    out.println(stopped.size() + " mail(s) queued again");
+                } else {
+                    long id;
+                    try {
+                        id = Long.parseLong(o.positional.get(0));
+                    } catch (NumberFormatException e) {
+                        throw new Usage("MAIL_ID '" + o.positional.get(0) + "' is not a number");
+                    }
+                    outbox.retry(id);
+                    out.println("mail " + id + " queued again");
+                }
+            }
+            default -> throw new Usage("unknown outbox sub-command '" + args.get(0) + "'");
+        }
+        return OK;
+    }
+}
