@@ -87,9 +87,10 @@ public final class DiffusionService implements Diffusion {
         Company company = settings.company();
         Map<String, String> values = keywordValues(document, company, operator);
 
-        String subject = Keywords.fill(setting.subject(), values, Keywords.Target.SUBJECT, "subject of '" + code + "'");
-        boolean html = setting.html() || company.logo().isPresent();
-        String body = body(setting, values, operator, company, html);
+        Preview composed = compose(setting, values, operator, company, null);
+        String subject = composed.subject();
+        boolean html = composed.html();
+        String body = composed.body();
 
         List<Attachment> files = new ArrayList<>();
         Optional<String> documentName = Optional.empty();
@@ -105,9 +106,8 @@ public final class DiffusionService implements Diffusion {
         }
         for (int i = 0; i < given.size(); i++) {
             Attachment a = given.get(i);
-            String name = i == 0 ? FileNames.sanitize(Keywords.fill(setting.fileNamePattern(), values,
-                    Keywords.Target.FILE_NAME, "file name of '" + code + "'"), "document.pdf")
-                    : FileNames.sanitize(a.fileName(), "attachment-" + (i + 1));
+            String name = i == 0 ? documentName(setting, values) : FileNames.sanitize(a.fileName(), "attachment-"
+                    + (i + 1));
             if (i == 0) {
                 documentName = Optional.of(name);
             }
@@ -158,13 +158,22 @@ public final class DiffusionService implements Diffusion {
         Company company = settings.company();
         Map<String, String> values = keywordValues(new DocumentContext(setting.diffusionCode(), sample, List.of()),
                 company, operator);
-        String code = setting.diffusionCode();
-        String subject = Keywords.fill(setting.subject(), values, Keywords.Target.SUBJECT, "subject of '" + code + "'");
+        return compose(setting, values, operator, company, documentName(setting, values));
+    }
+
+    /** Subject and body of a setting filled with the values: one place for sending and previewing. */
+    private static Preview compose(MailSetting setting, Map<String, String> values, Operator operator,
+            Company company, String documentName) {
+        String subject = Keywords.fill(setting.subject(), values, Keywords.Target.SUBJECT, "subject of '"
+                + setting.diffusionCode() + "'");
         boolean html = setting.html() || company.logo().isPresent();
-        String body = body(setting, values, operator, company, html);
-        String name = FileNames.sanitize(Keywords.fill(setting.fileNamePattern(), values, Keywords.Target.FILE_NAME,
-                "file name of '" + code + "'"), "document.pdf");
-        return new Preview(subject, body, html, name);
+        return new Preview(subject, body(setting, values, operator, company, html), html, documentName);
+    }
+
+    /** The document's file name from the setting's pattern, sanitized. */
+    private static String documentName(MailSetting setting, Map<String, String> values) {
+        return FileNames.sanitize(Keywords.fill(setting.fileNamePattern(), values, Keywords.Target.FILE_NAME,
+                "file name of '" + setting.diffusionCode() + "'"), "document.pdf");
     }
 
     /** The document's fields, plus the company's name as [SOCIETE] and the operator's as [OPERATEUR] if absent. */

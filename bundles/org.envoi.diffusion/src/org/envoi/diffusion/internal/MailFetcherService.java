@@ -11,7 +11,6 @@ import org.envoi.api.flow.Operator;
 import org.envoi.api.flow.OperatorRepository;
 import org.envoi.api.mail.FetchMarks;
 import org.envoi.api.mail.FetchedMail;
-import org.envoi.api.mail.MailLogin;
 import org.envoi.api.mail.MailServer;
 import org.envoi.api.oauth.TokenService;
 import org.envoi.api.provider.ProviderRegistry;
@@ -63,7 +62,7 @@ public final class MailFetcherService implements MailFetcher {
         if (flow.imap().isPresent()) {
             MailServer imap = flow.imap().get();
             String mailbox = "imap:" + flow.id() + ":" + user + ":" + name;
-            ImapReader.Fetch f = withRetry(logins, login -> ImapReader.fetchNew(imap, login, name,
+            ImapReader.Fetch f = logins.withRenewal(login -> ImapReader.fetchNew(imap, login, name,
                     marks.imapMark(mailbox)));
             marks.saveImapMark(mailbox, f.mark());
             return f.result();
@@ -71,25 +70,12 @@ public final class MailFetcherService implements MailFetcher {
         if (flow.pop().isPresent()) {
             MailServer pop = flow.pop().get();
             String mailbox = "pop3:" + flow.id() + ":" + user;
-            List<FetchedMail> got = withRetry(logins, login -> Pop3Reader.fetchNew(pop, login, marks.pop3Seen(
+            List<FetchedMail> got = logins.withRenewal(login -> Pop3Reader.fetchNew(pop, login, marks.pop3Seen(
                     mailbox)));
             marks.addPop3Seen(mailbox, got.stream().map(FetchedMail::serverId).toList());
             return got;
         }
         throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "imap", "The flow '" + flow.name() + "' has no IMAP or"
                 + " POP3 server: set one to read mail.", null);
-    }
-
-    private static <T> T withRetry(OutboxWorker.Logins logins, java.util.function.Function<MailLogin, T> read) {
-        MailLogin login = logins.current();
-        try {
-            return read.apply(login);
-        } catch (EnvoiException e) {
-            if (e.code() != ErrorCode.MAIL_AUTH_FAILED || !(login instanceof MailLogin.Bearer)) {
-                throw e;
-            }
-            logins.rejected(login);
-            return read.apply(logins.current());
-        }
     }
 }

@@ -124,17 +124,7 @@ class BulkSendBenchmark {
         Migrations.migrate(db);
         JdbcOutboxStore outbox = new JdbcOutboxStore(db, Clock.systemUTC());
         OutboxWorker worker = new OutboxWorker(outbox, (f, o) -> new OutboxWorker.Route(smtp, 0,
-                new OutboxWorker.Logins() {
-                    @Override
-                    public MailLogin current() {
-                        return new MailLogin.Bearer("alice", oauth.clientCredentialsToken("mail", "alice"),
-                                Mechanism.XOAUTH2);
-                    }
-
-                    @Override
-                    public void rejected(MailLogin login) {
-                    }
-                }), Clock.systemUTC(), Duration.ofSeconds(30), Duration.ofHours(1));
+                new FreshTokens(oauth, "alice")), Clock.systemUTC(), Duration.ofSeconds(30), Duration.ofHours(1));
         // the product's mode: the worker serves in the background, woken by every queued mail, while the ERP queues
         AtomicBoolean stop = new AtomicBoolean();
         CompletableFuture<OutboxWorker.Report> serving = CompletableFuture.supplyAsync(

@@ -91,16 +91,7 @@ class OutboxWorkerTest {
     }
 
     private static Logins tokensOf(String user) {
-        return new Logins() {
-            @Override
-            public MailLogin current() {
-                return new MailLogin.Bearer(user, oauth.clientCredentialsToken("mail", user), Mechanism.XOAUTH2);
-            }
-
-            @Override
-            public void rejected(MailLogin login) {
-            }
-        };
+        return new FreshTokens(oauth, user);
     }
 
     private static OutgoingMail mail(String to, String subject, byte[] attachment) {

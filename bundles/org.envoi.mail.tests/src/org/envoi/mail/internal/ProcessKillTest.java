@@ -14,8 +14,6 @@ import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
-import org.envoi.api.mail.MailLogin;
-import org.envoi.api.mail.MailLogin.Mechanism;
 import org.envoi.api.mail.MailServer;
 import org.envoi.api.mail.OutboxEntry.State;
 import org.envoi.api.provider.TlsMode;
@@ -97,17 +95,7 @@ class ProcessKillTest {
             MailServer smtp = MailServer.of("127.0.0.1", servers.smtpPort, TlsMode.NONE)
                     .withTimeout(Duration.ofSeconds(10));
             OutboxWorker worker = new OutboxWorker(outbox, (f, o) -> new OutboxWorker.Route(smtp, 0,
-                    new OutboxWorker.Logins() {
-                        @Override
-                        public MailLogin current() {
-                            return new MailLogin.Bearer("alice", oauth.clientCredentialsToken("mail", "alice"),
-                                    Mechanism.XOAUTH2);
-                        }
-
-                        @Override
-                        public void rejected(MailLogin login) {
-                        }
-                    }), Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofMinutes(1));
+                    new FreshTokens(oauth, "alice")), Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofMinutes(1));
             assertEquals(count, worker.drain(100).sent());
             assertEquals(count, outbox.count(State.SENT));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

@@ -44,6 +44,23 @@ public final class OutboxWorker {
         MailLogin current();
 
         void rejected(MailLogin login);
+
+        /**
+         * Uses the current login; when the server refuses a bearer token, hands it back (the engine refreshes) and
+         * uses the fresh one once. A second refusal is thrown as it comes.
+         */
+        default <T> T withRenewal(java.util.function.Function<MailLogin, T> use) {
+            MailLogin login = current();
+            try {
+                return use.apply(login);
+            } catch (EnvoiException e) {
+                if (e.code() != ErrorCode.MAIL_AUTH_FAILED || !(login instanceof MailLogin.Bearer)) {
+                    throw e;
+                }
+                rejected(login);
+                return use.apply(current());
+            }
+        }
     }
 
     @FunctionalInterface
@@ -159,7 +176,6 @@ public final class OutboxWorker {
 
     private Report pass(int max) {
         int[] counts = new int[4];
-        marks = Executors.newSingleThreadExecutor(r -> new Thread(r, "envoi-outbox-marks"));
         try {
             drainInto(max, counts);
         } finally {
@@ -177,11 +193,18 @@ public final class OutboxWorker {
     private final List<Future<?>> pendingMarks = new ArrayList<>();
 
     private void record(Runnable write) {
+        if (marks == null) { // created on the first write: an idle pass (serving, every poll) starts no thread
+            marks = Executors.newSingleThreadExecutor(r -> new Thread(r, "envoi-outbox-marks"));
+        }
         pendingMarks.add(marks.submit(write));
     }
 
     private void awaitMarks() {
+        if (marks == null) {
+            return;
+        }
         marks.shutdown();
+        marks = null;
         RuntimeException first = null;
         for (Future<?> f : pendingMarks) {
             try {
@@ -289,24 +312,18 @@ public final class OutboxWorker {
 
     /** Logs in; a refused bearer token is handed back to the engine and a fresh one tried once. */
     private static SmtpSender connect(Route route) {
-        MailLogin login = route.logins().current();
+        int[] tries = { 0 };
         try {
-            return SmtpSender.open(route.smtp(), login);
+            return route.logins().withRenewal(login -> {
+                tries[0]++;
+                return SmtpSender.open(route.smtp(), login);
+            });
         } catch (EnvoiException e) {
-            if (e.code() != ErrorCode.MAIL_AUTH_FAILED || !(login instanceof MailLogin.Bearer)) {
-                throw e;
+            if (tries[0] == 2 && e.code() == ErrorCode.MAIL_AUTH_FAILED) {
+                throw new EnvoiException(ErrorCode.CONSENT_REQUIRED, e.getMessage()
+                        + " A renewed token was refused too: the operator must sign in again.");
             }
-            route.logins().rejected(login);
-            MailLogin fresh = route.logins().current();
-            try {
-                return SmtpSender.open(route.smtp(), fresh);
-            } catch (EnvoiException again) {
-                if (again.code() == ErrorCode.MAIL_AUTH_FAILED) {
-                    throw new EnvoiException(ErrorCode.CONSENT_REQUIRED, again.getMessage()
-                            + " A renewed token was refused too: the operator must sign in again.");
-                }
-                throw again;
-            }
+            throw e;
         }
     }
 

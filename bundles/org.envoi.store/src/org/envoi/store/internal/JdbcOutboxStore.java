@@ -29,6 +29,8 @@ public final class JdbcOutboxStore implements OutboxStore {
 
     private final DataSource ds;
     private final Clock clock;
+    /** Asked of the database once, on the first claim: it never changes under a data source. */
+    private Dialect dialect;
 
     public JdbcOutboxStore(DataSource ds, Clock clock) {
         this.ds = ds;
@@ -100,7 +102,7 @@ public final class JdbcOutboxStore implements OutboxStore {
             c.setAutoCommit(false);
             try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + ", mail FROM outbox WHERE"
                     + " (state = ? OR state = ?) AND next_attempt <= ? ORDER BY id FETCH FIRST " + Math.max(1, max)
-                    + " ROWS ONLY FOR UPDATE" + Dialect.of(c).skipLocked)) {
+                    + " ROWS ONLY FOR UPDATE" + dialect(c).skipLocked)) {
                 p.setString(1, State.QUEUED.name());
                 p.setString(2, State.RETRY.name());
                 p.setTimestamp(3, ts(now));
@@ -124,6 +126,13 @@ public final class JdbcOutboxStore implements OutboxStore {
         } catch (SQLException | IOException e) {
             throw error("cannot read the outbox", e);
         }
+    }
+
+    private Dialect dialect(Connection c) throws SQLException {
+        if (dialect == null) {
+            dialect = Dialect.of(c);
+        }
+        return dialect;
     }
 
     @Override

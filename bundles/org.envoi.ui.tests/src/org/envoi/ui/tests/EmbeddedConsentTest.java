@@ -20,7 +20,6 @@ import org.envoi.api.oauth.TokenService;
 import org.envoi.api.oauth.TokenSet;
 import org.envoi.api.tests.contract.OsgiServices;
 import org.envoi.api.tests.servers.MockOAuth2Server;
-import org.envoi.api.tests.servers.TestServers;
 import org.envoi.ui.consent.EmbeddedConsentHandler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,10 +35,7 @@ class EmbeddedConsentTest {
 
     @Test
     void theOperatorSignsInInsideTheApplicationAndTheTokensAreStored() throws Exception {
-        String d = System.getenv("DISPLAY");
-        if (d == null || d.isBlank()) {
-            TestServers.missing("no X display: run the tests under xvfb-run (README)");
-        }
+        UiPartsTest.requireDisplay();
         Display display = Display.getDefault();
         BundleContext ctx = OsgiServices.context(EmbeddedConsentTest.class);
         ConsentHandler embedded = OsgiServices.get(ctx, ConsentHandler.class, "(consent.host=embedded)");
@@ -55,7 +51,7 @@ class EmbeddedConsentTest {
             Shell dialog = null;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (dialog == null && System.nanoTime() < deadline && !signedIn.isDone()) {
-                pump(display);
+                UiPartsTest.pump(display);
                 for (Shell s : display.getShells()) {
                     if ("consent.shell".equals(s.getData(EmbeddedConsentHandler.KEY)) && !s.isDisposed()) {
                         dialog = s;
@@ -66,31 +62,21 @@ class EmbeddedConsentTest {
                     + (signedIn.isCompletedExceptionally() ? ": " + signedIn.handle((t, e) -> e).join() : ""));
             Browser browser = UiPartsTest.widget(dialog, "consent.browser");
             while (!browser.getText().contains("name=\"username\"") && System.nanoTime() < deadline) {
-                pump(display);
+                UiPartsTest.pump(display);
             }
             assertTrue(browser.getText().contains("name=\"username\""), "the provider's login page is shown");
             UiPartsTest.screenshot(dialog, "consent-embedded");
             browser.execute("document.querySelector('input[name=username]').value = 'marie';"
                     + " document.querySelector('form').submit();");
             while (!signedIn.isDone() && System.nanoTime() < deadline) {
-                pump(display);
+                UiPartsTest.pump(display);
             }
             TokenSet t = signedIn.get(5, TimeUnit.SECONDS);
             assertTrue(t.refreshToken().isPresent(), "a refresh token was stored");
             assertEquals(CredentialStatus.State.VALID, tokens.status(flow, "marie").state());
-            pump(display);
+            UiPartsTest.pump(display);
             assertTrue(dialog.isDisposed(), "the dialog closes itself after the redirect");
         }
     }
 
-    private static void pump(Display display) {
-        while (display.readAndDispatch()) {
-            // run what is pending
-        }
-        try {
-            Thread.sleep(20);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

@@ -22,7 +22,6 @@ import org.envoi.api.oauth.TokenService;
 import org.envoi.api.tests.contract.OsgiServices;
 import org.envoi.api.tests.servers.KeycloakDeviceUser;
 import org.envoi.api.tests.servers.KeycloakServer;
-import org.envoi.api.tests.servers.TestServers;
 import org.envoi.ui.consent.SignInDialog;
 import org.envoi.ui.parts.Messages;
 import org.junit.jupiter.api.Test;
@@ -43,10 +42,7 @@ class SignInDialogTest {
 
     @Test
     void aCodeTypedOnAnotherDeviceSignsTheOperatorIn() throws Exception {
-        String d = System.getenv("DISPLAY");
-        if (d == null || d.isBlank()) {
-            TestServers.missing("no X display: run the tests under xvfb-run (README)");
-        }
+        UiPartsTest.requireDisplay();
         Display display = Display.getDefault();
         BundleContext ctx = OsgiServices.context(SignInDialogTest.class);
         TokenService tokens = OsgiServices.get(ctx, TokenService.class, null);
@@ -68,7 +64,7 @@ class SignInDialogTest {
                 Text url = UiPartsTest.widget(shell, "signin.url");
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (code.getText().isEmpty() && System.nanoTime() < deadline) {
-                    pump(display);
+                    UiPartsTest.pump(display);
                 }
                 assertTrue(!code.getText().isEmpty(), () -> UiPartsTest.label(shell, "signin.status"));
                 UiPartsTest.screenshot(shell, "signin-device-code");
@@ -79,7 +75,7 @@ class SignInDialogTest {
                 phone.start();
                 while (!UiPartsTest.label(shell, "signin.status").startsWith("Signed in")
                         && System.nanoTime() < deadline + TimeUnit.SECONDS.toNanos(30)) {
-                    pump(display);
+                    UiPartsTest.pump(display);
                 }
                 assertTrue(UiPartsTest.label(shell, "signin.status").startsWith("Signed in"),
                         UiPartsTest.label(shell, "signin.status"));
@@ -90,14 +86,4 @@ class SignInDialogTest {
         }
     }
 
-    private static void pump(Display display) {
-        while (display.readAndDispatch()) {
-            // run what is pending
-        }
-        try {
-            Thread.sleep(20);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

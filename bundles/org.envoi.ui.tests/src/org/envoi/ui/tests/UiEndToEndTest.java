@@ -39,7 +39,6 @@ import org.envoi.api.tests.contract.OsgiServices;
 import org.envoi.api.tests.servers.MailPeers;
 import org.envoi.api.tests.servers.MailServers;
 import org.envoi.api.tests.servers.MockOAuth2Server;
-import org.envoi.api.tests.servers.TestServers;
 import org.envoi.ui.parts.FlowsPart;
 import org.envoi.ui.parts.Messages;
 import org.envoi.ui.parts.OutboxPart;
@@ -68,10 +67,7 @@ class UiEndToEndTest {
 
     @BeforeAll
     static void start() {
-        String d = System.getenv("DISPLAY");
-        if (d == null || d.isBlank()) {
-            TestServers.missing("no X display: run the tests under xvfb-run (README)");
-        }
+        UiPartsTest.requireDisplay();
         peers = MailPeers.start(temp);
         oauth = peers.oauth;
         servers = peers.servers;
@@ -123,7 +119,7 @@ class UiEndToEndTest {
             Table results = UiPartsTest.widget(shell, "flow.test.results");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (results.getItemCount() == 0 && System.nanoTime() < deadline) {
-                pump(display); // the UI stays responsive while the test runs in the background
+                UiPartsTest.pump(display); // the UI stays responsive while the test runs in the background
             }
             assertEquals(6, results.getItemCount(), () -> UiPartsTest.label(shell, "flow.status"));
             for (TableItem row : results.getItems()) {
@@ -156,7 +152,7 @@ class UiEndToEndTest {
             new OutboxPart().create(new org.eclipse.swt.widgets.Composite(shell, SWT.NONE), Messages.of(
                     Locale.ENGLISH), outbox);
             shell.open();
-            pump(display);
+            UiPartsTest.pump(display);
             Table t = UiPartsTest.widget(shell, "outbox.table");
             TableItem row = null;
             for (TableItem i : t.getItems()) {
@@ -212,19 +208,9 @@ class UiEndToEndTest {
         org.eclipse.swt.widgets.Button fetch = UiPartsTest.widget(shell, "inbox.fetch");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!fetch.isEnabled() && System.nanoTime() < deadline) {
-            pump(display);
+            UiPartsTest.pump(display);
         }
-        pump(display);
+        UiPartsTest.pump(display);
     }
 
-    private static void pump(Display display) {
-        while (display.readAndDispatch()) {
-            // run what is pending
-        }
-        try {
-            Thread.sleep(20);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

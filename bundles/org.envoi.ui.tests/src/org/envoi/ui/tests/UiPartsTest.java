@@ -63,10 +63,7 @@ class UiPartsTest {
 
     @BeforeAll
     static void open() {
-        String d = System.getenv("DISPLAY");
-        if (d == null || d.isBlank()) {
-            TestServers.missing("no X display: run the tests under xvfb-run (README)");
-        }
+        requireDisplay();
         display = Display.getDefault();
         ctx = OsgiServices.context(UiPartsTest.class);
     }
@@ -90,6 +87,26 @@ class UiPartsTest {
             drive.accept(shell);
         } finally {
             shell.dispose();
+        }
+    }
+
+    /** Skips on a developer's machine without X, fails in CI (see TestServers.missing). */
+    static void requireDisplay() {
+        String d = System.getenv("DISPLAY");
+        if (d == null || d.isBlank()) {
+            TestServers.missing("no X display: run the tests under xvfb-run (README)");
+        }
+    }
+
+    /** Runs what the display has pending, then lets the other threads work for a moment. */
+    static void pump(Display display) {
+        while (display.readAndDispatch()) {
+            // run what is pending
+        }
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

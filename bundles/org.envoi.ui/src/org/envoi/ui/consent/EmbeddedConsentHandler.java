@@ -48,6 +48,8 @@ public final class EmbeddedConsentHandler implements ConsentHandler {
     private static final URI DEFAULT_REDIRECT = URI.create("http://127.0.0.1/envoi-consent");
 
     private final ConsentHandler systemBrowser;
+    /** Whether an embedded browser starts here: probed once (starting WebKit or WebView2 is not free). */
+    private volatile Boolean browserWorks;
 
     @Activate
     public EmbeddedConsentHandler(@Reference(target = "(" + CONSENT_HOST + "=loopback)") ConsentHandler loopback) {
@@ -57,7 +59,10 @@ public final class EmbeddedConsentHandler implements ConsentHandler {
     @Override
     public ConsentSession open(Optional<URI> requested) throws IOException {
         Display display = Display.getDefault();
-        if (!browserWorks(display)) {
+        if (browserWorks == null) {
+            browserWorks = browserWorks(display);
+        }
+        if (!browserWorks) {
             LOG.log(Level.WARNING, "Envoi cannot start the embedded browser (no WebView2/WebKitGTK here): the consent"
                     + " opens in the system browser instead");
             return systemBrowser.open(requested);
