@@ -3,6 +3,8 @@ rem Envoi start script (Windows). Maven Central carries no native Eclipse launch
 rem Equinox launcher jar with Java 21+: ENVOI_JAVA_HOME, JAVA_HOME, a jre\ folder beside this script, or java on the PATH.
 rem   ENVOI_DATA    where Envoi keeps its data (default: %USERPROFILE%\.envoi)
 rem   ENVOI_VMARGS  extra JVM options
+rem envoi [--data DIR] COMMAND ... runs a command of the command line (envoi --help lists them); without one the
+rem desktop starts.
 setlocal
 set "HERE=%~dp0"
 set "JAVA=java"
@@ -16,6 +18,30 @@ if not defined LAUNCHER (
   exit /b 1
 )
 if not defined ENVOI_DATA set "ENVOI_DATA=%USERPROFILE%\.envoi"
+if "%~1"=="--data" (
+  if "%~2"=="" (
+    echo USAGE: --data needs a folder ^(envoi --help lists the commands^) 1>&2
+    exit /b 2
+  )
+  set "ENVOI_DATA=%~2"
+  shift
+  shift
+)
 if not exist "%ENVOI_DATA%" mkdir "%ENVOI_DATA%"
-"%JAVA%" -Dosgi.requiredJavaVersion=21 %ENVOI_VMARGS% -jar "%LAUNCHER%" -data "%ENVOI_DATA%\workspace" %*
+set "ARGS="
+:collect
+if "%~1"=="" goto run
+set ARGS=%ARGS% %1
+shift
+goto collect
+:run
+set "MODE=desktop"
+for %%c in (flow operator authorize test send fetch outbox sandbox demo help --help -h) do (
+  for /f "tokens=1" %%a in ("%ARGS%") do if /i "%%~a"=="%%c" set "MODE=cli"
+)
+if "%MODE%"=="cli" (
+  "%JAVA%" -Dosgi.requiredJavaVersion=21 -Djava.awt.headless=true "-Denvoi.data=%ENVOI_DATA%" -Denvoi.outbox.sender=on-demand %ENVOI_VMARGS% -jar "%LAUNCHER%" -nosplash -data "%ENVOI_DATA%\workspace" -application org.envoi.cli.app %ARGS%
+) else (
+  "%JAVA%" -Dosgi.requiredJavaVersion=21 "-Denvoi.data=%ENVOI_DATA%" %ENVOI_VMARGS% -jar "%LAUNCHER%" -data "%ENVOI_DATA%\workspace" %ARGS%
+)
 exit /b %ERRORLEVEL%

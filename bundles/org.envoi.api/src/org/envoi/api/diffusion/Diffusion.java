@@ -31,6 +31,14 @@ public interface Diffusion {
     Sent send(DocumentContext document, List<Attachment> attachments, String operatorId, List<String> to,
             List<String> cc);
 
+    /**
+     * A mail that is not one of the ERP's documents (the CLI's {@code send --subject --body}): the same pipeline —
+     * the operator's flow, keywords from {@code fields}, footers and signature, size limit, outbox — with the given
+     * subject and body; the files keep their own (sanitized) names and nothing is rendered.
+     */
+    Sent sendMessage(String subject, String body, java.util.Map<String, String> fields, List<Attachment> attachments,
+            String operatorId, List<String> to, List<String> cc);
+
     /** What a mail setting gives for sample values, as the settings screen previews it while it is edited. */
     record Preview(String subject, String body, boolean html, String documentName) {
     }

@@ -18,7 +18,9 @@ import java.util.Optional;
 
 import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
+import org.envoi.api.diffusion.Diffusion;
 import org.envoi.api.diffusion.FlowTester;
+import org.envoi.api.diffusion.MailFetcher;
 import org.envoi.api.flow.Flow;
 import org.envoi.api.flow.FlowAdmin;
 import org.envoi.api.flow.FlowRepository;
@@ -28,6 +30,7 @@ import org.envoi.api.flow.OperatorRepository;
 import org.envoi.api.mail.MailServer;
 import org.envoi.api.mail.Outbox;
 import org.envoi.api.mail.OutboxEntry;
+import org.envoi.api.oauth.TokenService;
 import org.envoi.api.provider.ConsentHost;
 import org.envoi.api.provider.MailCapability;
 import org.envoi.api.provider.MailProvider;
@@ -36,6 +39,7 @@ import org.envoi.api.provider.ProviderRegistry;
 import org.envoi.api.provider.ServerEndpoint;
 import org.envoi.api.provider.TlsMode;
 import org.envoi.store.json.FlowJson;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -70,8 +74,16 @@ public final class Cli {
               flow list [--json] | flow show ID [--json] | flow remove ID | flow export [FILE] | flow import FILE
               flow import-google-json ID FILE
               operator add ID --email ADDRESS [--name NAME] [--flow ID] [--group GROUP] | operator list [--json]
+              authorize --operator ID [--consent loopback|print|device]
               test --operator ID [--json]
+              send --operator ID --to ADDR[,ADDR...] [--cc ADDR...] (--subject S --body TEXT | --diffusion CODE
+                   [--param KEY=VALUE]...) [--attach FILE]... [--wait [--wait-seconds N]]
+              fetch --operator ID [--folder NAME] [--json] [--save DIR]
               outbox list [--json] | outbox retry [MAIL_ID]
+              sandbox                                # runs the local sandbox until interrupted
+              demo [--keep]                          # the sandbox, then a BL sent and read back
+            Exit codes: 0 success, 2 usage, 3 consent required, 4 invalid data or configuration,
+            5 delivery failed or still queued when --wait gives up, 1 anything else.
             """;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -82,16 +94,22 @@ public final class Cli {
     private final ProviderRegistry providers;
     private final FlowTester tester;
     private final Outbox outbox;
+    private final MailCommands mail;
+    private final SandboxCommands sandbox;
 
     @Activate
-    public Cli(@Reference FlowAdmin admin, @Reference FlowRepository flows, @Reference OperatorRepository operators,
-            @Reference ProviderRegistry providers, @Reference FlowTester tester, @Reference Outbox outbox) {
+    public Cli(BundleContext context, @Reference FlowAdmin admin, @Reference FlowRepository flows,
+            @Reference OperatorRepository operators, @Reference ProviderRegistry providers,
+            @Reference FlowTester tester, @Reference Outbox outbox, @Reference TokenService tokens,
+            @Reference Diffusion diffusion, @Reference MailFetcher fetcher) {
         this.admin = admin;
         this.flows = flows;
         this.operators = operators;
         this.providers = providers;
         this.tester = tester;
         this.outbox = outbox;
+        this.mail = new MailCommands(admin, flows, operators, tokens, diffusion, fetcher, outbox);
+        this.sandbox = new SandboxCommands(context::getProperty, admin, operators, tokens, mail, tester);
     }
 
     /** Thrown for a command line that does not parse: exit 2 with the usage line. */
@@ -121,6 +139,11 @@ public final class Cli {
                 case "operator" -> operator(rest, out);
                 case "test" -> test(new Options(rest), out);
                 case "outbox" -> outbox(rest, out);
+                case "authorize" -> mail.authorize(new Options(rest), out, err, in);
+                case "send" -> mail.send(new Options(rest), out, err);
+                case "fetch" -> mail.fetch(new Options(rest), out, err);
+                case "sandbox" -> sandbox.sandbox(new Options(rest), out, err, in);
+                case "demo" -> sandbox.demo(new Options(rest), out, err);
                 default -> throw new Usage("unknown command '" + command + "'");
             };
         } catch (Usage e) {
@@ -147,11 +170,11 @@ public final class Cli {
 
     /** {@code --name value} options, flags, and the positional words that are left. */
     static final class Options {
-        final Map<String, String> values = new HashMap<>();
+        final Map<String, List<String>> values = new HashMap<>();
         final List<String> flags = new ArrayList<>();
         final List<String> positional = new ArrayList<>();
         private static final List<String> FLAGS = List.of("--json", "--client-secret-stdin", "--password-stdin",
-                "--wait");
+                "--wait", "--keep");
 
         Options(List<String> args) {
             for (int i = 0; i < args.size(); i++) {
@@ -162,7 +185,7 @@ public final class Cli {
                     if (i + 1 >= args.size()) {
                         throw new Usage(a + " needs a value");
                     }
-                    values.put(a, args.get(++i));
+                    values.computeIfAbsent(a, k -> new ArrayList<>()).add(args.get(++i));
                 } else {
                     positional.add(a);
                 }
@@ -170,7 +193,7 @@ public final class Cli {
         }
 
         String required(String name) {
-            String v = values.get(name);
+            String v = get(name).orElse(null);
             if (v == null || v.isBlank()) {
                 throw new Usage(name + " is required");
             }
@@ -178,7 +201,26 @@ public final class Cli {
         }
 
         Optional<String> get(String name) {
-            return Optional.ofNullable(values.get(name)).filter(s -> !s.isBlank());
+            List<String> all = values.getOrDefault(name, List.of());
+            return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1)).filter(s -> !s.isBlank());
+        }
+
+        /** Every value of a repeatable option, comma-separated lists split. */
+        List<String> all(String name) {
+            List<String> out = new ArrayList<>();
+            for (String v : values.getOrDefault(name, List.of())) {
+                for (String part : v.split(",")) {
+                    if (!part.isBlank()) {
+                        out.add(part.strip());
+                    }
+                }
+            }
+            return out;
+        }
+
+        /** Every value of a repeatable option, as given (no splitting). */
+        List<String> each(String name) {
+            return values.getOrDefault(name, List.of());
         }
 
         String arg(int index, String what) {
@@ -375,8 +417,7 @@ public final class Cli {
 
     private int test(Options o, PrintStream out) throws IOException {
         String operator = o.required("--operator");
-        String flow = operators.flowOf(operator).orElseThrow(() -> new EnvoiException(ErrorCode.NO_FLOW_FOR_OPERATOR,
-                null, "No flow is attached to operator '" + operator + "'.", null));
+        String flow = mail.flowOf(operator);
         FlowTester.Report r = tester.test(flow, operator);
         if (o.json()) {
             ObjectNode n = JSON.createObjectNode().put("flow", flow).put("operator", operator).put("ok", r.ok());

@@ -68,6 +68,27 @@ public final class DiffusionService implements Diffusion {
     public Sent send(DocumentContext document, List<Attachment> attachments, String operatorId, List<String> to,
             List<String> cc) {
         String code = document.diffusionCode();
+        MailSetting setting = settings.mailSetting(code).orElseThrow(() -> new EnvoiException(
+                ErrorCode.MAIL_SETTING_NOT_FOUND, null, "There is no mail setting for the diffusion '" + code
+                        + "': create it in the mail settings (subject, body, file name).", null));
+        return send(setting, document, attachments, operatorId, to, cc);
+    }
+
+    @Override
+    public Sent sendMessage(String subject, String body, Map<String, String> fields, List<Attachment> attachments,
+            String operatorId, List<String> to, List<String> cc) {
+        MailSetting adHoc = new MailSetting(AD_HOC, "message", subject, body, false, OutgoingMail.Priority.NORMAL,
+                false, false, null, false, null, null);
+        return send(adHoc, new DocumentContext(AD_HOC, fields, List.of()), attachments, operatorId, to, cc);
+    }
+
+    /** The diffusion code of a mail that is no ERP document: its files keep their names, nothing is rendered. */
+    private static final String AD_HOC = "";
+
+    private Sent send(MailSetting setting, DocumentContext document, List<Attachment> attachments, String operatorId,
+            List<String> to, List<String> cc) {
+        String code = setting.diffusionCode().isEmpty() ? "mail" : setting.diffusionCode();
+        boolean adHoc = setting.diffusionCode().isEmpty();
         Operator operator = operators.operator(operatorId).orElseThrow(() -> new EnvoiException(
                 ErrorCode.NO_FLOW_FOR_OPERATOR, null, "The operator '" + operatorId + "' is not known to Envoi: add"
                         + " the operator and attach them (or their group) to a flow.", null));
@@ -77,9 +98,6 @@ public final class DiffusionService implements Diffusion {
         Flow flow = flows.flow(flowId).orElseThrow(() -> new EnvoiException(ErrorCode.NO_FLOW_FOR_OPERATOR, null,
                 "Operator '" + operatorId + "' is attached to flow '" + flowId + "', which no longer exists: ask the"
                         + " administrator to attach another.", null));
-        MailSetting setting = settings.mailSetting(code).orElseThrow(() -> new EnvoiException(
-                ErrorCode.MAIL_SETTING_NOT_FOUND, null, "There is no mail setting for the diffusion '" + code
-                        + "': create it in the mail settings (subject, body, file name).", null));
         if (to.isEmpty() && cc.isEmpty()) {
             throw new EnvoiException(ErrorCode.MAIL_REJECTED, null, "The " + code + " has no recipient: give the"
                     + " customer's e-mail address.", null);
@@ -95,7 +113,7 @@ public final class DiffusionService implements Diffusion {
         List<Attachment> files = new ArrayList<>();
         Optional<String> documentName = Optional.empty();
         List<Attachment> given = attachments;
-        if (given.isEmpty() && renderer != null) {
+        if (given.isEmpty() && renderer != null && !adHoc) {
             try {
                 given = List.of(new Attachment("document.pdf", "application/pdf", renderer.render(
                         new DocumentContext(code, values, document.lines()))));
@@ -106,9 +124,9 @@ public final class DiffusionService implements Diffusion {
         }
         for (int i = 0; i < given.size(); i++) {
             Attachment a = given.get(i);
-            String name = i == 0 ? documentName(setting, values) : FileNames.sanitize(a.fileName(), "attachment-"
+            String name = i == 0 && !adHoc ? documentName(setting, values) : FileNames.sanitize(a.fileName(), "attachment-"
                     + (i + 1));
-            if (i == 0) {
+            if (i == 0 && !adHoc) {
                 documentName = Optional.of(name);
             }
             files.add(new Attachment(name, a.mimeType(), a.content()));

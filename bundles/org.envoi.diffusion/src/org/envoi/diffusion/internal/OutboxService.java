@@ -15,6 +15,7 @@ import org.envoi.api.provider.ProviderRegistry;
 import org.envoi.api.vault.TokenVault;
 import org.envoi.mail.internal.OutboxWorker;
 import org.envoi.mail.internal.OutboxWorker.Route;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -38,8 +39,15 @@ public final class OutboxService {
     private final Thread thread;
     private volatile boolean stopped;
 
+    /**
+     * Framework property: {@code background} (default: the product serves the outbox from start) or {@code on-demand}
+     * (a short-lived process such as a CLI command: nothing is recovered or sent until this process queues a mail,
+     * so that a command that only lists flows never takes over the mails another Envoi is sending).
+     */
+    public static final String MODE = "envoi.outbox.sender";
+
     @Activate
-    public OutboxService(@Reference OutboxStore store, @Reference FlowRepository flows,
+    public OutboxService(BundleContext context, @Reference OutboxStore store, @Reference FlowRepository flows,
             @Reference OperatorRepository operators, @Reference ProviderRegistry providers,
             @Reference TokenService tokens, @Reference TokenVault vault) {
         this.store = store;
@@ -48,24 +56,34 @@ public final class OutboxService {
         this.providers = providers;
         this.tokens = tokens;
         this.vault = vault;
-        Clock clock = Clock.systemUTC();
-        store.recoverInterrupted(clock.instant());
-        this.worker = new OutboxWorker(store, this::route, clock, Duration.ofSeconds(30), Duration.ofHours(1));
+        this.worker = new OutboxWorker(store, this::route, Clock.systemUTC(), Duration.ofSeconds(30),
+                Duration.ofHours(1));
         this.thread = new Thread(() -> worker.serve(() -> stopped, Duration.ofSeconds(5), Duration.ofSeconds(30)),
                 "envoi-outbox");
         thread.setDaemon(true);
-        thread.start();
+        if (!"on-demand".equals(context.getProperty(MODE))) {
+            startServing();
+        }
+    }
+
+    /** Recovers the mails a crash left SENDING, then serves the outbox; once. */
+    private synchronized void startServing() {
+        if (thread.getState() == Thread.State.NEW) {
+            store.recoverInterrupted(Clock.systemUTC().instant());
+            thread.start();
+        }
     }
 
     /** A mail was queued or consent was given: send now. */
     public void wake() {
+        startServing();
         worker.wake();
     }
 
     /** Consent came for a flow and operator: their waiting mails go. */
     public void consentGiven(String flowId, String operatorId) {
         store.consentGiven(flowId, operatorId, Clock.systemUTC().instant());
-        worker.wake();
+        wake();
     }
 
     Route route(String flowId, String operatorId) {
@@ -85,6 +103,9 @@ public final class OutboxService {
     void stop() {
         stopped = true;
         worker.wake();
+        if (thread.getState() == Thread.State.NEW) {
+            return;
+        }
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {

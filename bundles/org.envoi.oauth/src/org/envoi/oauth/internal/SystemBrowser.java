@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.function.Consumer;
 
 /** Opens a URL in the operator's default browser, or prints it when no browser can be started. */
-final class SystemBrowser implements Consumer<URI> {
+public final class SystemBrowser implements Consumer<URI> {
 
     private static final Logger LOG = System.getLogger(SystemBrowser.class.getName());
 

@@ -67,11 +67,10 @@ class UpdateSiteInstallTest {
         Path site = BuiltProduct.site();
         String content = readContent(site);
         for (String feature : List.of("org.envoi.core.feature", "org.envoi.provider.microsoft.feature",
-                "org.envoi.provider.google.feature", "org.envoi.ui.feature")) {
+                "org.envoi.provider.google.feature", "org.envoi.ui.feature", "org.envoi.cli.feature")) {
             assertTrue(content.contains("id='" + feature + ".feature.group'"), feature + " is on the site");
         }
-        // p2 publishes no empty category: "CLI" appears with the CLI feature
-        for (String category : List.of("Core", "Providers", "UI")) {
+        for (String category : List.of("Core", "Providers", "UI", "CLI")) {
             assertTrue(content.contains("name='org.eclipse.equinox.p2.name' value='" + category + "'"),
                     "category " + category);
         }

@@ -1,0 +1,76 @@
+package org.envoi.cli.internal;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.Charset;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.eclipse.equinox.app.IApplication;
+import org.eclipse.equinox.app.IApplicationContext;
+import org.envoi.api.diffusion.Diffusion;
+import org.envoi.api.diffusion.FlowTester;
+import org.envoi.api.diffusion.MailFetcher;
+import org.envoi.api.flow.FlowAdmin;
+import org.envoi.api.flow.FlowRepository;
+import org.envoi.api.flow.OperatorRepository;
+import org.envoi.api.mail.Outbox;
+import org.envoi.api.oauth.TokenService;
+import org.envoi.api.provider.ProviderRegistry;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * The Equinox application {@code org.envoi.cli.app} that the product's {@code envoi} script starts for a command:
+ * waits for the {@link Cli} component (and so for the store, the vault and the engine), runs the command on the
+ * process's standard streams and returns its exit code, which the launcher makes the process's.
+ */
+public final class CliApplication implements IApplication {
+
+    /** How long the services may take to come up (the database may be migrating). */
+    private static final long WAIT_MS = 60_000;
+
+    @Override
+    public Object start(IApplicationContext context) throws Exception {
+        String[] args = (String[]) context.getArguments().get(IApplicationContext.APPLICATION_ARGS);
+        context.applicationRunning();
+        BundleContext bundle = FrameworkUtil.getBundle(CliApplication.class).getBundleContext();
+        ServiceTracker<Cli, Cli> tracker = new ServiceTracker<>(bundle, Cli.class, null);
+        tracker.open();
+        try {
+            Cli cli = tracker.waitForService(WAIT_MS);
+            if (cli == null) {
+                System.err.println("FAILURE: Envoi's services did not start (missing: " + missing(bundle) + "); is"
+                        + " the data folder readable and its database reachable? See the log in the data folder.");
+                return Integer.valueOf(Cli.FAILURE);
+            }
+            PrintStream out = System.out;
+            int code = cli.run(args == null ? new String[0] : args, out, System.err, new BufferedReader(
+                    new InputStreamReader(System.in, Charset.defaultCharset())));
+            out.flush();
+            System.err.flush();
+            return Integer.valueOf(code);
+        } finally {
+            tracker.close();
+        }
+    }
+
+    /** The services the command line needs that are not registered: says which part failed to start. */
+    private static String missing(BundleContext bundle) {
+        List<String> missing = new ArrayList<>();
+        for (Class<?> type : List.of(FlowRepository.class, OperatorRepository.class, Outbox.class, FlowAdmin.class,
+                ProviderRegistry.class, FlowTester.class, TokenService.class, Diffusion.class, MailFetcher.class)) {
+            if (bundle.getServiceReference(type.getName()) == null) {
+                missing.add(type.getSimpleName());
+            }
+        }
+        return missing.isEmpty() ? "the command line itself" : String.join(", ", missing);
+    }
+
+    @Override
+    public void stop() {
+        // a command ends by itself
+    }
+}

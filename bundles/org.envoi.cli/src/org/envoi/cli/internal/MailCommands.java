@@ -1,0 +1,288 @@
+package org.envoi.cli.internal;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
+import org.envoi.api.diffusion.Diffusion;
+import org.envoi.api.diffusion.DocumentContext;
+import org.envoi.api.diffusion.MailFetcher;
+import org.envoi.api.flow.Flow;
+import org.envoi.api.flow.FlowAdmin;
+import org.envoi.api.flow.FlowRepository;
+import org.envoi.api.flow.OperatorRepository;
+import org.envoi.api.mail.Attachment;
+import org.envoi.api.mail.FetchedMail;
+import org.envoi.api.mail.Outbox;
+import org.envoi.api.mail.OutboxEntry;
+import org.envoi.api.mail.OutboxEntry.State;
+import org.envoi.api.oauth.ConsentHandler;
+import org.envoi.api.oauth.CredentialStatus;
+import org.envoi.api.oauth.TokenService;
+import org.envoi.cli.internal.Cli.Options;
+import org.envoi.cli.internal.Cli.Usage;
+import org.envoi.oauth.internal.LoopbackConsentHandler;
+import org.envoi.oauth.internal.PrintConsentHandler;
+import org.envoi.oauth.internal.SystemBrowser;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+
+/** {@code authorize}, {@code send} and {@code fetch}: the operator's side of the command line. */
+final class MailCommands {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final Duration POLL = Duration.ofMillis(100);
+
+    private final FlowAdmin admin;
+    private final FlowRepository flows;
+    private final OperatorRepository operators;
+    private final TokenService tokens;
+    private final Diffusion diffusion;
+    private final MailFetcher fetcher;
+    private final Outbox outbox;
+
+    MailCommands(FlowAdmin admin, FlowRepository flows, OperatorRepository operators, TokenService tokens,
+            Diffusion diffusion, MailFetcher fetcher, Outbox outbox) {
+        this.admin = admin;
+        this.flows = flows;
+        this.operators = operators;
+        this.tokens = tokens;
+        this.diffusion = diffusion;
+        this.fetcher = fetcher;
+        this.outbox = outbox;
+    }
+
+    MailFetcher fetcher() {
+        return fetcher;
+    }
+
+    String flowOf(String operator) {
+        return operators.flowOf(operator).orElseThrow(() -> new EnvoiException(ErrorCode.NO_FLOW_FOR_OPERATOR, null,
+                "No flow is attached to operator '" + operator + "': envoi operator add " + operator
+                        + " --email ADDRESS --flow FLOW_ID attaches one.", null));
+    }
+
+    /** {@code authorize --operator ID [--consent loopback|print|device]}. */
+    int authorize(Options o, PrintStream out, PrintStream err, BufferedReader in) {
+        String operator = o.required("--operator");
+        String flowId = flowOf(operator);
+        FlowAdmin.SignInTarget target = admin.signInTarget(flowId, operator);
+        Flow flow = flows.flow(flowId).orElseThrow();
+        String flowHost = flow.oauth().consentHost().name().toLowerCase(Locale.ROOT);
+        // the desktop's embedded browser does not exist here: the system browser with the loopback listener stands in
+        String how = o.get("--consent").orElse(flowHost.equals("embedded") ? "loopback" : flowHost);
+        switch (how) {
+            case "device" -> tokens.authorizeWithDeviceCode(target.client(), target.owner(),
+                    (code, uri, complete, expiresIn) -> {
+                        err.println("To sign in, open " + uri + " on any device and enter the code " + code
+                                + " (valid " + Math.max(1, expiresIn.toMinutes()) + " min).");
+                        complete.ifPresent(c -> err.println("Or open " + c));
+                        err.println("Waiting for the sign-in...");
+                        err.flush();
+                    }, Duration.ofMinutes(15));
+            case "print" -> {
+                err.println("Open the address below, sign in, then paste here the address the browser ends on:");
+                tokens.authorize(target.client(), target.owner(), new PrintConsentHandler(err, in),
+                        Duration.ofMinutes(15));
+            }
+            case "loopback" -> tokens.authorize(target.client(), target.owner(), browser(err), Duration.ofMinutes(5));
+            default -> throw new Usage("--consent '" + how + "' is not one of [loopback, print, device]");
+        }
+        CredentialStatus status = tokens.status(flowId, target.owner());
+        out.println("operator " + operator + " signed in to flow " + flowId + (target.owner().equals(operator) ? ""
+                : " (shared mailbox)") + status.accessTokenExpiresAt().map(t -> "; access valid until " + t)
+                        .orElse(""));
+        List<OutboxEntry> waiting = outbox.list(10_000).stream().filter(e -> e.state() == State.WAITING_CONSENT
+                && e.flowId().equals(flowId) && (e.operatorId().equals(operator) || e.operatorId().equals(
+                        target.owner()))).toList();
+        waiting.forEach(e -> outbox.retry(e.id()));
+        if (!waiting.isEmpty()) {
+            out.println(waiting.size() + " mail(s) that waited for this sign-in queued again");
+        }
+        return Cli.OK;
+    }
+
+    /** The system browser with the loopback listener; the address is printed too, for a machine without one. */
+    static ConsentHandler browser(PrintStream err) {
+        return new LoopbackConsentHandler(uri -> {
+            err.println("Sign in in the browser that opens; if none opens, open this address: " + uri);
+            err.flush();
+            new SystemBrowser().accept(uri);
+        });
+    }
+
+    /** {@code send --operator ID --to A[,B] [--cc ...] (--subject S --body T | --diffusion CODE [--param K=V]...)}. */
+    int send(Options o, PrintStream out, PrintStream err) throws IOException {
+        String operator = o.required("--operator");
+        List<String> to = o.all("--to");
+        if (to.isEmpty()) {
+            throw new Usage("--to is required");
+        }
+        List<String> cc = o.all("--cc");
+        Map<String, String> params = new LinkedHashMap<>();
+        for (String p : o.each("--param")) {
+            int eq = p.indexOf('=');
+            if (eq <= 0) {
+                throw new Usage("--param '" + p + "' must be KEY=VALUE");
+            }
+            params.put(p.substring(0, eq).strip(), p.substring(eq + 1));
+        }
+        List<Attachment> files = new ArrayList<>();
+        for (String f : o.each("--attach")) {
+            Path p = Path.of(f);
+            if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+                throw new EnvoiException(ErrorCode.MAIL_REJECTED, "attach", "--attach " + f + ": the file cannot be"
+                        + " read; check the path. Nothing was queued.", null);
+            }
+            files.add(new Attachment(p.getFileName().toString(), mimeType(p), Files.readAllBytes(p)));
+        }
+        Diffusion.Sent sent;
+        Optional<String> code = o.get("--diffusion");
+        if (code.isPresent()) {
+            if (o.get("--subject").isPresent() || o.get("--body").isPresent()) {
+                throw new Usage("--diffusion takes its subject and body from the mail setting: drop --subject/--body");
+            }
+            sent = diffusion.send(new DocumentContext(code.get(), params, List.of()), files, operator, to, cc);
+        } else {
+            sent = diffusion.sendMessage(o.required("--subject"), o.required("--body"), params, files, operator, to,
+                    cc);
+        }
+        err.println("queued mail " + sent.outboxId() + ": " + sent.subject() + sent.documentName().map(n -> " ["
+                + n + "]").orElse(""));
+        boolean wait = o.flags.contains("--wait");
+        Duration limit = Duration.ofSeconds(o.get("--wait-seconds").map(s -> {
+            try {
+                return Long.parseLong(s);
+            } catch (NumberFormatException e) {
+                throw new Usage("--wait-seconds '" + s + "' is not a number of seconds");
+            }
+        }).orElse(wait ? 300L : 120L));
+        OutboxEntry e = follow(sent.outboxId(), wait, limit, err);
+        return switch (e.state()) {
+            case SENT -> {
+                out.println("mail " + e.id() + " sent <" + e.messageId() + ">: " + e.lastReply());
+                yield Cli.OK;
+            }
+            case FAILED -> {
+                err.println("MAIL_REJECTED: mail " + e.id() + " failed: " + oneLine(e.lastReply()));
+                yield Cli.DELIVERY;
+            }
+            case WAITING_CONSENT -> {
+                err.println("CONSENT_REQUIRED: mail " + e.id() + " waits for consent (" + oneLine(e.lastReply())
+                        + "): envoi authorize --operator " + operator + ", then envoi outbox retry " + e.id());
+                yield Cli.CONSENT;
+            }
+            default -> {
+                if (wait) {
+                    err.println("MAIL_UNAVAILABLE: mail " + e.id() + " is still " + e.state() + " after "
+                            + limit.toSeconds() + " s" + (e.lastReply() == null ? "" : " (" + oneLine(e.lastReply())
+                                    + ")") + "; it stays in the outbox and goes with the next Envoi run.");
+                    yield Cli.DELIVERY;
+                }
+                out.println("mail " + e.id() + " queued (" + e.state() + (e.lastReply() == null ? "" : ": "
+                        + oneLine(e.lastReply())) + "); it goes with the next Envoi run, or use --wait");
+                yield Cli.OK;
+            }
+        };
+    }
+
+    /**
+     * Follows a queued mail, printing each change of state on standard error: until its first attempt is over, or
+     * with {@code --wait} until it is sent, failed or waiting for consent, at most {@code limit}.
+     */
+    private OutboxEntry follow(long id, boolean wait, Duration limit, PrintStream err) {
+        Instant end = Instant.now().plus(limit);
+        OutboxEntry e = outbox.entry(id).orElseThrow();
+        State shown = e.state();
+        while (Instant.now().isBefore(end)) {
+            e = outbox.entry(id).orElseThrow();
+            if (e.state() != shown) {
+                shown = e.state();
+                err.println("mail " + id + ": " + shown + (e.lastReply() == null || shown == State.SENT ? ""
+                        : " (" + oneLine(e.lastReply()) + ")"));
+            }
+            boolean done = e.state() == State.SENT || e.state() == State.FAILED || e.state() == State.WAITING_CONSENT
+                    || (!wait && e.state() == State.RETRY);
+            if (done) {
+                return e;
+            }
+            try {
+                Thread.sleep(POLL.toMillis());
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+                return e;
+            }
+        }
+        return e;
+    }
+
+    /** {@code fetch --operator ID [--folder NAME] [--json] [--save DIR]}. */
+    int fetch(Options o, PrintStream out, PrintStream err) throws IOException {
+        String operator = o.required("--operator");
+        String folder = o.get("--folder").orElse("INBOX");
+        Optional<Path> save = o.get("--save").map(Path::of);
+        err.println("fetching the new mail of " + operator + " (" + folder + ")...");
+        List<FetchedMail> mails = fetcher.fetchNew(operator, folder);
+        err.println(mails.size() + " new mail(s)");
+        List<Path> saved = new ArrayList<>();
+        if (save.isPresent()) {
+            Files.createDirectories(save.get());
+            for (FetchedMail m : mails) {
+                Path file = save.get().resolve(folder.replaceAll("[^A-Za-z0-9._-]", "_") + "-"
+                        + m.serverId().replaceAll("[^A-Za-z0-9._-]", "_") + ".eml");
+                Files.write(file, m.raw());
+                saved.add(file);
+            }
+        }
+        if (o.json()) {
+            ArrayNode a = JSON.createArrayNode();
+            for (int i = 0; i < mails.size(); i++) {
+                FetchedMail m = mails.get(i);
+                var n = a.addObject().put("serverId", m.serverId()).put("messageId", m.messageId()).put("from",
+                        m.from()).put("subject", m.subject()).put("size", m.raw().length);
+                if (!saved.isEmpty()) {
+                    n.put("file", saved.get(i).toString());
+                }
+            }
+            out.println(JSON.writeValueAsString(a));
+        } else {
+            for (int i = 0; i < mails.size(); i++) {
+                FetchedMail m = mails.get(i);
+                out.println(m.serverId() + "\t" + m.from() + "\t" + m.subject() + (saved.isEmpty() ? "" : "\t"
+                        + saved.get(i)));
+            }
+        }
+        return Cli.OK;
+    }
+
+    private static String mimeType(Path p) {
+        String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".pdf")) {
+            return "application/pdf";
+        }
+        try {
+            String probed = Files.probeContentType(p);
+            return probed != null ? probed : "application/octet-stream";
+        } catch (IOException e) {
+            return "application/octet-stream";
+        }
+    }
+
+    static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("[\\r\\n]+", " ").strip();
+    }
+}
