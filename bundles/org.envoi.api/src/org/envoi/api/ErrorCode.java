@@ -35,5 +35,7 @@ public enum ErrorCode {
     /** A mail setting names a keyword the document does not carry: the mail is not sent half-filled. */
     UNKNOWN_KEYWORD,
     /** The store's database cannot be read or written; nothing was changed. */
-    STORE_UNAVAILABLE
+    STORE_UNAVAILABLE,
+    /** What a command was given cannot be used (a file that cannot be read, a value out of range); the message names it. */
+    INVALID_INPUT
 }

@@ -162,7 +162,7 @@ public final class Cli {
         return switch (code) {
             case CONSENT_REQUIRED -> CONSENT;
             case INVALID_FLOW_DATA, NO_FLOW_FOR_OPERATOR, OPERATOR_NOT_IN_FLOW, MAIL_SETTING_NOT_FOUND,
-                    PROVIDER_NOT_FOUND, INSECURE_CONNECTION, UNKNOWN_KEYWORD, ATTACHMENTS_TOO_BIG -> INVALID;
+                    PROVIDER_NOT_FOUND, INSECURE_CONNECTION, UNKNOWN_KEYWORD, ATTACHMENTS_TOO_BIG, INVALID_INPUT -> INVALID;
             case MAIL_REJECTED, MAIL_UNAVAILABLE, MAIL_AUTH_FAILED -> DELIVERY;
             default -> FAILURE;
         };
@@ -304,7 +304,7 @@ public final class Cli {
     private static String read(String file) throws IOException {
         Path p = Path.of(file);
         if (!Files.isReadable(p)) {
-            throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "file", "The file " + file + " cannot be read:"
+            throw new EnvoiException(ErrorCode.INVALID_INPUT, "file", "The file " + file + " cannot be read:"
                     + " check the path.", null);
         }
         return Files.readString(p, StandardCharsets.UTF_8);

@@ -145,7 +145,7 @@ final class MailCommands {
         for (String f : o.each("--attach")) {
             Path p = Path.of(f);
             if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
-                throw new EnvoiException(ErrorCode.MAIL_REJECTED, "attach", "--attach " + f + ": the file cannot be"
+                throw new EnvoiException(ErrorCode.INVALID_INPUT, "attach", "--attach " + f + ": the file cannot be"
                         + " read; check the path. Nothing was queued.", null);
             }
             files.add(new Attachment(p.getFileName().toString(), mimeType(p), Files.readAllBytes(p)));

@@ -1,0 +1,279 @@
+package org.envoi.releng.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.envoi.api.tests.servers.BrowserUser;
+import org.envoi.api.tests.servers.KeycloakDeviceUser;
+import org.envoi.api.tests.servers.KeycloakServer;
+import org.envoi.api.tests.servers.MailPeers;
+import org.envoi.api.tests.servers.MailServers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The command line end to end through the materialized product's {@code envoi} script, against Postfix and Dovecot
+ * validating bearer tokens at mock-oauth2-server (and Keycloak for the device code): every step a script would
+ * take, with its exit code and its one-line coded error.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CliProductTest {
+
+    @TempDir
+    static Path temp;
+
+    private static MailPeers peers;
+    private static Path data;
+    private static final String KEY = vaultKey();
+    private static final String FLOW = "e2e";
+    private static final String OPERATOR = "bob";
+
+    @BeforeAll
+    static void start() {
+        peers = MailPeers.start(temp);
+        data = temp.resolve("data");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (peers != null) {
+            peers.close();
+        }
+    }
+
+    record Run(int code, String out, String err) {
+    }
+
+    /** Starts {@code envoi --data DIR args...}; the caller talks to it and waits. */
+    static Process start(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(BuiltProduct.linuxProduct().resolve("envoi").toString(),
+                "--data", data.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("ENVOI_VAULT_KEY", KEY);
+        pb.environment().put("ENVOI_JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().remove("DISPLAY"); // a server: no window may be needed
+        return pb.start();
+    }
+
+    static Run run(String stdin, String... args) throws Exception {
+        Process p = start(args);
+        try (OutputStream in = p.getOutputStream()) {
+            in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        return finish(p, new ArrayList<>());
+    }
+
+    static Run finish(Process p, List<String> errSoFar) throws Exception {
+        List<String> err = Collections.synchronizedList(errSoFar);
+        Thread errReader = drain(new BufferedReader(new InputStreamReader(p.getErrorStream(),
+                StandardCharsets.UTF_8)), err);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(180, TimeUnit.SECONDS), "the command did not end");
+        errReader.join(5_000);
+        return new Run(p.exitValue(), out, String.join("\n", err));
+    }
+
+    static Thread drain(BufferedReader r, List<String> lines) {
+        Thread t = new Thread(() -> {
+            try {
+                for (String line; (line = r.readLine()) != null;) {
+                    lines.add(line);
+                }
+            } catch (IOException e) {
+                lines.add("(reader stopped: " + e + ")");
+            }
+        }, "envoi-cli-err");
+        t.start();
+        return t;
+    }
+
+    @Test
+    @Order(1)
+    void aFlowAndAnOperatorAreAddedFromTheScript() throws Exception {
+        Run add = run("", "flow", "add", FLOW, "--provider", "custom", "--client-id", "envoi-e2e", "--auth-url",
+                peers.oauth.authorizationEndpoint("mail").toString(), "--token-url", peers.oauth.tokenEndpoint("mail")
+                        .toString(), "--scopes", "mail offline_access", "--smtp", "127.0.0.1:" + peers.servers.smtpPort,
+                "--smtp-security", "none", "--imap", "127.0.0.1:" + peers.servers.imapPort, "--imap-security", "none",
+                "--consent", "print", "--username", OPERATOR);
+        assertEquals(0, add.code(), add.err());
+        assertEquals("flow " + FLOW + " saved", add.out().strip(), "nothing but the answer on standard output");
+        Run op = run("", "operator", "add", OPERATOR, "--email", MailServers.address(OPERATOR), "--flow", FLOW);
+        assertEquals(0, op.code(), op.err());
+        Run list = run("", "operator", "list", "--json");
+        assertEquals(0, list.code(), list.err());
+        assertTrue(list.out().strip().startsWith("[") && list.out().contains("\"flow\" : \"" + FLOW + "\""),
+                list.out());
+    }
+
+    @Test
+    @Order(2)
+    void beforeConsentTheTestSaysConsentRequiredWithExitCode3() throws Exception {
+        Run test = run("", "test", "--operator", OPERATOR);
+        assertEquals(3, test.code(), test.out() + test.err());
+        assertTrue(test.out().contains("FAILED token"), test.out());
+    }
+
+    @Test
+    @Order(3)
+    void authorizeWithPrintTakesTheRedirectedUrlFromStandardInput() throws Exception {
+        Process p = start("authorize", "--operator", OPERATOR, "--consent", "print");
+        BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+        List<String> before = new ArrayList<>();
+        String url = null;
+        for (String line; url == null && (line = err.readLine()) != null;) {
+            before.add(line);
+            if (line.startsWith("http")) {
+                url = line;
+            }
+        }
+        assertTrue(url != null, "no authorization URL on standard error: " + before);
+        assertTrue(url.contains("code_challenge_method=S256") && url.contains("state="), url);
+        URI redirected = new BrowserUser(OPERATOR).signIn(URI.create(url));
+        try (OutputStream in = p.getOutputStream()) {
+            in.write((redirected + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        Run r = finish(p, before);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("operator " + OPERATOR + " signed in to flow " + FLOW), r.out());
+        assertFalse(r.out().contains(redirected.getRawQuery()), "the code is never echoed");
+
+        Run test = run("", "test", "--operator", OPERATOR, "--json");
+        assertEquals(0, test.code(), test.out() + test.err());
+        assertTrue(test.out().contains("\"ok\" : true"), test.out());
+    }
+
+    @Test
+    @Order(4)
+    void aDiffusionWithAnAttachmentIsSentAndFetchedOnceThenNothingNew() throws Exception {
+        long before = peers.servers.delivered(OPERATOR);
+        Path file = temp.resolve("bl-0099.pdf");
+        Files.write(file, "%PDF-1.7\n% delivery note BL-0099\n".getBytes(StandardCharsets.US_ASCII));
+        Run send = run("", "send", "--operator", OPERATOR, "--to", MailServers.address(OPERATOR), "--diffusion", "BL",
+                "--param", "ID_BL=BL-0099", "--param", "SOCIETE=ACME", "--attach", file.toString(), "--wait");
+        assertEquals(0, send.code(), send.out() + send.err());
+        assertTrue(send.out().matches("(?s)mail \\d+ sent <.+>: 250.*"), send.out());
+        assertTrue(send.err().contains("queued mail") && send.err().contains("[BL_BL-0099.pdf]"),
+                "progress on standard error: " + send.err());
+        peers.awaitDelivered(OPERATOR, before + 1);
+
+        Path saved = temp.resolve("saved");
+        Run fetch = run("", "fetch", "--operator", OPERATOR, "--json", "--save", saved.toString());
+        assertEquals(0, fetch.code(), fetch.err());
+        assertTrue(fetch.out().contains("ACME - Bon de livraison BL-0099"), fetch.out());
+        assertTrue(fetch.err().contains("new mail(s)"), fetch.err());
+        try (var files = Files.list(saved)) {
+            String eml = Files.readString(files.filter(f -> f.toString().endsWith(".eml")).findFirst().orElseThrow(),
+                    StandardCharsets.ISO_8859_1);
+            assertTrue(eml.contains("BL_BL-0099.pdf"), "the saved mail holds the named PDF");
+        }
+        Run again = run("", "fetch", "--operator", OPERATOR, "--json");
+        assertEquals(0, again.code(), again.err());
+        assertEquals("[ ]", again.out().strip(), "a second fetch brings nothing new");
+
+        Run outbox = run("", "outbox", "list", "--json");
+        assertTrue(outbox.out().contains("\"state\" : \"SENT\""), outbox.out());
+    }
+
+    @Test
+    @Order(5)
+    void everyExitCodeComesWithItsOneLineCodedError() throws Exception {
+        Run usage = run("", "send", "--operator", OPERATOR);
+        assertEquals(2, usage.code());
+        assertTrue(usage.err().strip().startsWith("USAGE: --to is required"), usage.err());
+        Run noFlow = run("", "send", "--operator", "nobody", "--to", "x@example.test", "--subject", "s", "--body",
+                "b");
+        assertEquals(4, noFlow.code());
+        assertTrue(noFlow.err().strip().startsWith("NO_FLOW_FOR_OPERATOR: "), noFlow.err());
+        Run setting = run("", "send", "--operator", OPERATOR, "--to", "x@example.test", "--diffusion", "NOPE");
+        assertEquals(4, setting.code());
+        assertTrue(setting.err().strip().startsWith("MAIL_SETTING_NOT_FOUND: "), setting.err());
+        Run keyword = run("", "send", "--operator", OPERATOR, "--to", "x@example.test", "--diffusion", "BL");
+        assertEquals(4, keyword.code());
+        assertTrue(keyword.err().strip().startsWith("UNKNOWN_KEYWORD: "), keyword.err());
+        Run insecure = run("", "flow", "add", "e2e-clear", "--provider", "custom", "--client-id", "x", "--auth-url",
+                "https://login.example.com/auth", "--token-url", "https://login.example.com/token", "--scopes", "mail",
+                "--smtp", "smtp.example.com:25", "--smtp-security", "none");
+        assertEquals(4, insecure.code());
+        assertTrue(insecure.err().strip().startsWith("INVALID_FLOW_DATA: ") && insecure.err().contains("no TLS to smtp.example.com"),
+                "no TLS only to a loopback host: " + insecure.err());
+        Run badAttach = run("", "send", "--operator", OPERATOR, "--to", "x@example.test", "--subject", "s", "--body",
+                "b", "--attach", temp.resolve("missing.pdf").toString());
+        assertEquals(4, badAttach.code(), badAttach.err());
+        assertTrue(badAttach.err().strip().startsWith("INVALID_INPUT: ") && badAttach.err().contains("--attach"),
+                badAttach.err());
+
+        // delivery failed: Postfix refuses this recipient for good (550 5.7.1)
+        Run refused = run("", "send", "--operator", OPERATOR, "--to", MailServers.REFUSED, "--subject",
+                "refused", "--body", "b", "--wait", "--wait-seconds", "60");
+        assertEquals(5, refused.code(), refused.out() + refused.err());
+        assertTrue(refused.err().lines().anyMatch(l -> l.startsWith("MAIL_REJECTED: ") && l.contains("550")),
+                refused.err());
+
+        Run noConsent = run("", "authorize", "--operator", "nobody");
+        assertEquals(4, noConsent.code());
+        assertTrue(noConsent.err().strip().startsWith("NO_FLOW_FOR_OPERATOR: "), noConsent.err());
+        for (String err : List.of(usage.err(), noFlow.err(), setting.err(), keyword.err(), insecure.err(),
+                badAttach.err(), noConsent.err())) {
+            assertEquals(1, err.strip().lines().count(), "one line: " + err);
+        }
+    }
+
+    @Test
+    @Order(6)
+    void authorizeWithADeviceCodeAgainstKeycloak() throws Exception {
+        try (KeycloakServer kc = KeycloakServer.start(temp.resolve("keycloak"))) {
+            Run add = run("", "flow", "add", "e2e-device", "--provider", "custom", "--client-id", KeycloakServer.CLIENT,
+                    "--auth-url", kc.authorizationEndpoint().toString(), "--token-url", kc.tokenEndpoint().toString(),
+                    "--device-url", kc.deviceEndpoint().toString(), "--scopes", "openid", "--consent", "device",
+                    "--smtp", "127.0.0.1:" + peers.servers.smtpPort, "--smtp-security", "none");
+            assertEquals(0, add.code(), add.err());
+            assertEquals(0, run("", "operator", "add", "dora", "--email", "dora@example.test", "--flow", "e2e-device")
+                    .code());
+            Process p = start("authorize", "--operator", "dora");
+            BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+            List<String> lines = new ArrayList<>();
+            String complete = null;
+            for (String line; complete == null && (line = err.readLine()) != null;) {
+                lines.add(line);
+                if (line.startsWith("Or open ")) {
+                    complete = line.substring("Or open ".length()).strip();
+                }
+            }
+            assertTrue(complete != null, "no device-code prompt: " + lines);
+            assertTrue(lines.stream().anyMatch(l -> l.contains("enter the code ")), lines.toString());
+            new KeycloakDeviceUser().approve(URI.create(complete), KeycloakServer.USER, KeycloakServer.PASSWORD);
+            p.getOutputStream().close();
+            Run r = finish(p, lines);
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.out().contains("operator dora signed in to flow e2e-device"), r.out());
+        }
+    }
+
+    private static String vaultKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return Base64.getEncoder().encodeToString(key);
+    }
+}
