@@ -21,6 +21,7 @@ import org.envoi.api.ErrorCode;
 import org.envoi.api.diffusion.Diffusion;
 import org.envoi.api.diffusion.FlowTester;
 import org.envoi.api.diffusion.MailFetcher;
+import org.envoi.api.diffusion.Sandbox;
 import org.envoi.api.flow.Flow;
 import org.envoi.api.flow.FlowAdmin;
 import org.envoi.api.flow.FlowRepository;
@@ -39,7 +40,6 @@ import org.envoi.api.provider.ProviderRegistry;
 import org.envoi.api.provider.ServerEndpoint;
 import org.envoi.api.provider.TlsMode;
 import org.envoi.store.json.FlowJson;
-import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -98,10 +98,10 @@ public final class Cli {
     private final SandboxCommands sandbox;
 
     @Activate
-    public Cli(BundleContext context, @Reference FlowAdmin admin, @Reference FlowRepository flows,
+    public Cli(@Reference FlowAdmin admin, @Reference FlowRepository flows,
             @Reference OperatorRepository operators, @Reference ProviderRegistry providers,
             @Reference FlowTester tester, @Reference Outbox outbox, @Reference TokenService tokens,
-            @Reference Diffusion diffusion, @Reference MailFetcher fetcher) {
+            @Reference Diffusion diffusion, @Reference MailFetcher fetcher, @Reference Sandbox sandbox) {
         this.admin = admin;
         this.flows = flows;
         this.operators = operators;
@@ -109,7 +109,7 @@ public final class Cli {
         this.tester = tester;
         this.outbox = outbox;
         this.mail = new MailCommands(admin, flows, operators, tokens, diffusion, fetcher, outbox);
-        this.sandbox = new SandboxCommands(context::getProperty, admin, operators, tokens, mail, tester);
+        this.sandbox = new SandboxCommands(sandbox, tokens, mail, tester);
     }
 
     /** Thrown for a command line that does not parse: exit 2 with the usage line. */

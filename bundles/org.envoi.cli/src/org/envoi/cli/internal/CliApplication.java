@@ -1,14 +1,22 @@
 package org.envoi.cli.internal;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.Charset;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.FileHandler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 
 import org.eclipse.equinox.app.IApplication;
 import org.eclipse.equinox.app.IApplicationContext;
+import org.envoi.api.DataFolder;
 import org.envoi.api.diffusion.Diffusion;
 import org.envoi.api.diffusion.FlowTester;
 import org.envoi.api.diffusion.MailFetcher;
@@ -37,6 +45,7 @@ public final class CliApplication implements IApplication {
         String[] args = (String[]) context.getArguments().get(IApplicationContext.APPLICATION_ARGS);
         context.applicationRunning();
         BundleContext bundle = FrameworkUtil.getBundle(CliApplication.class).getBundleContext();
+        logToDataFolder(DataFolder.resolve(bundle::getProperty));
         ServiceTracker<Cli, Cli> tracker = new ServiceTracker<>(bundle, Cli.class, null);
         tracker.open();
         try {
@@ -54,6 +63,22 @@ public final class CliApplication implements IApplication {
             return Integer.valueOf(code);
         } finally {
             tracker.close();
+        }
+    }
+
+    /**
+     * The command's log goes to {@code <data>/logs/cli.log}, so that standard error carries only progress and the
+     * one-line errors (the script sends only severe records to the console).
+     */
+    private static void logToDataFolder(Path data) {
+        try {
+            Path logs = Files.createDirectories(data.resolve("logs"));
+            FileHandler file = new FileHandler(logs.resolve("cli.log").toString(), 5_000_000, 1, true);
+            file.setFormatter(new SimpleFormatter());
+            file.setLevel(Level.INFO);
+            Logger.getLogger("").addHandler(file);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("(no log file in " + data + "/logs: " + e.getMessage() + ")");
         }
     }
 

@@ -17,9 +17,11 @@ import org.eclipse.swt.widgets.Display;
 import org.eclipse.swt.widgets.Event;
 import org.eclipse.swt.widgets.Table;
 import org.eclipse.swt.widgets.TableItem;
+import org.eclipse.swt.widgets.Text;
 import org.envoi.api.diffusion.Diffusion;
 import org.envoi.api.diffusion.DocumentContext;
 import org.envoi.api.diffusion.FlowTester;
+import org.envoi.api.diffusion.Sandbox;
 import org.envoi.api.flow.Flow;
 import org.envoi.api.flow.FlowAdmin;
 import org.envoi.api.flow.FlowRepository;
@@ -91,6 +93,49 @@ class UiEndToEndTest {
     static void stop() {
         if (peers != null) {
             peers.close();
+        }
+    }
+
+    @Test
+    void tryWithTheLocalSandboxGivesASignedInFlowThatPassesTheTest() {
+        Display display = Display.getDefault();
+        FlowsPart part = new FlowsPart();
+        Sandbox sandbox = OsgiServices.get(ctx, Sandbox.class, null);
+        org.eclipse.swt.widgets.Shell shell = new org.eclipse.swt.widgets.Shell(display);
+        try {
+            shell.setLayout(new org.eclipse.swt.layout.FillLayout());
+            shell.setSize(1150, 900);
+            part.create(new org.eclipse.swt.widgets.Composite(shell, SWT.NONE), Messages.of(Locale.ENGLISH),
+                    OsgiServices.get(ctx, FlowAdmin.class, null), OsgiServices.get(ctx, FlowRepository.class, null),
+                    OsgiServices.get(ctx, ProviderRegistry.class, null), OsgiServices.get(ctx, FlowTester.class,
+                            null), sandbox);
+            shell.open();
+            UiPartsTest.click(shell, "flows.sandbox");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (!UiPartsTest.label(shell, "flow.status").startsWith("Sandbox ready")
+                    && System.nanoTime() < deadline) {
+                UiPartsTest.pump(display);
+            }
+            String ready = UiPartsTest.label(shell, "flow.status");
+            assertTrue(ready.startsWith("Sandbox ready: the flow \"sandbox\" sends as demo@envoi.local"), ready);
+            assertEquals(Sandbox.FLOW, ((Text) UiPartsTest.widget(shell, "flow.id")).getText(),
+                    "the sandbox's flow is shown");
+            assertEquals(org.envoi.api.oauth.CredentialStatus.State.VALID, OsgiServices.get(ctx, TokenService.class,
+                    null).status(Sandbox.FLOW, Sandbox.OPERATOR).state(), "the demo operator is signed in");
+            UiPartsTest.screenshot(shell, "flows-sandbox");
+            UiPartsTest.click(shell, "flow.test");
+            Table results = UiPartsTest.widget(shell, "flow.test.results");
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (results.getItemCount() == 0 && System.nanoTime() < deadline) {
+                UiPartsTest.pump(display);
+            }
+            assertEquals(6, results.getItemCount(), () -> UiPartsTest.label(shell, "flow.status"));
+            for (TableItem row : results.getItems()) {
+                assertEquals("OK", row.getText(1), row.getText(0) + ": " + row.getText(3));
+            }
+        } finally {
+            shell.dispose();
+            sandbox.stop();
         }
     }
 

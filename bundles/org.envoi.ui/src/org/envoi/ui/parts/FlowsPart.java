@@ -25,6 +25,7 @@ import org.eclipse.swt.widgets.TableItem;
 import org.eclipse.swt.widgets.Text;
 import org.envoi.api.EnvoiException;
 import org.envoi.api.diffusion.FlowTester;
+import org.envoi.api.diffusion.Sandbox;
 import org.envoi.api.flow.Flow;
 import org.envoi.api.flow.FlowAdmin;
 import org.envoi.api.flow.FlowRepository;
@@ -74,12 +75,18 @@ public class FlowsPart {
 
     @PostConstruct
     public void create(Composite parent, @Service FlowAdmin admin, @Service FlowRepository flows,
-            @Service ProviderRegistry providers, @org.eclipse.e4.core.di.annotations.Optional @Service FlowTester tester) {
-        create(parent, Messages.platform(), admin, flows, providers, tester);
+            @Service ProviderRegistry providers, @org.eclipse.e4.core.di.annotations.Optional @Service FlowTester tester,
+            @org.eclipse.e4.core.di.annotations.Optional @Service Sandbox sandbox) {
+        create(parent, Messages.platform(), admin, flows, providers, tester, sandbox);
     }
 
     public void create(Composite parent, Messages messages, FlowAdmin admin, FlowRepository flows,
             ProviderRegistry providers, FlowTester tester) {
+        create(parent, messages, admin, flows, providers, tester, null);
+    }
+
+    public void create(Composite parent, Messages messages, FlowAdmin admin, FlowRepository flows,
+            ProviderRegistry providers, FlowTester tester, Sandbox sandbox) {
         this.m = messages;
         this.admin = admin;
         this.flows = flows;
@@ -106,6 +113,10 @@ public class FlowsPart {
             list.deselectAll();
             clear();
         });
+        Button trySandbox = button(left, "flows.sandbox", "flows.sandbox");
+        trySandbox.setEnabled(sandbox != null);
+        trySandbox.setToolTipText(sandbox == null ? m.get("flows.sandbox.missing") : null);
+        trySandbox.addListener(SWT.Selection, e -> startSandbox(sandbox, trySandbox));
 
         Composite form = new Composite(parent, SWT.NONE);
         form.setLayout(new GridLayout(3, false));
@@ -407,6 +418,40 @@ public class FlowsPart {
             i.setData(f.id());
             i.setData(KEY, "flows.item." + f.id());
         }
+    }
+
+    /**
+     * "Try with the local sandbox": starts the sandbox's servers and signs its operator in off the UI thread, then
+     * shows its flow ready to test.
+     */
+    private void startSandbox(Sandbox sandbox, Button button) {
+        button.setEnabled(false);
+        status.setText(m.get("flows.sandbox.starting"));
+        org.eclipse.swt.widgets.Display display = list.getDisplay();
+        CompletableFuture.supplyAsync(() -> {
+            Sandbox.Running r = sandbox.start();
+            sandbox.signIn();
+            return r;
+        }).whenComplete((r, error) -> display.asyncExec(() -> {
+            if (list.isDisposed()) {
+                return;
+            }
+            button.setEnabled(true);
+            if (error != null) {
+                status.setText(error.getCause() != null ? error.getCause().toString() : error.toString());
+                return;
+            }
+            refreshList();
+            for (int i = 0; i < list.getItemCount(); i++) {
+                if (r.flowId().equals(list.getItem(i).getData())) {
+                    list.select(i);
+                }
+            }
+            flows.flow(r.flowId()).ifPresent(this::show);
+            testOperator.setText(r.operatorId());
+            status.setText(m.get("flows.sandbox.ready", r.address(), Integer.toString(r.smtpPort()), Integer.toString(
+                    r.imapPort())));
+        }));
     }
 
     /** Runs the tester off the UI thread; the steps appear when it ends; Cancel drops a test still running. */
