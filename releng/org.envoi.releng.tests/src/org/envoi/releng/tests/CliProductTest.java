@@ -271,6 +271,28 @@ class CliProductTest {
         }
     }
 
+    @Test
+    @Order(7)
+    void theDemoSendsABlOnTheLocalSandboxAndReadsItBackOnce() throws Exception {
+        Path saved = data;
+        data = temp.resolve("demo-data"); // a newcomer's empty data folder
+        try {
+            Run demo = run("", "demo");
+            assertEquals(0, demo.code(), demo.out() + demo.err());
+            assertTrue(demo.out().contains("2. Signed in (authorization code with PKCE)"), demo.out());
+            assertTrue(demo.out().contains("3. Flow test: every step passed"), demo.out());
+            assertTrue(demo.out().matches("(?s).*5\\. Read back over IMAP: \"Envoi Demo - Bon de livraison (BL-DEMO-\\d+)\""
+                    + " with attachment BL_\\1\\.pdf.*"), demo.out());
+            assertTrue(demo.out().contains("6. A second fetch brings 0 new mail"), demo.out());
+            assertTrue(Files.isRegularFile(data.resolve("logs/sandbox.log")), "the sandbox's log is in the data folder");
+            Run outbox = run("", "outbox", "list", "--json");
+            assertTrue(outbox.out().contains("\"flow\" : \"sandbox\"") && outbox.out().contains("\"state\" : \"SENT\""),
+                    outbox.out());
+        } finally {
+            data = saved;
+        }
+    }
+
     private static String vaultKey() {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
