@@ -114,7 +114,7 @@ class CliProductTest {
     void aFlowAndAnOperatorAreAddedFromTheScript() throws Exception {
         Run add = run("", "flow", "add", FLOW, "--provider", "custom", "--client-id", "envoi-e2e", "--auth-url",
                 peers.oauth.authorizationEndpoint("mail").toString(), "--token-url", peers.oauth.tokenEndpoint("mail")
-                        .toString(), "--scopes", "mail offline_access", "--smtp", "127.0.0.1:" + peers.servers.smtpPort,
+                        .toString(), "--scopes", "openid mail offline_access", "--smtp", "127.0.0.1:" + peers.servers.smtpPort,
                 "--smtp-security", "none", "--imap", "127.0.0.1:" + peers.servers.imapPort, "--imap-security", "none",
                 "--consent", "print", "--username", OPERATOR);
         assertEquals(0, add.code(), add.err());
@@ -133,6 +133,10 @@ class CliProductTest {
         Run test = run("", "test", "--operator", OPERATOR);
         assertEquals(3, test.code(), test.out() + test.err());
         assertTrue(test.out().contains("FAILED token"), test.out());
+        Run send = run("", "send", "--operator", OPERATOR, "--to", MailServers.address("alice"), "--subject",
+                "before consent", "--body", "waits");
+        assertEquals(3, send.code(), send.out() + send.err());
+        assertTrue(send.err().lines().anyMatch(l -> l.startsWith("CONSENT_REQUIRED: mail ")), send.err());
     }
 
     @Test
@@ -157,6 +161,7 @@ class CliProductTest {
         Run r = finish(p, before);
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("operator " + OPERATOR + " signed in to flow " + FLOW), r.out());
+        assertTrue(r.out().contains("1 mail(s) that waited for this sign-in queued again"), r.out());
         assertFalse(r.out().contains(redirected.getRawQuery()), "the code is never echoed");
 
         Run test = run("", "test", "--operator", OPERATOR, "--json");
