@@ -1,6 +1,7 @@
 package org.envoi.api.diffusion;
 
 import java.util.List;
+import java.util.Optional;
 
 import org.envoi.api.mail.FetchedMail;
 
@@ -11,9 +12,34 @@ import org.envoi.api.mail.FetchedMail;
 public interface MailFetcher {
 
     /**
+     * What happens on the IMAP server to the mails once Envoi keeps them (after the mark is saved): flagged
+     * {@code \Seen}, and/or moved to a folder (created if missing). POP3 has neither.
+     */
+    record AfterFetch(boolean markSeen, Optional<String> moveTo) {
+        public static final AfterFetch NOTHING = new AfterFetch(false, Optional.empty());
+
+        public AfterFetch {
+            moveTo = moveTo.filter(f -> !f.isBlank());
+        }
+
+        public boolean isNothing() {
+            return !markSeen && moveTo.isEmpty();
+        }
+    }
+
+    /**
      * @param folder the IMAP folder ({@code INBOX} by default); ignored for POP3
      * @throws org.envoi.api.EnvoiException NO_FLOW_FOR_OPERATOR, INVALID_FLOW_DATA (no IMAP or POP server),
      *         CONSENT_REQUIRED, MAIL_AUTH_FAILED, MAIL_UNAVAILABLE
      */
-    List<FetchedMail> fetchNew(String operatorId, String folder);
+    default List<FetchedMail> fetchNew(String operatorId, String folder) {
+        return fetchNew(operatorId, folder, AfterFetch.NOTHING);
+    }
+
+    /**
+     * As {@link #fetchNew(String, String)}, then {@code after} on the server.
+     *
+     * @throws org.envoi.api.EnvoiException also INVALID_INPUT when {@code after} asks for something on a POP3 flow
+     */
+    List<FetchedMail> fetchNew(String operatorId, String folder, AfterFetch after);
 }

@@ -78,7 +78,7 @@ public final class Cli {
               test --operator ID [--json]
               send --operator ID --to ADDR[,ADDR...] [--cc ADDR...] (--subject S --body TEXT | --diffusion CODE
                    [--param KEY=VALUE]...) [--attach FILE]... [--wait [--wait-seconds N]]
-              fetch --operator ID [--folder NAME] [--json] [--save DIR]
+              fetch --operator ID [--folder NAME] [--json] [--save DIR] [--mark-seen] [--move-to FOLDER]
               outbox list [--json] | outbox retry [MAIL_ID]
               sandbox                                # runs the local sandbox until interrupted
               demo [--keep]                          # the sandbox, then a BL sent and read back
@@ -174,7 +174,7 @@ public final class Cli {
         final List<String> flags = new ArrayList<>();
         final List<String> positional = new ArrayList<>();
         private static final List<String> FLAGS = List.of("--json", "--client-secret-stdin", "--password-stdin",
-                "--wait", "--keep");
+                "--wait", "--keep", "--mark-seen");
 
         Options(List<String> args) {
             for (int i = 0; i < args.size(); i++) {

@@ -230,13 +230,14 @@ final class MailCommands {
         return e;
     }
 
-    /** {@code fetch --operator ID [--folder NAME] [--json] [--save DIR]}. */
+    /** {@code fetch --operator ID [--folder NAME] [--json] [--save DIR] [--mark-seen] [--move-to FOLDER]}. */
     int fetch(Options o, PrintStream out, PrintStream err) throws IOException {
         String operator = o.required("--operator");
         String folder = o.get("--folder").orElse("INBOX");
         Optional<Path> save = o.get("--save").map(Path::of);
         err.println("fetching the new mail of " + operator + " (" + folder + ")...");
-        List<FetchedMail> mails = fetcher.fetchNew(operator, folder);
+        List<FetchedMail> mails = fetcher.fetchNew(operator, folder, new MailFetcher.AfterFetch(o.flags.contains(
+                "--mark-seen"), o.get("--move-to")));
         err.println(mails.size() + " new mail(s)");
         List<Path> saved = new ArrayList<>();
         if (save.isPresent()) {

@@ -30,6 +30,8 @@ import org.osgi.service.component.annotations.Reference;
 @Component(service = MailFetcher.class)
 public final class MailFetcherService implements MailFetcher {
 
+    private static final System.Logger LOG = System.getLogger(MailFetcherService.class.getName());
+
     private final OperatorRepository operators;
     private final FlowRepository flows;
     private final FetchMarks marks;
@@ -50,7 +52,7 @@ public final class MailFetcherService implements MailFetcher {
     }
 
     @Override
-    public List<FetchedMail> fetchNew(String operatorId, String folder) {
+    public List<FetchedMail> fetchNew(String operatorId, String folder, AfterFetch after) {
         Operator operator = operators.operator(operatorId).orElseThrow(() -> new EnvoiException(
                 ErrorCode.NO_FLOW_FOR_OPERATOR, null, "The operator '" + operatorId + "' is not known to Envoi.", null));
         Flow flow = operators.flowOf(operatorId).flatMap(flows::flow).orElseThrow(() -> new EnvoiException(
@@ -65,9 +67,26 @@ public final class MailFetcherService implements MailFetcher {
             ImapReader.Fetch f = logins.withRenewal(login -> ImapReader.fetchNew(imap, login, name,
                     marks.imapMark(mailbox)));
             marks.saveImapMark(mailbox, f.mark());
+            if (!after.isNothing() && !f.result().isEmpty()) {
+                List<Long> uids = f.result().stream().map(m -> Long.parseLong(m.serverId())).toList();
+                try {
+                    logins.withRenewal(login -> {
+                        ImapReader.afterFetch(imap, login, name, uids, after.markSeen(), after.moveTo());
+                        return null;
+                    });
+                } catch (EnvoiException e) {
+                    // the mails are in hand and the mark is saved: they are returned; only the tidying failed
+                    LOG.log(System.Logger.Level.WARNING, "Envoi fetched " + uids.size() + " mail(s) from " + name
+                            + " of flow " + flow.id() + " but could not mark or move them: " + e.getMessage());
+                }
+            }
             return f.result();
         }
         if (flow.pop().isPresent()) {
+            if (!after.isNothing()) {
+                throw new EnvoiException(ErrorCode.INVALID_INPUT, "after", "The flow '" + flow.name() + "' reads POP3,"
+                        + " which has no \\Seen flag and no folders: mark as seen and move are for IMAP flows.", null);
+            }
             MailServer pop = flow.pop().get();
             String mailbox = "pop3:" + flow.id() + ":" + user;
             List<FetchedMail> got = logins.withRenewal(login -> Pop3Reader.fetchNew(pop, login, marks.pop3Seen(

@@ -126,6 +126,56 @@ class RealServersTest {
     }
 
     @Test
+    void fetchedMailIsMarkedSeenOrMovedOnlyWhenAsked() throws Exception {
+        MailLogin frank = bearer("frank", Mechanism.XOAUTH2);
+        long before = servers.delivered("frank");
+        try (SmtpSender smtp = SmtpSender.open(local(servers.smtpPort), bearer("alice", Mechanism.XOAUTH2))) {
+            for (String subject : List.of("keep 1", "keep 2", "archive 1")) {
+                assertTrue(smtp.send(mail(MailServers.address("alice"), MailServers.address("frank"), subject)).reply()
+                        .startsWith("250"));
+            }
+        }
+        awaitDelivered("frank", before + 3);
+        ImapReader.Fetch all = ImapReader.fetchNew(local(servers.imapPort), frank, "INBOX", ImapMark.NONE);
+        assertEquals(3, all.result().size());
+        assertEquals(List.of(false, false, false), seenFlags(frank, "INBOX"), "reading alone marks nothing");
+
+        List<Long> keep = all.result().stream().filter(m -> m.subject().startsWith("keep")).map(m -> Long.parseLong(
+                m.serverId())).toList();
+        ImapReader.afterFetch(local(servers.imapPort), frank, "INBOX", keep, true, Optional.empty());
+        assertEquals(List.of(true, true, false), seenFlags(frank, "INBOX"), "the two asked for are \\Seen");
+
+        List<Long> archive = all.result().stream().filter(m -> m.subject().startsWith("archive")).map(m -> Long
+                .parseLong(m.serverId())).toList();
+        ImapReader.afterFetch(local(servers.imapPort), frank, "INBOX", archive, false, Optional.of("Archive"));
+        assertEquals(List.of(true, true), seenFlags(frank, "INBOX"), "the archived one left INBOX");
+        ImapReader.Fetch archived = ImapReader.fetchNew(local(servers.imapPort), frank, "Archive", ImapMark.NONE);
+        assertEquals(List.of("archive 1"), archived.result().stream().map(FetchedMail::subject).toList(),
+                "the folder was created and holds it, whole");
+        assertEquals(List.of(), ImapReader.fetchNew(local(servers.imapPort), frank, "INBOX", all.mark()).result(),
+                "nothing comes back in INBOX after a move");
+    }
+
+    /** The \\Seen flag of each mail of a folder, in order, read without changing anything. */
+    private static List<Boolean> seenFlags(MailLogin login, String folderName) throws Exception {
+        return MailClassLoader.call(() -> {
+            try (MailboxAccess access = MailboxAccess.open("imap", local(servers.imapPort), login)) {
+                jakarta.mail.Folder folder = access.store.getFolder(folderName);
+                folder.open(jakarta.mail.Folder.READ_ONLY);
+                try {
+                    List<Boolean> out = new java.util.ArrayList<>();
+                    for (jakarta.mail.Message m : folder.getMessages()) {
+                        out.add(m.isSet(jakarta.mail.Flags.Flag.SEEN));
+                    }
+                    return out;
+                } finally {
+                    folder.close(false);
+                }
+            }
+        });
+    }
+
+    @Test
     void newMailOnlyAfterTheMark() throws Exception {
         MailLogin eve = bearer("eve", Mechanism.XOAUTH2);
         ImapReader.Fetch start = ImapReader.fetchNew(local(servers.imapPort), eve, "INBOX", ImapMark.NONE);

@@ -1,7 +1,10 @@
 package org.envoi.mail.internal;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
@@ -10,7 +13,11 @@ import org.envoi.api.mail.ImapMark;
 import org.envoi.api.mail.MailLogin;
 import org.envoi.api.mail.MailServer;
 
+import org.eclipse.angus.mail.imap.IMAPFolder;
+import org.eclipse.angus.mail.imap.IMAPStore;
+
 import jakarta.mail.FetchProfile;
+import jakarta.mail.Flags;
 import jakarta.mail.Folder;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
@@ -40,6 +47,61 @@ public final class ImapReader {
                 return read(access, server, folderName, since);
             }
         });
+    }
+
+    /**
+     * What the operator asked to happen on the server to mails Envoi now keeps: flagged \Seen, and/or moved to
+     * another folder (created if missing) with IMAP MOVE, or COPY + \Deleted + UID EXPUNGE where the server has no
+     * MOVE. Called only after the mark is saved, so that a crash in between leaves the mails where they were, never
+     * lost and never fetched twice.
+     *
+     * @param uids the UIDs just fetched (a mail expunged meanwhile is skipped)
+     */
+    public static void afterFetch(MailServer server, MailLogin login, String folderName, List<Long> uids,
+            boolean markSeen, Optional<String> moveTo) {
+        if (uids.isEmpty() || (!markSeen && moveTo.isEmpty())) {
+            return;
+        }
+        MailClassLoader.call(() -> {
+            try (MailboxAccess access = MailboxAccess.open("imap", server, login)) {
+                try {
+                    IMAPFolder folder = (IMAPFolder) access.store.getFolder(folderName);
+                    folder.open(Folder.READ_WRITE);
+                    try {
+                        Message[] mails = Arrays.stream(folder.getMessagesByUID(uids.stream().mapToLong(Long::longValue)
+                                .toArray())).filter(Objects::nonNull).toArray(Message[]::new);
+                        if (markSeen && mails.length > 0) {
+                            folder.setFlags(mails, new Flags(Flags.Flag.SEEN), true);
+                        }
+                        if (moveTo.isPresent() && mails.length > 0) {
+                            move(access, folder, mails, moveTo.get(), server);
+                        }
+                    } finally {
+                        folder.close(false);
+                    }
+                } catch (MessagingException e) {
+                    throw access.failure(e);
+                }
+            }
+            return null;
+        });
+    }
+
+    private static void move(MailboxAccess access, IMAPFolder folder, Message[] mails, String target,
+            MailServer server) throws MessagingException {
+        Folder to = access.store.getFolder(target);
+        if (!to.exists() && !to.create(Folder.HOLDS_MESSAGES)) {
+            throw new EnvoiException(ErrorCode.INVALID_INPUT, "moveTo", "The IMAP folder '" + target + "' does not"
+                    + " exist on " + server.endpoint().host() + " and cannot be created: name an existing folder.",
+                    null);
+        }
+        if (((IMAPStore) access.store).hasCapability("MOVE")) {
+            folder.moveMessages(mails, to);
+        } else {
+            folder.copyMessages(mails, to);
+            folder.setFlags(mails, new Flags(Flags.Flag.DELETED), true);
+            folder.expunge(mails); // UID EXPUNGE of these mails only, where the server has UIDPLUS
+        }
     }
 
     private static Fetch read(MailboxAccess access, MailServer server, String folderName, ImapMark since) {

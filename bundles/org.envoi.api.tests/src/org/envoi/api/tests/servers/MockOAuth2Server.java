@@ -23,7 +23,7 @@ public final class MockOAuth2Server implements AutoCloseable {
 
     /**
      * Issuer {@code mail} for the mail servers' tests: client-credentials tokens whose {@code sub} is the client id
-     * (alice, bob, eve), padded to about 4 KB like real Microsoft tokens; poll1000 and poll10000 (small) for the poll
+     * (alice, bob, eve, frank), padded to about 4 KB like real Microsoft tokens; poll1000 and poll10000 (small) for the poll
      * benchmark; {@code alice-expired} gets an expired one.
      */
     public static final String MAIL_USERS = mailUsers();
@@ -31,7 +31,7 @@ public final class MockOAuth2Server implements AutoCloseable {
     private static String mailUsers() {
         String pad = "p".repeat(2600);
         StringBuilder maps = new StringBuilder();
-        for (String u : new String[] { "alice", "bob", "eve" }) {
+        for (String u : new String[] { "alice", "bob", "eve", "frank" }) {
             maps.append("{\"requestParam\":\"client_id\",\"match\":\"").append(u).append("\",\"claims\":{\"sub\":\"")
                     .append(u).append("\",\"aud\":[\"mail\"],\"pad\":\"").append(pad).append("\"}},");
         }
