@@ -28,6 +28,7 @@ if "%~1"=="--data" (
   shift
 )
 if not exist "%ENVOI_DATA%" mkdir "%ENVOI_DATA%"
+set "FIRST=%~1"
 set "ARGS="
 :collect
 if "%~1"=="" goto run
@@ -35,12 +36,14 @@ set ARGS=%ARGS% %1
 shift
 goto collect
 :run
-set "MODE=desktop"
-for %%c in (flow operator authorize test send fetch outbox sandbox demo help --help -h) do (
-  for /f "tokens=1" %%a in ("%ARGS%") do if /i "%%~a"=="%%c" set "MODE=cli"
-)
+rem a first word that is not an option is a command (envoi --help lists them); nothing, or options: the desktop
+set "MODE=cli"
+if "%FIRST%"=="" set "MODE=desktop"
+if defined FIRST if "%FIRST:~0,1%"=="-" set "MODE=desktop"
+if "%FIRST%"=="--help" set "MODE=cli"
+if "%FIRST%"=="-h" set "MODE=cli"
 if "%MODE%"=="cli" (
-  "%JAVA%" -Dosgi.requiredJavaVersion=21 -Djava.awt.headless=true "-Denvoi.data=%ENVOI_DATA%" -Denvoi.outbox.sender=on-demand %ENVOI_VMARGS% -jar "%LAUNCHER%" -nosplash -data "%ENVOI_DATA%\workspace" -application org.envoi.cli.app %ARGS%
+  "%JAVA%" -Dosgi.requiredJavaVersion=21 -Djava.awt.headless=true "-Denvoi.data=%ENVOI_DATA%" "-Djava.util.logging.config.file=%HERE%cli-logging.properties" -Denvoi.outbox.sender=on-demand %ENVOI_VMARGS% -jar "%LAUNCHER%" -nosplash -data "%ENVOI_DATA%\workspace" -application org.envoi.cli.app %ARGS%
 ) else (
   "%JAVA%" -Dosgi.requiredJavaVersion=21 "-Denvoi.data=%ENVOI_DATA%" %ENVOI_VMARGS% -jar "%LAUNCHER%" -data "%ENVOI_DATA%\workspace" %ARGS%
 )

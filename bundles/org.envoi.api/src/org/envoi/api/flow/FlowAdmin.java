@@ -43,6 +43,9 @@ public interface FlowAdmin {
     /** @throws org.envoi.api.EnvoiException INVALID_FLOW_DATA when the flow is unknown or not OAuth2 */
     SignInTarget signInTarget(String flowId, String operatorId);
 
+    /** Whether the flow's client secret (OAuth2) or password (basic) is in the vault; never the secret itself. */
+    boolean hasSecret(Flow flow);
+
     /** The warnings to show today: client secrets expiring within 30 days or expired. */
     List<String> warnings(LocalDate today);
 }

@@ -140,6 +140,11 @@ public final class FlowAdminService implements FlowAdmin {
         flows.save(flow);
     }
 
+    @Override
+    public boolean hasSecret(Flow flow) {
+        return vault.read(secretKey(flow)).isPresent();
+    }
+
     private static VaultKey secretKey(Flow flow) {
         return flow.type() == FlowType.BASIC ? new VaultKey(VaultKey.PASSWORD, flow.id(), VaultKey.SHARED)
                 : VaultKey.clientSecret(flow.id());

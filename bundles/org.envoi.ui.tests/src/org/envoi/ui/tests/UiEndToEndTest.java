@@ -96,20 +96,25 @@ class UiEndToEndTest {
         }
     }
 
+    /** The flows screen on the real services, open in its own window; {@code sandbox} may be null. */
+    private static org.eclipse.swt.widgets.Shell flowsScreen(Display display, Sandbox sandbox) {
+        org.eclipse.swt.widgets.Shell shell = new org.eclipse.swt.widgets.Shell(display);
+        shell.setLayout(new org.eclipse.swt.layout.FillLayout());
+        shell.setSize(1150, 900);
+        new FlowsPart().create(new org.eclipse.swt.widgets.Composite(shell, SWT.NONE), Messages.of(Locale.ENGLISH),
+                OsgiServices.get(ctx, FlowAdmin.class, null), OsgiServices.get(ctx, FlowRepository.class, null),
+                OsgiServices.get(ctx, ProviderRegistry.class, null), OsgiServices.get(ctx, FlowTester.class, null),
+                sandbox);
+        shell.open();
+        return shell;
+    }
+
     @Test
     void tryWithTheLocalSandboxGivesASignedInFlowThatPassesTheTest() {
         Display display = Display.getDefault();
-        FlowsPart part = new FlowsPart();
         Sandbox sandbox = OsgiServices.get(ctx, Sandbox.class, null);
-        org.eclipse.swt.widgets.Shell shell = new org.eclipse.swt.widgets.Shell(display);
+        org.eclipse.swt.widgets.Shell shell = flowsScreen(display, sandbox);
         try {
-            shell.setLayout(new org.eclipse.swt.layout.FillLayout());
-            shell.setSize(1150, 900);
-            part.create(new org.eclipse.swt.widgets.Composite(shell, SWT.NONE), Messages.of(Locale.ENGLISH),
-                    OsgiServices.get(ctx, FlowAdmin.class, null), OsgiServices.get(ctx, FlowRepository.class, null),
-                    OsgiServices.get(ctx, ProviderRegistry.class, null), OsgiServices.get(ctx, FlowTester.class,
-                            null), sandbox);
-            shell.open();
             UiPartsTest.click(shell, "flows.sandbox");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             while (!UiPartsTest.label(shell, "flow.status").startsWith("Sandbox ready")
@@ -120,16 +125,17 @@ class UiEndToEndTest {
             assertTrue(ready.startsWith("Sandbox ready: the flow \"sandbox\" sends as demo@envoi.local"), ready);
             assertEquals(Sandbox.FLOW, ((Text) UiPartsTest.widget(shell, "flow.id")).getText(),
                     "the sandbox's flow is shown");
+            assertEquals("not set", UiPartsTest.label(shell, "flow.secret.state"), "a public client: no secret");
             assertEquals(org.envoi.api.oauth.CredentialStatus.State.VALID, OsgiServices.get(ctx, TokenService.class,
                     null).status(Sandbox.FLOW, Sandbox.OPERATOR).state(), "the demo operator is signed in");
             UiPartsTest.screenshot(shell, "flows-sandbox");
-            UiPartsTest.click(shell, "flow.test");
+            UiPartsTest.click(shell, "flow.test"); // flow, membership, data, token, SMTP, IMAP and POP3
             Table results = UiPartsTest.widget(shell, "flow.test.results");
             deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (results.getItemCount() == 0 && System.nanoTime() < deadline) {
                 UiPartsTest.pump(display);
             }
-            assertEquals(6, results.getItemCount(), () -> UiPartsTest.label(shell, "flow.status"));
+            assertEquals(7, results.getItemCount(), () -> UiPartsTest.label(shell, "flow.status"));
             for (TableItem row : results.getItems()) {
                 assertEquals("OK", row.getText(1), row.getText(0) + ": " + row.getText(3));
             }
@@ -142,16 +148,8 @@ class UiEndToEndTest {
     @Test
     void testTheServiceShowsEachStepGreenAgainstTheRealServers() {
         Display display = Display.getDefault();
-        FlowsPart part = new FlowsPart();
-        org.eclipse.swt.widgets.Shell shell = new org.eclipse.swt.widgets.Shell(display);
+        org.eclipse.swt.widgets.Shell shell = flowsScreen(display, null);
         try {
-            shell.setLayout(new org.eclipse.swt.layout.FillLayout());
-            shell.setSize(1150, 900);
-            part.create(new org.eclipse.swt.widgets.Composite(shell, SWT.NONE), Messages.of(Locale.ENGLISH),
-                    OsgiServices.get(ctx, FlowAdmin.class, null), OsgiServices.get(ctx, FlowRepository.class, null),
-                    OsgiServices.get(ctx, ProviderRegistry.class, null), OsgiServices.get(ctx, FlowTester.class,
-                            null));
-            shell.open();
             Table list = UiPartsTest.widget(shell, "flows.list");
             for (int i = 0; i < list.getItemCount(); i++) {
                 if (flowId.equals(list.getItem(i).getData())) {

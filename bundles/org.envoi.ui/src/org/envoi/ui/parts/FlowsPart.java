@@ -296,7 +296,7 @@ public class FlowsPart {
         set("flow.clientId", f.oauth().clientId());
         set("flow.tenant", f.oauth().tenant());
         set("flow.secret", ""); // write-only: never shown back
-        secretState.setText(m.get("flows.secret.set"));
+        secretState.setText(m.get(admin.hasSecret(f) ? "flows.secret.set" : "flows.secret.unset"));
         set("flow.redirectUri", f.oauth().redirectUri());
         set("flow.consent", f.oauth().consentHost().name().toLowerCase());
         f.smtp().ifPresent(s -> endpoint("smtp", s.endpoint()));
