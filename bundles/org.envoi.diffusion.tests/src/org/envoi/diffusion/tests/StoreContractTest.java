@@ -183,4 +183,45 @@ abstract class StoreContractTest {
         outbox.markSent(id, "250 2.0.0 Ok", Instant.now());
         assertEquals(1, outbox.count(State.SENT));
     }
+
+    @Test
+    void twoSendersOnOneDatabaseNeverClaimTheSameMail() throws Exception {
+        // the desktop and a CLI command, each with its own store, serving one outbox
+        JdbcOutboxStore other = new JdbcOutboxStore(db, Clock.systemUTC());
+        int mails = 120;
+        for (int i = 0; i < mails; i++) {
+            outbox.enqueue("f", "op", new OutgoingMail("twice-" + i + "-" + System.nanoTime() + "@example.com",
+                    "a@example.com", List.of("b@example.com"), List.of(), List.of(), "Sujet " + i, "Corps", false,
+                    OutgoingMail.Priority.NORMAL, Optional.empty(), List.of()));
+        }
+        java.util.Map<Long, Integer> claims = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        java.util.List<Thread> senders = new java.util.ArrayList<>();
+        java.util.List<Throwable> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        for (JdbcOutboxStore store : List.of(outbox, other, outbox, other)) {
+            Thread t = new Thread(() -> {
+                try {
+                    go.await();
+                    List<org.envoi.api.mail.OutboxStore.Claimed> got;
+                    do {
+                        got = store.claimDue(Instant.now().plusSeconds(1), 7);
+                        got.forEach(c -> claims.merge(c.entry().id(), 1, Integer::sum));
+                    } while (!got.isEmpty());
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            t.start();
+            senders.add(t);
+        }
+        go.countDown();
+        for (Thread t : senders) {
+            t.join(60_000);
+        }
+        assertEquals(List.of(), failures);
+        assertEquals(mails, claims.size(), "every mail is claimed");
+        assertEquals(List.of(), claims.entrySet().stream().filter(e -> e.getValue() > 1).map(java.util.Map.Entry::getKey)
+                .toList(), "no mail is claimed (and so sent) twice");
+        assertEquals(mails, outbox.count(State.SENDING));
+    }
 }

@@ -112,17 +112,25 @@ public final class JdbcOutboxStore implements OutboxStore {
                     }
                 }
             }
-            try (PreparedStatement p = c.prepareStatement("UPDATE outbox SET state = ?, updated = ? WHERE id = ?")) {
+            // Only a mail still due is taken: another process serving the same database (the desktop and a CLI
+            // command, two desks) may have claimed it between the read and this update, whatever the database's
+            // locking does with a row it waited for.
+            List<Claimed> taken = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement("UPDATE outbox SET state = ?, updated = ? WHERE id = ?"
+                    + " AND (state = ? OR state = ?)")) {
                 for (Claimed cl : out) {
                     p.setString(1, State.SENDING.name());
                     p.setTimestamp(2, ts(now));
                     p.setLong(3, cl.entry().id());
-                    p.addBatch();
+                    p.setString(4, State.QUEUED.name());
+                    p.setString(5, State.RETRY.name());
+                    if (p.executeUpdate() == 1) {
+                        taken.add(cl);
+                    }
                 }
-                p.executeBatch();
             }
             c.commit();
-            return out;
+            return taken;
         } catch (SQLException | IOException e) {
             throw error("cannot read the outbox", e);
         }
