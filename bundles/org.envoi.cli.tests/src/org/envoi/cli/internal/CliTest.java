@@ -92,6 +92,12 @@ class CliTest {
         Run help = run("", "--help");
         assertEquals(0, help.code());
         assertTrue(help.out().contains("flow add ID --provider"), help.out());
+        Run sendHelp = run("", "send", "--help");
+        assertEquals(0, sendHelp.code());
+        assertTrue(sendHelp.out().contains("send --operator ID --to") && sendHelp.out().contains("--wait-seconds")
+                && sendHelp.out().contains("Exit codes"), sendHelp.out());
+        assertFalse(sendHelp.out().contains("flow add"), "only the command's own usage: " + sendHelp.out());
+        assertTrue(run("", "flow", "--help").out().contains("flow import-google-json ID FILE"));
     }
 
     @Test

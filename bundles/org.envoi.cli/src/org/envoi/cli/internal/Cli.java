@@ -128,9 +128,14 @@ public final class Cli {
             if (args.size() >= 2 && args.get(0).equals("--data")) {
                 args = args.subList(2, args.size()); // the data folder is chosen by the start script
             }
-            if (args.isEmpty() || args.contains("--help") || args.get(0).equals("help")) {
-                out.print(HELP);
+            if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("-h")
+                    || args.get(0).equals("help")) {
+                out.print(args.size() > 1 ? help(args.get(1)) : HELP);
                 return args.isEmpty() ? USAGE : OK;
+            }
+            if (args.contains("--help")) {
+                out.print(help(args.get(0)));
+                return OK;
             }
             String command = args.get(0);
             List<String> rest = args.subList(1, args.size());
@@ -156,6 +161,28 @@ public final class Cli {
             err.println("FAILURE: " + e.getMessage());
             return FAILURE;
         }
+    }
+
+    /**
+     * The usage of one command: its lines of {@link #HELP} (with their continuation lines) and the exit codes; the
+     * whole text for a word that is no command.
+     */
+    static String help(String command) {
+        StringBuilder b = new StringBuilder();
+        boolean in = false;
+        for (String line : HELP.lines().toList()) {
+            if (line.startsWith("  ") && !line.startsWith("   ")) {
+                String words = line.strip();
+                in = words.equals(command) || words.startsWith(command + " ") || words.contains("| " + command
+                        + " ");
+            } else if (!line.startsWith(" ")) {
+                in = line.startsWith("Exit codes") || line.startsWith("5 delivery") || line.startsWith("envoi ");
+            }
+            if (in) {
+                b.append(line).append('\n');
+            }
+        }
+        return b.toString().lines().count() <= 3 ? HELP : b.toString();
     }
 
     static int exitCode(ErrorCode code) {

@@ -98,8 +98,13 @@ public final class StoreComponent {
      * AUTO_SERVER lets the CLI and the desktop open it together. WRITE_DELAY=0: every commit is in the file before the
      * call returns; H2's default keeps up to a second of commits in memory, and a killed process lost its queued mails
      * (ProcessKillTest). The file is not forced to the disk on each commit: a power cut may lose the last ones.
+     * AUTO_SERVER's listener binds to 127.0.0.1 ({@code h2.bindAddress}, read by H2 once, before its first use),
+     * unless the host application chose another address.
      */
     public static DataSource h2(Path file) {
+        if (System.getProperty("h2.bindAddress") == null) {
+            System.setProperty("h2.bindAddress", "127.0.0.1");
+        }
         JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + file.toAbsolutePath()
                 + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000;WRITE_DELAY=0", "envoi", "");
         pool.setMaxConnections(8);
