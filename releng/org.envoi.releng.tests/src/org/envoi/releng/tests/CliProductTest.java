@@ -236,6 +236,13 @@ class CliProductTest {
         assertTrue(refused.err().lines().anyMatch(l -> l.startsWith("MAIL_REJECTED: ") && l.contains("550")),
                 refused.err());
 
+        // anything else (1): a sign-in whose redirected address never comes
+        Run noAnswer = run("", "authorize", "--operator", OPERATOR, "--consent", "print");
+        assertEquals(1, noAnswer.code(), noAnswer.err());
+        assertTrue(noAnswer.err().lines().anyMatch(l -> l.startsWith("OAUTH_FAILED: No redirected URL was given")),
+                noAnswer.err());
+        assertEquals(0, run("", "test", "--operator", OPERATOR).code(), "a failed sign-in keeps the tokens held");
+
         Run noConsent = run("", "authorize", "--operator", "nobody");
         assertEquals(4, noConsent.code());
         assertTrue(noConsent.err().strip().startsWith("NO_FLOW_FOR_OPERATOR: "), noConsent.err());
