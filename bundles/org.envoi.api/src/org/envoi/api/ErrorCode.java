@@ -36,6 +36,6 @@ public enum ErrorCode {
     UNKNOWN_KEYWORD,
     /** The store's database cannot be read or written; nothing was changed. */
     STORE_UNAVAILABLE,
-    /** What a command was given cannot be used (a file that cannot be read, a value out of range); the message names it. */
+    /** What a command was given cannot be used (a file that cannot be read, a value out of range): the message says. */
     INVALID_INPUT
 }

@@ -220,8 +220,8 @@ abstract class StoreContractTest {
         }
         assertEquals(List.of(), failures);
         assertEquals(mails, claims.size(), "every mail is claimed");
-        assertEquals(List.of(), claims.entrySet().stream().filter(e -> e.getValue() > 1).map(java.util.Map.Entry::getKey)
-                .toList(), "no mail is claimed (and so sent) twice");
+        assertEquals(List.of(), claims.entrySet().stream().filter(e -> e.getValue() > 1)
+                .map(java.util.Map.Entry::getKey).toList(), "no mail is claimed (and so sent) twice");
         assertEquals(mails, outbox.count(State.SENDING));
     }
 }

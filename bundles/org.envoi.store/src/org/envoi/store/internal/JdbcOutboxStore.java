@@ -124,8 +124,12 @@ public final class JdbcOutboxStore implements OutboxStore {
                     p.setLong(3, cl.entry().id());
                     p.setString(4, State.QUEUED.name());
                     p.setString(5, State.RETRY.name());
-                    if (p.executeUpdate() == 1) {
-                        taken.add(cl);
+                    p.addBatch();
+                }
+                int[] updated = out.isEmpty() ? new int[0] : p.executeBatch();
+                for (int i = 0; i < out.size(); i++) {
+                    if (updated[i] == 1 || updated[i] == java.sql.Statement.SUCCESS_NO_INFO) {
+                        taken.add(out.get(i));
                     }
                 }
             }

@@ -114,7 +114,8 @@ class CliProductTest {
     void aFlowAndAnOperatorAreAddedFromTheScript() throws Exception {
         Run add = run("", "flow", "add", FLOW, "--provider", "custom", "--client-id", "envoi-e2e", "--auth-url",
                 peers.oauth.authorizationEndpoint("mail").toString(), "--token-url", peers.oauth.tokenEndpoint("mail")
-                        .toString(), "--scopes", "openid mail offline_access", "--smtp", "127.0.0.1:" + peers.servers.smtpPort,
+                        .toString(), "--scopes", "openid mail offline_access", "--smtp", "127.0.0.1:"
+                                + peers.servers.smtpPort,
                 "--smtp-security", "none", "--imap", "127.0.0.1:" + peers.servers.imapPort, "--imap-security", "none",
                 "--consent", "print", "--username", OPERATOR);
         assertEquals(0, add.code(), add.err());
