@@ -147,7 +147,7 @@ public final class Cli {
                 case "authorize" -> mail.authorize(new Options(rest), out, err, in);
                 case "send" -> mail.send(new Options(rest), out, err);
                 case "fetch" -> mail.fetch(new Options(rest), out, err);
-                case "sandbox" -> sandbox.sandbox(new Options(rest), out, err, in);
+                case "sandbox" -> sandbox.sandbox(out, err);
                 case "demo" -> sandbox.demo(new Options(rest), out, err);
                 default -> throw new Usage("unknown command '" + command + "'");
             };

@@ -1,6 +1,5 @@
 package org.envoi.cli.internal;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +38,7 @@ final class SandboxCommands {
     }
 
     /** {@code sandbox}: starts the servers, writes the flow and the operator, runs until interrupted. */
-    int sandbox(Options o, PrintStream out, PrintStream err, BufferedReader in) throws IOException {
+    int sandbox(PrintStream out, PrintStream err) {
         err.println("starting the sandbox servers...");
         Sandbox.Running s = sandbox.start();
         try {

@@ -4,17 +4,11 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -29,14 +23,12 @@ import org.envoi.api.flow.FlowType;
 import org.envoi.api.flow.Operator;
 import org.envoi.api.flow.OperatorRepository;
 import org.envoi.api.mail.MailServer;
-import org.envoi.api.oauth.AuthorizationResponse;
-import org.envoi.api.oauth.ConsentHandler;
-import org.envoi.api.oauth.ConsentSession;
 import org.envoi.api.oauth.TokenService;
 import org.envoi.api.provider.ConsentHost;
 import org.envoi.api.provider.ProviderFields;
 import org.envoi.api.provider.ServerEndpoint;
 import org.envoi.api.provider.TlsMode;
+import org.envoi.oauth.internal.FollowRedirectConsentHandler;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -185,66 +177,7 @@ public final class SandboxService implements Sandbox {
         Running r = running().orElseThrow(() -> new EnvoiException(ErrorCode.INVALID_INPUT, null, "The sandbox is not"
                 + " running: start it first.", null));
         FlowAdmin.SignInTarget target = admin.signInTarget(r.flowId(), r.operatorId());
-        tokens.authorize(target.client(), target.owner(), new FollowRedirect(), Duration.ofSeconds(60));
-    }
-
-    /**
-     * The consent host of an authorization server that approves at once: requests the authorization URL and reads
-     * {@code code} and {@code state} from the redirect it answers with. The redirect URI is never listened on.
-     */
-    static final class FollowRedirect implements ConsentHandler {
-        private static final URI REDIRECT = URI.create("http://127.0.0.1:3017/sandbox");
-
-        @Override
-        public ConsentSession open(Optional<URI> requested) {
-            return new ConsentSession() {
-                @Override
-                public URI redirectUri() {
-                    return REDIRECT;
-                }
-
-                @Override
-                public AuthorizationResponse await(URI authorizationUrl, String expectedState, Duration timeout) {
-                    HttpResponse<Void> answer;
-                    try {
-                        answer = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(
-                                timeout).build().send(HttpRequest.newBuilder(authorizationUrl).timeout(timeout)
-                                        .build(), HttpResponse.BodyHandlers.discarding());
-                    } catch (IOException e) {
-                        throw new EnvoiException(ErrorCode.OAUTH_UNAVAILABLE, null, "The sandbox's OAuth server"
-                                + " cannot be reached: " + e.getMessage(), e);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new EnvoiException(ErrorCode.OAUTH_FAILED, null, "The sign-in was interrupted.", e);
-                    }
-                    URI location = answer.headers().firstValue("Location").map(URI::create).orElseThrow(
-                            () -> new EnvoiException(ErrorCode.OAUTH_FAILED, null, "The sandbox's OAuth server did not"
-                                    + " redirect (HTTP " + answer.statusCode() + ").", null));
-                    Map<String, String> q = query(location.getRawQuery());
-                    return new AuthorizationResponse(Optional.ofNullable(q.get("code")), q.getOrDefault("state", ""),
-                            Optional.ofNullable(q.get("error")), Optional.ofNullable(q.get("error_description")));
-                }
-
-                @Override
-                public void close() {
-                    // nothing held
-                }
-            };
-        }
-
-        private static Map<String, String> query(String raw) {
-            Map<String, String> out = new HashMap<>();
-            if (raw != null) {
-                for (String pair : raw.split("&")) {
-                    int eq = pair.indexOf('=');
-                    if (eq > 0) {
-                        out.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8), URLDecoder.decode(
-                                pair.substring(eq + 1), StandardCharsets.UTF_8));
-                    }
-                }
-            }
-            return out;
-        }
+        tokens.authorize(target.client(), target.owner(), new FollowRedirectConsentHandler(), Duration.ofSeconds(60));
     }
 
     @Override

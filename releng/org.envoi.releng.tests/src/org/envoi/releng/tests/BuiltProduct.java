@@ -3,8 +3,12 @@ package org.envoi.releng.tests;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -78,5 +82,28 @@ final class BuiltProduct {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A process's output as UTF-8 lines. */
+    static BufferedReader lines(InputStream stream) {
+        return new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Reads the rest of a process's output line by line into {@code lines} on a thread of its own, until it ends; give
+     * it the reader already in use, so that nothing it buffered is lost.
+     */
+    static Thread drain(BufferedReader reader, List<String> lines, String name) {
+        Thread t = new Thread(() -> {
+            try (BufferedReader r = reader) {
+                for (String line; (line = r.readLine()) != null;) {
+                    lines.add(line);
+                }
+            } catch (IOException e) {
+                lines.add("(reader stopped: " + e + ")");
+            }
+        }, name);
+        t.start();
+        return t;
     }
 }

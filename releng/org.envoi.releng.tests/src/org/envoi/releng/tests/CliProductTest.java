@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -82,31 +81,17 @@ class CliProductTest {
         try (OutputStream in = p.getOutputStream()) {
             in.write(stdin.getBytes(StandardCharsets.UTF_8));
         }
-        return finish(p, new ArrayList<>());
+        return finish(p, BuiltProduct.lines(p.getErrorStream()), new ArrayList<>());
     }
 
-    static Run finish(Process p, List<String> errSoFar) throws Exception {
-        List<String> err = Collections.synchronizedList(errSoFar);
-        Thread errReader = drain(new BufferedReader(new InputStreamReader(p.getErrorStream(),
-                StandardCharsets.UTF_8)), err);
+    /** Waits for the command; {@code err} is the reader of its standard error already in use, if any. */
+    static Run finish(Process p, BufferedReader err, List<String> errSoFar) throws Exception {
+        List<String> lines = Collections.synchronizedList(errSoFar);
+        Thread errReader = BuiltProduct.drain(err, lines, "envoi-cli-err");
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(180, TimeUnit.SECONDS), "the command did not end");
         errReader.join(5_000);
-        return new Run(p.exitValue(), out, String.join("\n", err));
-    }
-
-    static Thread drain(BufferedReader r, List<String> lines) {
-        Thread t = new Thread(() -> {
-            try {
-                for (String line; (line = r.readLine()) != null;) {
-                    lines.add(line);
-                }
-            } catch (IOException e) {
-                lines.add("(reader stopped: " + e + ")");
-            }
-        }, "envoi-cli-err");
-        t.start();
-        return t;
+        return new Run(p.exitValue(), out, String.join("\n", lines));
     }
 
     @Test
@@ -144,7 +129,7 @@ class CliProductTest {
     @Order(3)
     void authorizeWithPrintTakesTheRedirectedUrlFromStandardInput() throws Exception {
         Process p = start("authorize", "--operator", OPERATOR, "--consent", "print");
-        BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+        BufferedReader err = BuiltProduct.lines(p.getErrorStream());
         List<String> before = new ArrayList<>();
         String url = null;
         for (String line; url == null && (line = err.readLine()) != null;) {
@@ -159,7 +144,7 @@ class CliProductTest {
         try (OutputStream in = p.getOutputStream()) {
             in.write((redirected + "\n").getBytes(StandardCharsets.UTF_8));
         }
-        Run r = finish(p, before);
+        Run r = finish(p, err, before);
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("operator " + OPERATOR + " signed in to flow " + FLOW), r.out());
         assertTrue(r.out().contains("1 mail(s) that waited for this sign-in queued again"), r.out());
@@ -265,7 +250,7 @@ class CliProductTest {
             assertEquals(0, run("", "operator", "add", "dora", "--email", "dora@example.test", "--flow", "e2e-device")
                     .code());
             Process p = start("authorize", "--operator", "dora");
-            BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+            BufferedReader err = BuiltProduct.lines(p.getErrorStream());
             List<String> lines = new ArrayList<>();
             String complete = null;
             for (String line; complete == null && (line = err.readLine()) != null;) {
@@ -278,7 +263,7 @@ class CliProductTest {
             assertTrue(lines.stream().anyMatch(l -> l.contains("enter the code ")), lines.toString());
             new KeycloakDeviceUser().approve(URI.create(complete), KeycloakServer.USER, KeycloakServer.PASSWORD);
             p.getOutputStream().close();
-            Run r = finish(p, lines);
+            Run r = finish(p, err, lines);
             assertEquals(0, r.code(), r.err());
             assertTrue(r.out().contains("operator dora signed in to flow e2e-device"), r.out());
         }
