@@ -18,6 +18,18 @@ public interface OutboxStore extends Outbox {
 
     void markSent(long id, String reply, Instant now);
 
+    /** One mail the server accepted, with its answer. */
+    record Sent(long id, String reply, Instant at) {
+    }
+
+    /**
+     * Marks several entries SENT at once: durable together when the call returns (a store may commit them as one
+     * transaction, which costs one write instead of one per mail).
+     */
+    default void markSent(List<Sent> sent) {
+        sent.forEach(s -> markSent(s.id(), s.reply(), s.at()));
+    }
+
     void markRetry(long id, String reason, Instant next, Instant now);
 
     void markFailed(long id, String reason, Instant now);

@@ -180,8 +180,56 @@ abstract class StoreContractTest {
         assertEquals(1, claimed.size());
         assertArrayEquals(new byte[] { 1, 2, 3 }, claimed.get(0).mail().attachments().get(0).content());
         assertEquals(State.SENDING, outbox.entry(id).orElseThrow().state());
+        assertEquals(3, contentBytes(id) - headOf(id), "the queued mail holds its attachment");
         outbox.markSent(id, "250 2.0.0 Ok", Instant.now());
         assertEquals(1, outbox.count(State.SENT));
+        assertEquals(0, contentBytes(id), "a sent mail's content is not kept in the outbox");
+        assertEquals("250 2.0.0 Ok", outbox.entry(id).orElseThrow().lastReply(), "its row and answer are");
+
+        // several at once, in one transaction: each its own answer, contents dropped
+        long a = outbox.enqueue("f", "op", withId(m, "contract-a-" + System.nanoTime() + "@example.com"));
+        long b = outbox.enqueue("f", "op", withId(m, "contract-b-" + System.nanoTime() + "@example.com"));
+        assertEquals(2, outbox.claimDue(Instant.now().plusSeconds(1), 10).size());
+        outbox.markSent(List.of(new org.envoi.api.mail.OutboxStore.Sent(a, "250 a", Instant.now()),
+                new org.envoi.api.mail.OutboxStore.Sent(b, "250 b", Instant.now())));
+        assertEquals(3, outbox.count(State.SENT));
+        assertEquals("250 a", outbox.entry(a).orElseThrow().lastReply());
+        assertEquals("250 b", outbox.entry(b).orElseThrow().lastReply());
+        assertEquals(0, contentBytes(a) + contentBytes(b));
+    }
+
+    private static OutgoingMail withId(OutgoingMail m, String messageId) {
+        return new OutgoingMail(messageId, m.from(), m.to(), m.cc(), m.bcc(), m.subject(), m.body(), m.html(),
+                m.priority(), m.readReceiptTo(), m.attachments());
+    }
+
+    /** The stored mail's size, read past the store's API. */
+    private long contentBytes(long id) {
+        try (java.sql.Connection c = db.getConnection();
+                java.sql.PreparedStatement p = c.prepareStatement("SELECT OCTET_LENGTH(mail) FROM outbox WHERE id = ?")) {
+            p.setLong(1, id);
+            try (java.sql.ResultSet r = p.executeQuery()) {
+                r.next();
+                return r.getLong(1);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The length prefix and JSON head of the stored mail (everything but the attachment's bytes). */
+    private long headOf(long id) {
+        try (java.sql.Connection c = db.getConnection();
+                java.sql.PreparedStatement p = c.prepareStatement("SELECT mail FROM outbox WHERE id = ?")) {
+            p.setLong(1, id);
+            try (java.sql.ResultSet r = p.executeQuery()) {
+                r.next();
+                byte[] b = r.getBytes(1);
+                return 4 + java.nio.ByteBuffer.wrap(b).getInt();
+            }
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test

@@ -199,6 +199,32 @@ public final class OutboxWorker {
         pendingMarks.add(marks.submit(write));
     }
 
+    /** SENT marks not yet handed to the store; a write takes all that came while the one before was committing. */
+    private final List<OutboxStore.Sent> sentToWrite = new ArrayList<>();
+
+    /**
+     * Group commit: while the writer commits one batch, the next mails' marks gather and go in the next one, so a
+     * burst costs a few commits instead of one per mail, and a single mail is written at once (no waiting). The crash
+     * window stays "accepted by the server, mark not yet committed": such a mail goes again with its Message-ID.
+     */
+    private void markSent(OutboxStore.Sent sent) {
+        boolean first;
+        synchronized (sentToWrite) {
+            first = sentToWrite.isEmpty();
+            sentToWrite.add(sent);
+        }
+        if (first) {
+            record(() -> {
+                List<OutboxStore.Sent> batch;
+                synchronized (sentToWrite) {
+                    batch = new ArrayList<>(sentToWrite);
+                    sentToWrite.clear();
+                }
+                store.markSent(batch);
+            });
+        }
+    }
+
     private void awaitMarks() {
         if (marks == null) {
             return;
@@ -289,8 +315,7 @@ public final class OutboxWorker {
             Claimed c = sendable.get(i);
             try {
                 String reply = sender.send(c.mail()).reply();
-                Instant at = clock.instant();
-                record(() -> store.markSent(c.entry().id(), reply, at));
+                markSent(new OutboxStore.Sent(c.entry().id(), reply, clock.instant()));
                 counts[0]++;
             } catch (EnvoiException e) {
                 if (e.code() == ErrorCode.MAIL_REJECTED) {
