@@ -52,6 +52,7 @@ class BulkSendBenchmark {
     void outboxPathAgainstThePlainLoop() throws Exception {
         int mails = Integer.getInteger("envoi.bench.mails", 1000);
         int rounds = Integer.getInteger("envoi.bench.rounds", 3);
+        int warmup = Integer.getInteger("envoi.bench.warmup", 1);
         SaslRegistration.ensureInstalled();
         byte[] pdf = new byte[100 * 1024];
         new java.util.Random(42).nextBytes(pdf);
@@ -63,22 +64,92 @@ class BulkSendBenchmark {
             List<Double> plain = new ArrayList<>();
             List<Double> envoi = new ArrayList<>();
             List<Double> sender = new ArrayList<>();
+            List<Double> plainCpu = new ArrayList<>();
+            List<Double> envoiCpu = new ArrayList<>();
+            List<Double> senderCpu = new ArrayList<>();
             long expected = 0;
-            for (int round = 0; round < rounds; round++) {
+            // warm-up rounds first, not counted: the JIT compiles H2's, Jackson's and Angus's paths there (seconds of
+            // compiler CPU on two cores), as it does once in a desktop that then sends all day
+            for (int round = -warmup; round < rounds; round++) {
                 String token = oauth.clientCredentialsToken("mail", "alice");
-                plain.add(plainLoop(servers.smtpPort, token, mails, pdf));
+                long c0 = cpuNanos();
+                double p = plainLoop(servers.smtpPort, token, mails, pdf);
+                long c1 = cpuNanos();
                 expected = settle(servers, expected + mails);
-                envoi.add(outboxPath(smtp, oauth, mails, pdf, round));
+                java.util.Map<String, Long> threads0 = threadCpu();
+                long c2 = cpuNanos();
+                double e = outboxPath(smtp, oauth, mails, pdf, round + warmup);
+                long c3 = cpuNanos();
+                java.util.Map<String, Long> threads1 = threadCpu();
                 expected = settle(servers, expected + mails);
-                sender.add(senderLoop(smtp, token, mails, pdf));
+                long c4 = cpuNanos();
+                double s = senderLoop(smtp, token, mails, pdf);
+                long c5 = cpuNanos();
                 expected = settle(servers, expected + mails);
+                System.out.printf("BENCH mail.bulk.round %s plain=%.1f envoi_outbox=%.1f sender=%.1f mails/s;"
+                        + " outbox path's CPU by thread: %s%n", round < 0 ? "warm-up" : "measured", p, e, s,
+                        busiest(threads0, threads1));
+                if (round >= 0) {
+                    plain.add(p);
+                    envoi.add(e);
+                    sender.add(s);
+                    plainCpu.add((c1 - c0) / 1e6 / mails);
+                    envoiCpu.add((c3 - c2) / 1e6 / mails);
+                    senderCpu.add((c5 - c4) / 1e6 / mails);
+                }
             }
+            // the client side's CPU per mail (this JVM, every thread: H2's included): on a machine whose cores the
+            // mail servers share, each extra millisecond here is taken from them, so it is what bounds the ratio
+            System.out.printf("BENCH mail.bulk.cpu jvm_cpu_ms_per_mail plain=%.2f envoi_outbox=%.2f sender=%.2f"
+                    + " (medians; rounds plain=%s outbox=%s sender=%s)%n", median(plainCpu), median(envoiCpu),
+                    median(senderCpu), plainCpu, envoiCpu, senderCpu);
             double p = median(plain);
             double e = median(envoi);
-            System.out.printf("BENCH mail.bulk mails=%d rounds=%d plain_angus_nodelay_mails_per_s=%.1f"
+            System.out.printf("BENCH mail.bulk mails=%d warmup=%d rounds=%d plain_angus_nodelay_mails_per_s=%.1f"
                     + " envoi_outbox_mails_per_s=%.1f ratio=%.2f envoi_sender_alone_mails_per_s=%.1f plain=%s envoi=%s"
-                    + " sender=%s%n", mails, rounds, p, e, e / p, median(sender), plain, envoi, sender);
+                    + " sender=%s%n", mails, warmup, rounds, p, e, e / p, median(sender), plain, envoi, sender);
         }
+    }
+
+    /** CPU time per thread name (digits folded) from /proc, native threads (JIT, GC) included; empty elsewhere. */
+    private static java.util.Map<String, Long> threadCpu() {
+        java.util.Map<String, Long> out = new java.util.HashMap<>();
+        Path tasks = Path.of("/proc/self/task");
+        if (!java.nio.file.Files.isDirectory(tasks)) {
+            return out;
+        }
+        try (var list = java.nio.file.Files.list(tasks)) {
+            for (Path t : (Iterable<Path>) list::iterator) {
+                try {
+                    String stat = java.nio.file.Files.readString(t.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    // utime and stime, in clock ticks (USER_HZ, 100 on Linux)
+                    out.merge(name, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10L, Long::sum);
+                } catch (java.io.IOException | RuntimeException ended) {
+                    // the thread ended while it was read
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    /** The threads that took most CPU between two readings (threads that ended in between are not seen). */
+    private static String busiest(java.util.Map<String, Long> before, java.util.Map<String, Long> after) {
+        StringBuilder sb = new StringBuilder();
+        after.entrySet().stream()
+                .map(en -> java.util.Map.entry(en.getKey(), en.getValue() - before.getOrDefault(en.getKey(), 0L)))
+                .filter(en -> en.getValue() > 0).sorted((x, y) -> Long.compare(y.getValue(), x.getValue())).limit(6)
+                .forEach(en -> sb.append(en.getKey().strip()).append('=').append(en.getValue()).append("ms "));
+        return sb.toString().strip();
+    }
+
+    /** This JVM's CPU time, all threads. */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /**
