@@ -205,27 +205,21 @@ abstract class StoreContractTest {
 
     /** The stored mail's size, read past the store's API. */
     private long contentBytes(long id) {
-        try (java.sql.Connection c = db.getConnection();
-                java.sql.PreparedStatement p = c.prepareStatement("SELECT OCTET_LENGTH(mail) FROM outbox WHERE id = ?")) {
-            p.setLong(1, id);
-            try (java.sql.ResultSet r = p.executeQuery()) {
-                r.next();
-                return r.getLong(1);
-            }
-        } catch (java.sql.SQLException e) {
-            throw new AssertionError(e);
-        }
+        return storedMail(id).length;
     }
 
     /** The length prefix and JSON head of the stored mail (everything but the attachment's bytes). */
     private long headOf(long id) {
+        return 4 + java.nio.ByteBuffer.wrap(storedMail(id)).getInt();
+    }
+
+    private byte[] storedMail(long id) {
         try (java.sql.Connection c = db.getConnection();
                 java.sql.PreparedStatement p = c.prepareStatement("SELECT mail FROM outbox WHERE id = ?")) {
             p.setLong(1, id);
             try (java.sql.ResultSet r = p.executeQuery()) {
                 r.next();
-                byte[] b = r.getBytes(1);
-                return 4 + java.nio.ByteBuffer.wrap(b).getInt();
+                return r.getBytes(1);
             }
         } catch (java.sql.SQLException e) {
             throw new AssertionError(e);
