@@ -127,6 +127,22 @@ class OutboxWorkerTest {
     }
 
     @Test
+    void moreThanAChunkGoesOutInOnePassEachMailOnce() throws Exception {
+        // several claims in one pass, the connection kept from one chunk to the next
+        int n = 2 * OutboxWorker.CHUNK + 7;
+        long before = servers.delivered("bob");
+        for (int i = 0; i < n; i++) {
+            outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "lot " + i, null));
+        }
+        OutboxWorker.Report r = worker(new Route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(1000);
+        assertEquals(n, r.sent());
+        assertEquals(n, outbox.count(State.SENT));
+        assertEquals(0, outbox.count(State.SENDING), "nothing left claimed");
+        awaitDelivered("bob", before + n);
+        assertEquals(before + n, servers.delivered("bob"), "each mail delivered once");
+    }
+
+    @Test
     void serverDownKeepsTheMailQueuedAndItGoesLater() throws Exception {
         long before = servers.delivered("eve");
         long id = outbox.enqueue("m365", "alice", mail(MailServers.address("eve"), "later", null));
