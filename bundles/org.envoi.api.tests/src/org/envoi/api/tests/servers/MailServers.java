@@ -64,6 +64,23 @@ public final class MailServers implements AutoCloseable {
         if (!"root".equals(System.getProperty("user.name"))) {
             TestServers.missing("Postfix needs root to run; these tests run as " + System.getProperty("user.name"));
         }
+        try {
+            return startOn(base, introspectionUrl);
+        } catch (RuntimeException first) {
+            // the free ports are chosen before the servers bind them: another listener (an H2 auto-server, a test
+            // server of another test) may have taken one meanwhile. Once more, on new ports, in a new folder.
+            System.err.println("Envoi test mail servers did not start (" + first.getMessage()
+                    + "); trying once more on other ports");
+            try {
+                return startOn(base.resolveSibling(base.getFileName() + "-again"), introspectionUrl);
+            } catch (RuntimeException second) {
+                second.addSuppressed(first);
+                throw second;
+            }
+        }
+    }
+
+    private static MailServers startOn(Path base, String introspectionUrl) {
         MailServers s = new MailServers(base);
         try {
             s.makeTraversable();
