@@ -99,7 +99,7 @@ class BulkSendBenchmark {
                 }
             }
             // the client side's CPU per mail (this JVM, every thread: H2's included): on a machine whose cores the
-            // mail servers share, each extra millisecond here is taken from them, so it is what bounds the ratio
+            // mail servers share, each extra millisecond here competes with them
             System.out.printf("BENCH mail.bulk.cpu jvm_cpu_ms_per_mail plain=%.2f envoi_outbox=%.2f sender=%.2f"
                     + " (medians; rounds plain=%s outbox=%s sender=%s)%n", median(plainCpu), median(envoiCpu),
                     median(senderCpu), plainCpu, envoiCpu, senderCpu);
