@@ -23,8 +23,8 @@ public interface OutboxStore extends Outbox {
     }
 
     /**
-     * Marks several entries SENT at once: durable together when the call returns (a store may commit them as one
-     * transaction, which costs one write instead of one per mail).
+     * Marks several entries SENT: each is durable when the call returns. This default marks them one by one; a store
+     * may commit them as one transaction, one write instead of one per mail.
      */
     default void markSent(List<Sent> sent) {
         sent.forEach(s -> markSent(s.id(), s.reply(), s.at()));
