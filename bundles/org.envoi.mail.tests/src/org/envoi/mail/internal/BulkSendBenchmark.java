@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
@@ -67,37 +68,64 @@ class BulkSendBenchmark {
             List<Double> plainCpu = new ArrayList<>();
             List<Double> envoiCpu = new ArrayList<>();
             List<Double> senderCpu = new ArrayList<>();
-            long expected = 0;
             // warm-up rounds first, not counted: the JIT compiles H2's, Jackson's and Angus's paths there (seconds of
             // compiler CPU on two cores), as it does once in a desktop that then sends all day
+            List<Double> plainMachine = new ArrayList<>();
+            List<Double> envoiMachine = new ArrayList<>();
             for (int round = -warmup; round < rounds; round++) {
                 String token = oauth.clientCredentialsToken("mail", "alice");
-                long c0 = cpuNanos();
-                double p = plainLoop(servers.smtpPort, token, mails, pdf);
-                long c1 = cpuNanos();
-                expected = settle(servers, expected + mails);
-                java.util.Map<String, Long> threads0 = threadCpu();
-                long c2 = cpuNanos();
-                double e = outboxPath(smtp, oauth, mails, pdf, round + warmup);
-                long c3 = cpuNanos();
-                java.util.Map<String, Long> threads1 = threadCpu();
-                expected = settle(servers, expected + mails);
-                long c4 = cpuNanos();
-                double s = senderLoop(smtp, token, mails, pdf);
-                long c5 = cpuNanos();
-                expected = settle(servers, expected + mails);
-                System.out.printf("BENCH mail.bulk.round %s plain=%.1f envoi_outbox=%.1f sender=%.1f mails/s;"
-                        + " outbox path's CPU by thread: %s%n", round < 0 ? "warm-up" : "measured", p, e, s,
+                int r = round + warmup;
+                // each path of each round writes to a mailbox of its own: an empty one, as the server slows down while
+                // a mailbox fills (plain fell 171 -> 113 mails/s over six rounds into one mailbox)
+                String plainBox = "bulk" + r + "p";
+                String envoiBox = "bulk" + r + "e";
+                String senderBox = "bulk" + r + "s";
+                double p = 0;
+                double e = 0;
+                double s = 0;
+                long[] cpu = new long[3];
+                long[] machine = new long[3];
+                java.util.Map<String, Long> threads0 = Map.of();
+                java.util.Map<String, Long> threads1 = Map.of();
+                // the order turns from round to round, so that no path always follows the same one
+                for (int k = 0; k < 3; k++) {
+                    int path = (k + r) % 3;
+                    long c0 = cpuNanos();
+                    long m0 = machineBusyMs();
+                    if (path == 0) {
+                        p = plainLoop(servers.smtpPort, token, mails, pdf, plainBox);
+                    } else if (path == 1) {
+                        threads0 = threadCpu();
+                        e = outboxPath(smtp, oauth, mails, pdf, r, envoiBox);
+                        threads1 = threadCpu();
+                    } else {
+                        s = senderLoop(smtp, token, mails, pdf, senderBox);
+                    }
+                    cpu[path] = cpuNanos() - c0;
+                    settle(servers, path == 0 ? plainBox : path == 1 ? envoiBox : senderBox, mails);
+                    machine[path] = machineBusyMs() - m0;
+                }
+                System.out.printf("BENCH mail.bulk.round %s plain=%.1f envoi_outbox=%.1f sender=%.1f mails/s"
+                        + " (ratio %.2f); machine CPU ms per mail plain=%.1f envoi_outbox=%.1f sender=%.1f;"
+                        + " outbox path's CPU by thread: %s%n", round < 0 ? "warm-up" : "measured", p, e, s, e / p,
+                        (double) machine[0] / mails, (double) machine[1] / mails, (double) machine[2] / mails,
                         busiest(threads0, threads1));
                 if (round >= 0) {
                     plain.add(p);
                     envoi.add(e);
                     sender.add(s);
-                    plainCpu.add((c1 - c0) / 1e6 / mails);
-                    envoiCpu.add((c3 - c2) / 1e6 / mails);
-                    senderCpu.add((c5 - c4) / 1e6 / mails);
+                    plainCpu.add(cpu[0] / 1e6 / mails);
+                    envoiCpu.add(cpu[1] / 1e6 / mails);
+                    senderCpu.add(cpu[2] / 1e6 / mails);
+                    plainMachine.add((double) machine[0] / mails);
+                    envoiMachine.add((double) machine[1] / mails);
                 }
             }
+            // on a saturated machine the rates go as the inverse of the whole machine's CPU per mail (client, Postfix,
+            // Dovecot, the OAuth server): this ratio says what the rates' ratio would be without the noise
+            System.out.printf("BENCH mail.bulk.machine-cpu ms_per_mail plain=%.1f envoi_outbox=%.1f"
+                    + " plain/envoi=%.2f (medians; rounds plain=%s outbox=%s)%n", median(plainMachine),
+                    median(envoiMachine), median(plainMachine) / median(envoiMachine), plainMachine, envoiMachine);
             // the client side's CPU per mail (this JVM, every thread: H2's included): on a machine whose cores the
             // mail servers share, each extra millisecond here competes with them
             System.out.printf("BENCH mail.bulk.cpu jvm_cpu_ms_per_mail plain=%.2f envoi_outbox=%.2f sender=%.2f"
@@ -105,7 +133,7 @@ class BulkSendBenchmark {
                     median(senderCpu), plainCpu, envoiCpu, senderCpu);
             double p = median(plain);
             double e = median(envoi);
-            // the mail server slows down as its mailbox fills (18,000 mails after six rounds): each round's own ratio
+            // each round's own ratio: the rounds' conditions (the machine's other load) differ more than paths in one
             List<Double> perRound = new ArrayList<>();
             for (int i = 0; i < plain.size(); i++) {
                 perRound.add(envoi.get(i) / plain.get(i));
@@ -159,22 +187,35 @@ class BulkSendBenchmark {
     }
 
     /**
-     * Waits until Postfix has handed every mail sent so far to Dovecot, so that each measured path starts on a quiet
+     * Waits until Postfix has handed every mail of a path to Dovecot, so that each measured path starts on a quiet
      * server: otherwise a path pays for the delivery backlog (LMTP, Dovecot writing the mails) the one before left.
      */
-    private static long settle(MailServers servers, long expected) throws Exception {
+    private static void settle(MailServers servers, String mailbox, long expected) throws Exception {
         long t0 = System.nanoTime();
         long deadline = t0 + TimeUnit.MINUTES.toNanos(5);
-        while (servers.delivered("bob") < expected && System.nanoTime() < deadline) {
+        while (servers.delivered(mailbox) < expected && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertEquals(expected, servers.delivered("bob"), "every mail delivered");
+        assertEquals(expected, servers.delivered(mailbox), "every mail delivered to " + mailbox);
         System.out.printf("BENCH mail.bulk.backlog delivered_after_ms=%d%n", (System.nanoTime() - t0) / 1_000_000);
-        return expected;
+    }
+
+    /** The busy time of all cores since boot (/proc/stat: user, nice, system, irq, softirq), in ms; 0 elsewhere. */
+    private static long machineBusyMs() throws java.io.IOException {
+        Path stat = Path.of("/proc/stat");
+        if (!java.nio.file.Files.isReadable(stat)) {
+            return 0;
+        }
+        String[] f = java.nio.file.Files.readAllLines(stat).get(0).trim().split("\\s+");
+        long ticks = 0;
+        for (int i : new int[] { 1, 2, 3, 6, 7 }) {
+            ticks += Long.parseLong(f[i]);
+        }
+        return ticks * 10; // USER_HZ is 100 on Linux
     }
 
     /** The practical limit: Angus Mail, one connection, TCP_NODELAY sockets, built-in XOAUTH2. */
-    private static double plainLoop(int port, String token, int mails, byte[] pdf) throws Exception {
+    private static double plainLoop(int port, String token, int mails, byte[] pdf, String to) throws Exception {
         return MailClassLoader.call(() -> {
             Properties props = new Properties();
             props.put("mail.smtp.socketFactory", MailSockets.plain());
@@ -185,7 +226,7 @@ class BulkSendBenchmark {
             SMTPTransport t = (SMTPTransport) session.getTransport("smtp");
             t.connect("127.0.0.1", port, "alice", token);
             for (int i = 0; i < mails; i++) {
-                MimeMessage m = MimeBuilder.build(session, mail("plain " + i, pdf));
+                MimeMessage m = MimeBuilder.build(session, mail("plain " + i, pdf, to));
                 t.sendMessage(m, m.getAllRecipients());
             }
             t.close();
@@ -194,18 +235,19 @@ class BulkSendBenchmark {
     }
 
     /** Envoi's SMTP sender alone (no outbox): where the transport itself stands against the plain loop. */
-    private static double senderLoop(MailServer smtp, String token, int mails, byte[] pdf) {
+    private static double senderLoop(MailServer smtp, String token, int mails, byte[] pdf, String to) {
         long t0 = System.nanoTime();
         try (SmtpSender s = SmtpSender.open(smtp, new MailLogin.Bearer("alice", token, Mechanism.XOAUTH2))) {
             for (int i = 0; i < mails; i++) {
-                s.send(mail("sender " + i, pdf));
+                s.send(mail("sender " + i, pdf, to));
             }
         }
         return mails / ((System.nanoTime() - t0) / 1e9);
     }
 
     /** Envoi: each mail written to the H2 outbox, then the worker sends them on one connection. */
-    private double outboxPath(MailServer smtp, MockOAuth2Server oauth, int mails, byte[] pdf, int round)
+    private double outboxPath(MailServer smtp, MockOAuth2Server oauth, int mails, byte[] pdf, int round,
+            String to)
             throws Exception {
         DataSource db = StoreComponent.h2(temp.resolve("db" + round).resolve("envoi"));
         Migrations.migrate(db);
@@ -220,7 +262,7 @@ class BulkSendBenchmark {
         long t0 = System.nanoTime();
         long last = 0;
         for (int i = 0; i < mails; i++) {
-            last = outbox.enqueue("bench", "alice", mail("outbox " + i, pdf));
+            last = outbox.enqueue("bench", "alice", mail("outbox " + i, pdf, to));
             worker.wake();
         }
         long queued = System.nanoTime();
@@ -246,9 +288,9 @@ class BulkSendBenchmark {
         return mails / ((end - t0) / 1e9);
     }
 
-    private static OutgoingMail mail(String subject, byte[] pdf) {
+    private static OutgoingMail mail(String subject, byte[] pdf, String to) {
         return new OutgoingMail(UUID.randomUUID() + "@envoi.test", MailServers.address("alice"),
-                List.of(MailServers.address("bob")), List.of(), List.of(), subject, "Bonjour", false,
+                List.of(MailServers.address(to)), List.of(), List.of(), subject, "Bonjour", false,
                 OutgoingMail.Priority.NORMAL, Optional.empty(),
                 List.of(new Attachment("facture.pdf", "application/pdf", pdf)));
     }
