@@ -52,6 +52,11 @@ abstract class StoreContractTest {
     /** A fresh, empty database for each test. */
     protected abstract DataSource freshDatabase() throws Exception;
 
+    /** Where the outbox keeps its mails' contents as the product runs this database: null for in the rows. */
+    protected java.nio.file.Path outboxFolder() {
+        return null;
+    }
+
     @BeforeEach
     void open() throws Exception {
         db = freshDatabase();
@@ -60,7 +65,7 @@ abstract class StoreContractTest {
         flows = new JdbcFlowRepository(db, Clock.systemUTC());
         operators = new JdbcOperatorRepository(db);
         settings = new JdbcSettingsRepository(db);
-        outbox = new JdbcOutboxStore(db, Clock.systemUTC());
+        outbox = new JdbcOutboxStore(db, Clock.systemUTC(), outboxFolder());
     }
 
     static Flow flow(String id, String clientId) {
@@ -213,7 +218,22 @@ abstract class StoreContractTest {
         return 4 + java.nio.ByteBuffer.wrap(storedMail(id)).getInt();
     }
 
+    /** The stored mail: its row's content, or its file in the outbox folder (empty once removed). */
     private byte[] storedMail(long id) {
+        byte[] inRow = contentInRow(id);
+        if (outboxFolder() == null) {
+            return inRow;
+        }
+        assertEquals(0, inRow.length, "with an outbox folder the row holds no content");
+        java.nio.file.Path file = outbox.contentFile(id).orElseThrow();
+        try {
+            return java.nio.file.Files.exists(file) ? java.nio.file.Files.readAllBytes(file) : new byte[0];
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private byte[] contentInRow(long id) {
         try (java.sql.Connection c = db.getConnection();
                 java.sql.PreparedStatement p = c.prepareStatement("SELECT mail FROM outbox WHERE id = ?")) {
             p.setLong(1, id);
@@ -229,7 +249,7 @@ abstract class StoreContractTest {
     @Test
     void twoSendersOnOneDatabaseNeverClaimTheSameMail() throws Exception {
         // the desktop and a CLI command, each with its own store, serving one outbox
-        JdbcOutboxStore other = new JdbcOutboxStore(db, Clock.systemUTC());
+        JdbcOutboxStore other = new JdbcOutboxStore(db, Clock.systemUTC(), outboxFolder());
         int mails = 120;
         for (int i = 0; i < mails; i++) {
             outbox.enqueue("f", "op", new OutgoingMail("twice-" + i + "-" + System.nanoTime() + "@example.com",

@@ -249,9 +249,11 @@ class BulkSendBenchmark {
     private double outboxPath(MailServer smtp, MockOAuth2Server oauth, int mails, byte[] pdf, int round,
             String to)
             throws Exception {
-        DataSource db = StoreComponent.h2(temp.resolve("db" + round).resolve("envoi"));
+        Path file = temp.resolve("db" + round).resolve("envoi");
+        DataSource db = StoreComponent.h2(file);
         Migrations.migrate(db);
-        JdbcOutboxStore outbox = new JdbcOutboxStore(db, Clock.systemUTC());
+        // as the desktop's store: H2, the contents in files beside it
+        JdbcOutboxStore outbox = new JdbcOutboxStore(db, Clock.systemUTC(), StoreComponent.outboxFolder(file));
         OutboxWorker worker = new OutboxWorker(outbox, (f, o) -> new OutboxWorker.Route(smtp, 0,
                 new FreshTokens(oauth, "alice")), Clock.systemUTC(), Duration.ofSeconds(30), Duration.ofHours(1));
         // the product's mode: the worker serves in the background, woken by every queued mail, while the ERP queues

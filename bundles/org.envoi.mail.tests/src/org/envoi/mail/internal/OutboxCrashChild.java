@@ -28,7 +28,7 @@ public final class OutboxCrashChild {
     public static void main(String[] args) throws Exception {
         DataSource db = StoreComponent.h2(Path.of(args[0]));
         Migrations.migrate(db);
-        JdbcOutboxStore outbox = new JdbcOutboxStore(db, Clock.systemUTC());
+        JdbcOutboxStore outbox = new JdbcOutboxStore(db, Clock.systemUTC(), StoreComponent.outboxFolder(Path.of(args[0])));
         int count = Integer.parseInt(args[2]);
         byte[] pdf = new byte[50_000];
         for (int i = 0; i < count; i++) {

@@ -55,6 +55,7 @@ class OutboxWorkerTest {
 
     private final MutableClock clock = new MutableClock();
     private DataSource db;
+    private java.nio.file.Path dbFile;
     private JdbcOutboxStore outbox;
 
     @BeforeAll
@@ -81,9 +82,10 @@ class OutboxWorkerTest {
 
     @BeforeEach
     void openOutbox() throws Exception {
-        db = StoreComponent.h2(temp.resolve("db-" + UUID.randomUUID()).resolve("envoi"));
+        dbFile = temp.resolve("db-" + UUID.randomUUID()).resolve("envoi");
+        db = StoreComponent.h2(dbFile);
         Migrations.migrate(db);
-        outbox = new JdbcOutboxStore(db, clock);
+        outbox = new JdbcOutboxStore(db, clock, StoreComponent.outboxFolder(dbFile));
     }
 
     private static MailServer smtp(int port) {
@@ -163,7 +165,7 @@ class OutboxWorkerTest {
         long before = servers.delivered("bob");
         long id = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "crash", null));
         assertEquals(1, outbox.claimDue(clock.instant(), 10).size()); // ...and the process dies here
-        JdbcOutboxStore restarted = new JdbcOutboxStore(db, clock);
+        JdbcOutboxStore restarted = new JdbcOutboxStore(db, clock, StoreComponent.outboxFolder(dbFile));
         assertEquals(1, restarted.recoverInterrupted(clock.instant()));
         assertEquals(State.RETRY, restarted.entry(id).orElseThrow().state());
         OutboxWorker w = new OutboxWorker(restarted, (f, o) -> new Route(smtp(servers.smtpPort), 0, tokensOf("alice")),

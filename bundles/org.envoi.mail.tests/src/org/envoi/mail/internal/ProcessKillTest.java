@@ -87,7 +87,7 @@ class ProcessKillTest {
         }
         DataSource db = StoreComponent.h2(file);
         try {
-            JdbcOutboxStore outbox = new JdbcOutboxStore(db, Clock.systemUTC());
+            JdbcOutboxStore outbox = new JdbcOutboxStore(db, Clock.systemUTC(), StoreComponent.outboxFolder(file));
             assertEquals(count, outbox.count(State.QUEUED) + outbox.count(State.SENDING),
                     "every mail the killed process had queued is in the outbox");
             assertEquals(expectSending, outbox.count(State.SENDING));

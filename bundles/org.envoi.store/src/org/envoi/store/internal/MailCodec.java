@@ -26,6 +26,40 @@ final class MailCodec {
     }
 
     static byte[] encode(OutgoingMail m) {
+        byte[] head = head(m);
+        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(4 + head.length + attachmentBytes(m)));
+        out.putInt(head.length).put(head);
+        for (Attachment a : m.attachments()) {
+            out.put(a.content());
+        }
+        return out.array();
+    }
+
+    /** The same bytes as {@link #encode}, written straight from the mail's arrays (no copy of the attachments). */
+    static void write(OutgoingMail m, java.nio.channels.WritableByteChannel out) throws IOException {
+        byte[] head = head(m);
+        ByteBuffer[] parts = new ByteBuffer[2 + m.attachments().size()];
+        parts[0] = ByteBuffer.allocate(4).putInt(0, head.length);
+        parts[1] = ByteBuffer.wrap(head);
+        for (int i = 0; i < m.attachments().size(); i++) {
+            parts[2 + i] = ByteBuffer.wrap(m.attachments().get(i).content());
+        }
+        for (ByteBuffer part : parts) {
+            while (part.hasRemaining()) {
+                out.write(part);
+            }
+        }
+    }
+
+    private static long attachmentBytes(OutgoingMail m) {
+        long total = 0;
+        for (Attachment a : m.attachments()) {
+            total += a.content().length;
+        }
+        return total;
+    }
+
+    private static byte[] head(OutgoingMail m) {
         ObjectNode n = JSON.createObjectNode();
         n.put("v", 1);
         n.put("messageId", m.messageId());
@@ -39,35 +73,39 @@ final class MailCodec {
         n.put("priority", m.priority().name());
         m.readReceiptTo().ifPresent(r -> n.put("readReceiptTo", r));
         ArrayNode atts = n.putArray("attachments");
-        long total = 0;
         for (Attachment a : m.attachments()) {
             ObjectNode an = atts.addObject().put("name", a.fileName()).put("type", a.mimeType())
                     .put("size", a.content().length);
             a.contentId().ifPresent(cid -> an.put("cid", cid));
-            total += a.content().length;
         }
         try {
-            byte[] head = JSON.writeValueAsBytes(n);
-            ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(4 + head.length + total));
-            out.putInt(head.length).put(head);
-            for (Attachment a : m.attachments()) {
-                out.put(a.content());
-            }
-            return out.array();
+            return JSON.writeValueAsBytes(n);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
 
     static OutgoingMail decode(byte[] bytes) throws IOException {
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        int headLength = in.getInt();
-        JsonNode n = JSON.readTree(bytes, 4, headLength);
-        in.position(4 + headLength);
+        return read(new java.io.ByteArrayInputStream(bytes));
+    }
+
+    /**
+     * Reads what {@link #encode} or {@link #write} wrote, each attachment straight into its own array.
+     * @throws IOException when the bytes end early or are not a stored mail
+     */
+    static OutgoingMail read(java.io.InputStream in) throws IOException {
+        java.io.DataInputStream data = new java.io.DataInputStream(in);
+        int headLength = data.readInt();
+        if (headLength <= 0 || headLength > 64 * 1024 * 1024) {
+            throw new IOException("not a stored mail (head of " + headLength + " bytes)");
+        }
+        byte[] head = new byte[headLength];
+        data.readFully(head);
+        JsonNode n = JSON.readTree(head);
         List<Attachment> atts = new ArrayList<>();
         for (JsonNode a : n.get("attachments")) {
             byte[] content = new byte[a.get("size").asInt()];
-            in.get(content);
+            data.readFully(content);
             atts.add(new Attachment(a.get("name").asText(), a.get("type").asText(), content,
                     Optional.ofNullable(a.get("cid")).map(JsonNode::asText)));
         }

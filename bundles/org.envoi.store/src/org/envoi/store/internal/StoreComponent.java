@@ -47,12 +47,14 @@ public final class StoreComponent {
     @Activate
     public StoreComponent(BundleContext context) throws SQLException {
         String url = context.getProperty(DB_URL);
-        pool = url == null || url.isBlank() ? (JdbcConnectionPool) h2(
-                DataFolder.resolve(context::getProperty).resolve("db/envoi"))
+        boolean embedded = url == null || url.isBlank();
+        Path h2File = DataFolder.resolve(context::getProperty).resolve("db/envoi");
+        pool = embedded ? (JdbcConnectionPool) h2(h2File)
                 : (JdbcConnectionPool) postgresql(url, context.getProperty(DB_USER), password(context));
         Migrations.migrate(pool);
         Clock clock = Clock.systemUTC();
-        JdbcOutboxStore outbox = new JdbcOutboxStore(pool, clock);
+        // one desk's H2: the mails' contents in files beside it; a shared PostgreSQL keeps them for every desk
+        JdbcOutboxStore outbox = new JdbcOutboxStore(pool, clock, embedded ? outboxFolder(h2File) : null);
         register(context, new String[] { OutboxStore.class.getName(), Outbox.class.getName() }, outbox);
         register(context, new String[] { FetchMarks.class.getName() }, new JdbcFetchMarks(pool));
         register(context, new String[] { FlowRepository.class.getName() }, new JdbcFlowRepository(pool, clock));
@@ -109,6 +111,11 @@ public final class StoreComponent {
                 + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000;WRITE_DELAY=0", "envoi", "");
         pool.setMaxConnections(8);
         return pool;
+    }
+
+    /** Where the outbox of the H2 database {@code file} keeps its mails' contents: {@code <file>.outbox} beside it. */
+    public static Path outboxFolder(Path file) {
+        return file.resolveSibling(file.getFileName() + ".outbox");
     }
 
     /** A shared PostgreSQL database (several desks), pooled the same way. */
