@@ -60,8 +60,8 @@ abstract class StoreContractTest {
     @BeforeEach
     void open() throws Exception {
         db = freshDatabase();
-        assertEquals(3, Migrations.migrate(db));
-        assertEquals(3, Migrations.migrate(db), "migrating twice changes nothing");
+        assertEquals(4, Migrations.migrate(db));
+        assertEquals(4, Migrations.migrate(db), "migrating twice changes nothing");
         flows = new JdbcFlowRepository(db, Clock.systemUTC());
         operators = new JdbcOperatorRepository(db);
         settings = new JdbcSettingsRepository(db);
@@ -201,6 +201,28 @@ abstract class StoreContractTest {
         assertEquals("250 a", outbox.entry(a).orElseThrow().lastReply());
         assertEquals("250 b", outbox.entry(b).orElseThrow().lastReply());
         assertEquals(0, contentBytes(a) + contentBytes(b));
+    }
+
+    @Test
+    void aClaimTakesTheOldestDueMailsWhateverTheirState() {
+        OutgoingMail m = new OutgoingMail("order-" + System.nanoTime() + "@example.com", "a@example.com",
+                List.of("b@example.com"), List.of(), List.of(), "Sujet", "Corps", false, OutgoingMail.Priority.NORMAL,
+                Optional.empty(), List.of());
+        long first = outbox.enqueue("f", "op", withId(m, "1-" + m.messageId()));
+        long second = outbox.enqueue("f", "op", withId(m, "2-" + m.messageId()));
+        long third = outbox.enqueue("f", "op", withId(m, "3-" + m.messageId()));
+        long fourth = outbox.enqueue("f", "op", withId(m, "4-" + m.messageId()));
+        Instant now = Instant.now().plusSeconds(1);
+        assertEquals(List.of(first, second), ids(outbox.claimDue(now, 2)));
+        outbox.markRetry(first, "421 busy", now, now); // due again at once
+        outbox.markRetry(second, "421 busy", now.plusSeconds(3600), now); // in an hour
+        assertEquals(List.of(first, third), ids(outbox.claimDue(now, 2)), "the due retry before newer mails");
+        assertEquals(List.of(fourth), ids(outbox.claimDue(now, 2)), "the retry not yet due waits");
+        assertEquals(List.of(second), ids(outbox.claimDue(now.plusSeconds(3601), 2)));
+    }
+
+    private static List<Long> ids(List<org.envoi.api.mail.OutboxStore.Claimed> claimed) {
+        return claimed.stream().map(c -> c.entry().id()).toList();
     }
 
     private static OutgoingMail withId(OutgoingMail m, String messageId) {

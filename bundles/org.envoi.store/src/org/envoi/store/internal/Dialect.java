@@ -6,15 +6,19 @@ import java.sql.SQLException;
 /** The little that differs between the embedded H2 database and a shared PostgreSQL one. */
 enum Dialect {
     H2("BLOB", ""),
-    POSTGRESQL("BYTEA", " SKIP LOCKED");
+    POSTGRESQL("BYTEA", " FOR UPDATE SKIP LOCKED");
 
     private final String binary;
-    /** Added to a claiming {@code FOR UPDATE}: desks sharing a PostgreSQL outbox claim different mails at once. */
-    final String skipLocked;
+    /**
+     * Ends the query that picks the mails to claim. PostgreSQL: desks sharing the outbox pick different mails at once.
+     * H2: nothing, its FOR UPDATE reads and sorts every waiting row instead of stopping at the claim's size; the
+     * claim's conditional UPDATE keeps two processes from taking one mail on both.
+     */
+    final String claimLock;
 
-    Dialect(String binary, String skipLocked) {
+    Dialect(String binary, String claimLock) {
         this.binary = binary;
-        this.skipLocked = skipLocked;
+        this.claimLock = claimLock;
     }
 
     static Dialect of(Connection c) throws SQLException {

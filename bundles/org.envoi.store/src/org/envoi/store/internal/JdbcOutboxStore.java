@@ -162,34 +162,31 @@ public final class JdbcOutboxStore implements OutboxStore {
 
     @Override
     public synchronized List<Claimed> claimDue(Instant now, int max) {
+        List<Due> due = new ArrayList<>();
         List<Claimed> out = new ArrayList<>();
         List<Lost> lost = new ArrayList<>();
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
-            try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + ", mail FROM outbox WHERE"
-                    + " (state = ? OR state = ?) AND next_attempt <= ? ORDER BY id FETCH FIRST " + Math.max(1, max)
-                    + " ROWS ONLY FOR UPDATE" + dialect(c).skipLocked)) {
-                p.setString(1, State.QUEUED.name());
-                p.setString(2, State.RETRY.name());
-                p.setTimestamp(3, ts(now));
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) {
-                        OutboxEntry e = read(r);
-                        byte[] inRow = r.getBytes("mail");
-                        if (inRow.length > 0 || spool == null) {
-                            out.add(new Claimed(e, MailCodec.decode(inRow)));
-                            continue;
-                        }
-                        Path file = contentFile(e.id()).orElseThrow();
-                        try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file),
-                                64 * 1024)) {
-                            out.add(new Claimed(e, MailCodec.read(in)));
-                        } catch (IOException unreadable) {
-                            lost.add(new Lost(e.id(), "The content of this mail, " + file + ", is missing or"
-                                    + " unreadable (" + unreadable + "): it cannot be sent; send the document again."));
+            // The oldest QUEUED ones and the oldest RETRY ones whose time has come, each read in the order of the
+            // (state, id) index so that the database stops after max rows: one query for both states, or ORDER BY id
+            // alone, has H2 read and sort every waiting mail at each claim (1,000 queued: 1,000 rows read for 50).
+            // H2 does the same for FOR UPDATE, so it locks nothing here: the conditional UPDATE below decides.
+            for (State state : List.of(State.QUEUED, State.RETRY)) {
+                try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + ", mail FROM outbox WHERE"
+                        + " state = ? AND next_attempt <= ? ORDER BY state, id FETCH FIRST " + Math.max(1, max)
+                        + " ROWS ONLY" + dialect(c).claimLock)) {
+                    p.setString(1, state.name());
+                    p.setTimestamp(2, ts(now));
+                    try (ResultSet r = p.executeQuery()) {
+                        while (r.next()) {
+                            due.add(new Due(read(r), r.getBytes("mail")));
                         }
                     }
                 }
+            }
+            due.sort(java.util.Comparator.comparingLong(d -> d.entry().id()));
+            for (Due d : due.subList(0, Math.min(max, due.size()))) {
+                claimed(d, out, lost);
             }
             if (!lost.isEmpty()) {
                 // nothing to send: the mail stops with the reason instead of coming back at every pass
@@ -236,6 +233,26 @@ public final class JdbcOutboxStore implements OutboxStore {
     }
 
     private record Lost(long id, String reason) {
+    }
+
+    /** A due row and what its content column holds. */
+    private record Due(OutboxEntry entry, byte[] inRow) {
+    }
+
+    /** A due row with its content, from the row or from its file; a file that cannot be read makes it lost. */
+    private void claimed(Due d, List<Claimed> out, List<Lost> lost) throws IOException {
+        OutboxEntry e = d.entry();
+        if (d.inRow().length > 0 || spool == null) {
+            out.add(new Claimed(e, MailCodec.decode(d.inRow())));
+            return;
+        }
+        Path file = contentFile(e.id()).orElseThrow();
+        try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 64 * 1024)) {
+            out.add(new Claimed(e, MailCodec.read(in)));
+        } catch (IOException unreadable) {
+            lost.add(new Lost(e.id(), "The content of this mail, " + file + ", is missing or unreadable ("
+                    + unreadable + "): it cannot be sent; send the document again."));
+        }
     }
 
     private Dialect dialect(Connection c) throws SQLException {
