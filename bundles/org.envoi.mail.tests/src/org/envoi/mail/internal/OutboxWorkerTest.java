@@ -309,6 +309,28 @@ class OutboxWorkerTest {
     }
 
     @Test
+    void aServerThatStopsReadingInsideDataTimesOutAndTheMailIsRetried() throws Exception {
+        long id = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "stalled mid-DATA",
+                new byte[8_000_000]));
+        try (org.envoi.api.tests.servers.CuttingProxy proxy = org.envoi.api.tests.servers.CuttingProxy.stalling(
+                servers.smtpPort, 100_000)) {
+            MailServer stalled = MailServer.of("127.0.0.1", proxy.port(), TlsMode.NONE)
+                    .withTimeout(Duration.ofSeconds(2));
+            long t0 = System.nanoTime();
+            OutboxWorker.Report r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
+                    () -> worker(new Route(stalled, 0, tokensOf("alice"))).drain(10),
+                    "a write the server never reads must end at the write time-out");
+            long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+            assertEquals(1, proxy.cuts(), "the server stopped reading inside DATA");
+            assertEquals(1, r.retried(), outbox.entry(id).toString());
+            assertTrue(seconds < 20, "ended after " + seconds + " s for a 2 s time-out");
+        }
+        org.envoi.api.mail.OutboxEntry e = outbox.entry(id).orElseThrow();
+        assertEquals(State.RETRY, e.state());
+        assertTrue(e.lastReply().toLowerCase(java.util.Locale.ROOT).contains("timed out"), e.lastReply());
+    }
+
+    @Test
     void consentMissingKeepsTheMailWaiting() {
         long id = outbox.enqueue("m365", "dave", mail(MailServers.address("bob"), "no consent", null));
         Logins none = new Logins() {

@@ -26,8 +26,19 @@ final class MailErrors {
     /** The server could not be used: the sentence names the root cause; the mail stays queued. */
     static EnvoiException unavailable(MailServer server, Exception e) {
         Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
+        Throwable timeout = null;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            root = t;
+            if (timeout == null && (t instanceof java.net.SocketTimeoutException
+                    || t.getMessage() != null && t.getMessage().contains("timed out"))) {
+                timeout = t; // a read (SocketTimeoutException) or a write (Angus: "Write timed out") that hung
+            }
+        }
+        if (timeout != null) {
+            return new EnvoiException(ErrorCode.MAIL_UNAVAILABLE, null, "The mail server " + server.endpoint()
+                    + " stopped answering or reading for " + server.timeout().toSeconds() + " s (" + timeout
+                    .getMessage() + "); the mail stays queued and goes later. If the server is slow rather than"
+                    + " down, raise the server's time-out.", e);
         }
         return new EnvoiException(ErrorCode.MAIL_UNAVAILABLE, null, "The mail server " + server.endpoint()
                 + " could not be used (" + root.getClass().getSimpleName() + (root.getMessage() == null ? ""

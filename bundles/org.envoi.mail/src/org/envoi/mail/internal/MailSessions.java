@@ -33,6 +33,8 @@ final class MailSessions {
         props.setProperty(p + "connectiontimeout", millis);
         props.setProperty(p + "timeout", millis);
         props.setProperty(p + "writetimeout", millis);
+        // a write blocked past the time-out closes the socket; armed and disarmed without a thread hand-off per write
+        props.put(p + "executor.writetimeout", WriteDeadlines.INSTANCE);
         props.put(p + "socketFactory", MailSockets.plain());
         props.setProperty(p + "socketFactory.fallback", "false");
         props.put(p + "ssl.socketFactory", MailSockets.tls(server.trustedCertificates()));

@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP relay on 127.0.0.1 that breaks every connection once the client has sent {@code cutAfter} bytes: a network
- * that fails in the middle of a transfer (for SMTP, inside DATA).
+ * that fails in the middle of a transfer (for SMTP, inside DATA). {@link #stalling} makes one that, instead, stops
+ * reading there and keeps the connection open: a server or network that hangs, the client's writes block.
  */
 public final class CuttingProxy implements AutoCloseable {
 
@@ -20,12 +21,27 @@ public final class CuttingProxy implements AutoCloseable {
     private final int upstreamPort;
     private final long cutAfter;
     private final AtomicLong cuts = new AtomicLong();
+    private final boolean stall;
 
     public CuttingProxy(int upstreamPort, long cutAfter) {
+        this(upstreamPort, cutAfter, false);
+    }
+
+    /** Stops reading what the client sends after {@code stallAfter} bytes, until closed; counted in {@link #cuts}. */
+    public static CuttingProxy stalling(int upstreamPort, long stallAfter) {
+        return new CuttingProxy(upstreamPort, stallAfter, true);
+    }
+
+    private CuttingProxy(int upstreamPort, long cutAfter, boolean stall) {
         this.upstreamPort = upstreamPort;
         this.cutAfter = cutAfter;
+        this.stall = stall;
         try {
-            server = new ServerSocket(0, 10, InetAddress.getByName("127.0.0.1"));
+            server = new ServerSocket();
+            if (stall) {
+                server.setReceiveBufferSize(16 * 1024); // the client's writes block sooner
+            }
+            server.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 10);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -67,6 +83,9 @@ public final class CuttingProxy implements AutoCloseable {
                         out.write(buf, 0, (int) (limit - total));
                         out.flush();
                         cuts.incrementAndGet();
+                        while (stall && !server.isClosed()) {
+                            Thread.sleep(50); // reads nothing more: the client's writes fill the buffers and block
+                        }
                         a.setSoLinger(true, 0);
                         b.setSoLinger(true, 0);
                         break;
@@ -77,6 +96,8 @@ public final class CuttingProxy implements AutoCloseable {
                 }
             } catch (IOException e) {
                 // the other side went away
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 try {
                     a.close();
