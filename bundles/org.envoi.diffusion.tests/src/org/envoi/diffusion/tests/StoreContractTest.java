@@ -221,6 +221,29 @@ abstract class StoreContractTest {
         assertEquals(List.of(second), ids(outbox.claimDue(now.plusSeconds(3601), 2)));
     }
 
+    @Test
+    void aMailTheServerAcceptedIsNotSentAgainAfterACrashWhereTheStoreCanTell() {
+        OutgoingMail m = new OutgoingMail("accepted-" + System.nanoTime() + "@example.com", "a@example.com",
+                List.of("b@example.com"), List.of(), List.of(), "Sujet", "Corps", false, OutgoingMail.Priority.NORMAL,
+                Optional.empty(), List.of(new org.envoi.api.mail.Attachment("a.pdf", "application/pdf",
+                        new byte[] { 1 })));
+        long accepted = outbox.enqueue("f", "op", withId(m, "a-" + m.messageId()));
+        long onTheWire = outbox.enqueue("f", "op", withId(m, "w-" + m.messageId()));
+        Instant now = Instant.now().plusSeconds(1);
+        assertEquals(2, outbox.claimDue(now, 10).size());
+        boolean durable = outbox.accepted(accepted);
+        // H2 with its outbox folder says so by removing the content file; PostgreSQL writes the SENT mark at once
+        assertEquals(outboxFolder() != null, durable);
+        // ...and the process dies before the SENT mark
+        JdbcOutboxStore restarted = new JdbcOutboxStore(db, Clock.systemUTC(), outboxFolder());
+        assertEquals(durable ? 1 : 2, restarted.recoverInterrupted(now), "how many go again");
+        assertEquals(State.RETRY, restarted.entry(onTheWire).orElseThrow().state());
+        if (durable) {
+            assertEquals(State.SENT, restarted.entry(accepted).orElseThrow().state(), "not sent twice");
+            assertTrue(restarted.entry(accepted).orElseThrow().lastReply().contains("accepted by the server"));
+        }
+    }
+
     private static List<Long> ids(List<org.envoi.api.mail.OutboxStore.Claimed> claimed) {
         return claimed.stream().map(c -> c.entry().id()).toList();
     }

@@ -179,6 +179,7 @@ public final class OutboxWorker {
         try {
             drainInto(max, counts);
         } finally {
+            writeAcceptedMarks();
             awaitMarks();
         }
         return new Report(counts[0], counts[1], counts[2], counts[3]);
@@ -225,6 +226,17 @@ public final class OutboxWorker {
         }
     }
 
+    /** Sent mails the store already knows were accepted ({@link OutboxStore#accepted}): marked SENT per chunk. */
+    private final List<OutboxStore.Sent> accepted = new ArrayList<>();
+
+    private void writeAcceptedMarks() {
+        if (!accepted.isEmpty()) {
+            List<OutboxStore.Sent> batch = List.copyOf(accepted);
+            accepted.clear();
+            record(() -> store.markSent(batch));
+        }
+    }
+
     private void awaitMarks() {
         if (marks == null) {
             return;
@@ -265,6 +277,7 @@ public final class OutboxWorker {
                         k -> new ArrayList<>()).add(c);
             }
             groups.forEach((key, group) -> sendGroup(key, group, counts));
+            writeAcceptedMarks();
         }
         return done;
     }
@@ -315,7 +328,12 @@ public final class OutboxWorker {
             Claimed c = sendable.get(i);
             try {
                 String reply = sender.send(c.mail()).reply();
-                markSent(new OutboxStore.Sent(c.entry().id(), reply, clock.instant()));
+                OutboxStore.Sent sent = new OutboxStore.Sent(c.entry().id(), reply, clock.instant());
+                if (store.accepted(sent.id())) {
+                    accepted.add(sent); // durable already: its SENT mark goes with the chunk's
+                } else {
+                    markSent(sent);
+                }
                 counts[0]++;
             } catch (EnvoiException e) {
                 if (e.code() == ErrorCode.MAIL_REJECTED) {

@@ -120,12 +120,22 @@ public final class JdbcOutboxStore implements OutboxStore {
     }
 
     private void writeContent(Path file, OutgoingMail mail) throws IOException {
-        Files.createDirectories(spool);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = openNew(file)) {
             MailCodec.write(mail, ch);
         }
     }
+
+    private FileChannel openNew(Path file) throws IOException {
+        try {
+            return FileChannel.open(file, WRITE_NEW);
+        } catch (java.nio.file.NoSuchFileException firstMail) {
+            Files.createDirectories(spool);
+            return FileChannel.open(file, WRITE_NEW);
+        }
+    }
+
+    private static final java.util.Set<StandardOpenOption> WRITE_NEW = java.util.EnumSet.of(StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
 
     @Override
     public Optional<OutboxEntry> entry(long id) {
@@ -333,9 +343,44 @@ public final class JdbcOutboxStore implements OutboxStore {
                 State.SENDING.name());
     }
 
+    /** With a spool folder, an accepted mail's content file goes at once: its absence is the durable "sent". */
+    @Override
+    public boolean accepted(long id) {
+        Optional<Path> file = contentFile(id);
+        if (file.isEmpty()) {
+            return false;
+        }
+        try {
+            return Files.deleteIfExists(file.get()); // false: the content is in the row (queued before version 4)
+        } catch (IOException e) {
+            return false; // the SENT mark is written at once instead
+        }
+    }
+
+    static final String ACCEPTED_BEFORE_STOP = "accepted by the server; Envoi stopped before saving its answer";
+
     @Override
     public int recoverInterrupted(Instant now) {
         tidySpool(now);
+        if (spool != null) {
+            // SENDING with its content in a file that is gone: accepted() removed it, the server took the mail
+            List<Sent> sent = new ArrayList<>();
+            try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement(
+                    "SELECT id FROM outbox WHERE state = ? AND OCTET_LENGTH(mail) = 0")) {
+                p.setString(1, State.SENDING.name());
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        long id = r.getLong(1);
+                        if (!Files.exists(contentFile(id).orElseThrow())) {
+                            sent.add(new Sent(id, ACCEPTED_BEFORE_STOP, now));
+                        }
+                    }
+                }
+            } catch (SQLException e) {
+                throw error("cannot read the outbox", e);
+            }
+            markSent(sent);
+        }
         return update("UPDATE outbox SET state = ?, last_reply = ?, next_attempt = ?, updated = ? WHERE state = ?",
                 State.RETRY.name(), "interrupted while sending; sent again with the same Message-ID", ts(now), ts(now),
                 State.SENDING.name());
