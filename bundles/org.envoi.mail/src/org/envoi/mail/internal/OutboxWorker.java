@@ -206,7 +206,8 @@ public final class OutboxWorker {
     /**
      * Group commit: while the writer commits one batch, the next mails' marks gather and go in the next one, so a
      * burst costs a few commits instead of one per mail, and a single mail is written at once (no waiting). The crash
-     * window stays "accepted by the server, mark not yet committed": such a mail goes again with its Message-ID.
+     * window stays "accepted by the server, mark not yet committed": such a mail goes again with its Message-ID. For a
+     * store whose {@link OutboxStore#accepted} made the acceptance durable, the mark waits for the chunk's end instead.
      */
     private void markSent(OutboxStore.Sent sent) {
         boolean first;
