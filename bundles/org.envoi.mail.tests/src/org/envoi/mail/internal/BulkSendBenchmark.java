@@ -53,7 +53,7 @@ class BulkSendBenchmark {
     void outboxPathAgainstThePlainLoop() throws Exception {
         int mails = Integer.getInteger("envoi.bench.mails", 1000);
         int rounds = Integer.getInteger("envoi.bench.rounds", 3);
-        int warmup = Integer.getInteger("envoi.bench.warmup", 3);
+        int warmup = Integer.getInteger("envoi.bench.warmup", 6);
         SaslRegistration.ensureInstalled();
         byte[] pdf = new byte[100 * 1024];
         new java.util.Random(42).nextBytes(pdf);

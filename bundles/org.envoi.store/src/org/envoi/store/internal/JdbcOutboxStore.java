@@ -26,10 +26,10 @@ import org.envoi.api.mail.OutboxStore;
 import org.envoi.api.mail.OutgoingMail;
 
 /**
- * The outbox in the store's database (JDBC): every transition is one committed statement. With a spool folder (the
- * embedded H2 of one desk) a mail's content is a file {@code <id>.mail} there and its row holds empty content: H2
- * writes a 100 KB BLOB at about a millisecond of CPU, written once, read once and removed once per mail, where a file
- * costs a copy into the page cache. Both are as durable: the row is committed only once its file is written and
+ * The outbox in the store's database (JDBC): every transition is durable when the call returns. With a spool folder
+ * (the embedded H2 of one desk) a mail's content is a file {@code <id>.mail} there and its row holds empty content:
+ * H2 writes a 100 KB BLOB at about a millisecond of CPU, written once, read once and removed once per mail, where a
+ * file costs a copy into the page cache. Both are as durable: the row is committed only once its file is written and
  * closed, neither is forced to the disk (see {@link StoreComponent#h2}). Without one (PostgreSQL, shared by several
  * desks) the content stays in the row.
  */
