@@ -123,6 +123,9 @@ final class WriteDeadlines extends AbstractExecutorService implements ScheduledE
         public boolean cancel(boolean mayInterruptIfRunning) {
             if (state.compareAndSet(NEW, CANCELLED)) {
                 armed.remove(this);
+                synchronized (this) {
+                    notifyAll(); // a get() waiting on it ends with CancellationException
+                }
                 return true;
             }
             return false;
