@@ -68,8 +68,6 @@ class BulkSendBenchmark {
             List<Double> plainCpu = new ArrayList<>();
             List<Double> envoiCpu = new ArrayList<>();
             List<Double> senderCpu = new ArrayList<>();
-            // warm-up rounds first, not counted: the JIT compiles H2's, Jackson's and Angus's paths there (seconds of
-            // compiler CPU on two cores), as it does once in a desktop that then sends all day
             // one database for the whole run, as a desktop has: the sent rows of earlier rounds stay in it
             Path file = temp.resolve("db").resolve("envoi");
             DataSource db = StoreComponent.h2(file);
@@ -78,6 +76,8 @@ class BulkSendBenchmark {
             JdbcOutboxStore outbox = new JdbcOutboxStore(db, Clock.systemUTC(), StoreComponent.outboxFolder(file));
             List<Double> plainMachine = new ArrayList<>();
             List<Double> envoiMachine = new ArrayList<>();
+            // warm-up rounds first, not counted: the JIT compiles H2's, Jackson's and Angus's paths there (seconds of
+            // compiler CPU on two cores), as it does once in a desktop that then sends all day
             for (int round = -warmup; round < rounds; round++) {
                 String token = oauth.clientCredentialsToken("mail", "alice");
                 int r = round + warmup;

@@ -174,7 +174,7 @@ public final class JdbcOutboxStore implements OutboxStore {
     public synchronized List<Claimed> claimDue(Instant now, int max) {
         List<Due> due = new ArrayList<>();
         List<Claimed> out = new ArrayList<>();
-        List<Lost> lost = new ArrayList<>();
+        List<Move> lost = new ArrayList<>();
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             // The oldest QUEUED ones and the oldest RETRY ones whose time has come, each read in the order of the
@@ -198,41 +198,17 @@ public final class JdbcOutboxStore implements OutboxStore {
             for (Due d : due.subList(0, Math.min(max, due.size()))) {
                 claimed(d, out, lost);
             }
-            if (!lost.isEmpty()) {
-                // nothing to send: the mail stops with the reason instead of coming back at every pass
-                try (PreparedStatement p = c.prepareStatement("UPDATE outbox SET state = ?, last_reply = ?,"
-                        + " updated = ? WHERE id = ? AND (state = ? OR state = ?)")) {
-                    for (Lost l : lost) {
-                        p.setString(1, State.FAILED.name());
-                        p.setString(2, clip(l.reason()));
-                        p.setTimestamp(3, ts(now));
-                        p.setLong(4, l.id());
-                        p.setString(5, State.QUEUED.name());
-                        p.setString(6, State.RETRY.name());
-                        p.addBatch();
-                    }
-                    p.executeBatch();
-                }
-            }
-            // Only a mail still due is taken: another process serving the same database (the desktop and a CLI
-            // command, two desks) may have claimed it between the read and this update, whatever the database's
-            // locking does with a row it waited for.
+            // A lost one stops with the reason instead of coming back at every pass. Only a mail still due is
+            // taken: another process serving the same database (the desktop and a CLI command, two desks) may have
+            // claimed it between the read and this update, whatever the database's locking does with a row it
+            // waited for.
+            List<Move> moves = new ArrayList<>(lost);
+            out.forEach(cl -> moves.add(new Move(cl.entry().id(), State.SENDING, null)));
+            boolean[] moved = moveIfDue(c, moves, now);
             List<Claimed> taken = new ArrayList<>();
-            try (PreparedStatement p = c.prepareStatement("UPDATE outbox SET state = ?, updated = ? WHERE id = ?"
-                    + " AND (state = ? OR state = ?)")) {
-                for (Claimed cl : out) {
-                    p.setString(1, State.SENDING.name());
-                    p.setTimestamp(2, ts(now));
-                    p.setLong(3, cl.entry().id());
-                    p.setString(4, State.QUEUED.name());
-                    p.setString(5, State.RETRY.name());
-                    p.addBatch();
-                }
-                int[] updated = out.isEmpty() ? new int[0] : p.executeBatch();
-                for (int i = 0; i < out.size(); i++) {
-                    if (updated[i] == 1 || updated[i] == java.sql.Statement.SUCCESS_NO_INFO) {
-                        taken.add(out.get(i));
-                    }
+            for (int i = 0; i < out.size(); i++) {
+                if (moved[lost.size() + i]) {
+                    taken.add(out.get(i));
                 }
             }
             c.commit();
@@ -242,7 +218,37 @@ public final class JdbcOutboxStore implements OutboxStore {
         }
     }
 
-    private record Lost(long id, String reason) {
+    /** A claimed row's next state, with its reason when it has one. */
+    private record Move(long id, State to, String reply) {
+    }
+
+    /** Moves each row still due (QUEUED or RETRY) as asked, in one batch. @return per move, whether its row moved */
+    private static boolean[] moveIfDue(Connection c, List<Move> moves, Instant now) throws SQLException {
+        boolean[] moved = new boolean[moves.size()];
+        if (moves.isEmpty()) {
+            return moved;
+        }
+        try (PreparedStatement p = c.prepareStatement("UPDATE outbox SET state = ?, last_reply = COALESCE(?,"
+                + " last_reply), updated = ? WHERE id = ? AND (state = ? OR state = ?)")) {
+            for (Move m : moves) {
+                p.setString(1, m.to().name());
+                if (m.reply() == null) {
+                    p.setNull(2, java.sql.Types.VARCHAR);
+                } else {
+                    p.setString(2, clip(m.reply()));
+                }
+                p.setTimestamp(3, ts(now));
+                p.setLong(4, m.id());
+                p.setString(5, State.QUEUED.name());
+                p.setString(6, State.RETRY.name());
+                p.addBatch();
+            }
+            int[] updated = p.executeBatch();
+            for (int i = 0; i < moved.length; i++) {
+                moved[i] = updated[i] == 1 || updated[i] == java.sql.Statement.SUCCESS_NO_INFO;
+            }
+        }
+        return moved;
     }
 
     /** A due row and what its content column holds. */
@@ -250,17 +256,18 @@ public final class JdbcOutboxStore implements OutboxStore {
     }
 
     /** A due row with its content, from the row or from its file; a file that cannot be read makes it lost. */
-    private void claimed(Due d, List<Claimed> out, List<Lost> lost) throws IOException {
+    private void claimed(Due d, List<Claimed> out, List<Move> lost) throws IOException {
         OutboxEntry e = d.entry();
         if (d.inRow().length > 0 || spool == null) {
             out.add(new Claimed(e, MailCodec.decode(d.inRow())));
             return;
         }
         Path file = contentFile(e.id()).orElseThrow();
-        try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 64 * 1024)) {
+        // a small buffer for the length and the head; the attachments' reads are large and go straight to their arrays
+        try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file))) {
             out.add(new Claimed(e, MailCodec.read(in)));
         } catch (IOException unreadable) {
-            lost.add(new Lost(e.id(), "The content of this mail, " + file + ", is missing or unreadable ("
+            lost.add(new Move(e.id(), State.FAILED, "The content of this mail, " + file + ", is missing or unreadable ("
                     + unreadable + "): it cannot be sent; send the document again."));
         }
     }
@@ -409,10 +416,11 @@ public final class JdbcOutboxStore implements OutboxStore {
         try (java.util.stream.Stream<Path> files = Files.list(spool)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 String name = f.getFileName().toString();
-                if (!name.endsWith(SUFFIX) || !name.substring(0, name.length() - SUFFIX.length()).matches("[0-9]+")) {
+                String stem = name.substring(0, Math.max(0, name.length() - SUFFIX.length()));
+                if (!name.endsWith(SUFFIX) || !stem.matches("[0-9]{1,18}")) {
                     continue;
                 }
-                long id = Long.parseLong(name.substring(0, name.length() - SUFFIX.length()));
+                long id = Long.parseLong(stem);
                 Optional<OutboxEntry> row = entry(id);
                 boolean orphan = row.isEmpty() && Files.getLastModifiedTime(f).toInstant().isBefore(
                         now.minus(ORPHAN_AGE));
