@@ -13,8 +13,20 @@ public interface OutboxStore extends Outbox {
     record Claimed(OutboxEntry entry, OutgoingMail mail) {
     }
 
-    /** Marks up to {@code max} due entries (QUEUED, or RETRY whose time has come) SENDING and returns them, oldest first. */
+    /**
+     * Marks up to {@code max} due entries (QUEUED, or RETRY whose time has come) SENDING and returns them, oldest first.
+     * The claim holds them for a while (the store's lease) against {@link #recoverInterrupted} in other processes.
+     */
     List<Claimed> claimDue(Instant now, int max);
+
+    /**
+     * The process that claimed these entries is still sending them: their claim is renewed from {@code now}, so that
+     * another process serving the same outbox (a CLI command beside the desktop, another desk on a shared database)
+     * does not take them back. The worker calls it every 30 s from its own thread, whatever a send is waiting for.
+     * This default does nothing: a store without leases.
+     */
+    default void keepClaimed(List<Long> ids, Instant now) {
+    }
 
     void markSent(long id, String reply, Instant now);
 
@@ -50,8 +62,10 @@ public interface OutboxStore extends Outbox {
     void release(long id, Instant now);
 
     /**
-     * After a crash: entries left SENDING may or may not have reached the server; they go again with the same
-     * Message-ID, except those the store knows were {@link #accepted}, which are SENT. @return how many go again
+     * Entries left SENDING by a process that stopped (a crash; its claim lapsed, see {@link #keepClaimed}) may or may not
+     * have reached the server: they go again with the same Message-ID, except those the store knows were
+     * {@link #accepted}, which are SENT. Entries a running process is sending are left to it. Called when the worker
+     * starts and from time to time while it serves. @return how many go again
      */
     int recoverInterrupted(Instant now);
 

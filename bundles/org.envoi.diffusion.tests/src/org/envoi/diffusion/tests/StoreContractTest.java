@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
@@ -60,8 +61,8 @@ abstract class StoreContractTest {
     @BeforeEach
     void open() throws Exception {
         db = freshDatabase();
-        assertEquals(4, Migrations.migrate(db));
-        assertEquals(4, Migrations.migrate(db), "migrating twice changes nothing");
+        assertEquals(5, Migrations.migrate(db));
+        assertEquals(5, Migrations.migrate(db), "migrating twice changes nothing");
         flows = new JdbcFlowRepository(db, Clock.systemUTC());
         operators = new JdbcOperatorRepository(db);
         settings = new JdbcSettingsRepository(db);
@@ -236,7 +237,10 @@ abstract class StoreContractTest {
         assertEquals(outboxFolder() != null, durable);
         // ...and the process dies before the SENT mark
         JdbcOutboxStore restarted = new JdbcOutboxStore(db, Clock.systemUTC(), outboxFolder());
-        assertEquals(durable ? 1 : 2, restarted.recoverInterrupted(now), "how many go again");
+        assertEquals(0, restarted.recoverInterrupted(now.plusSeconds(60)), "nothing while the claim holds");
+        assertEquals(State.SENDING, restarted.entry(onTheWire).orElseThrow().state());
+        Instant lapsed = now.plus(JdbcOutboxStore.CLAIM_LEASE).plusSeconds(1);
+        assertEquals(durable ? 1 : 2, restarted.recoverInterrupted(lapsed), "how many go again");
         assertEquals(State.RETRY, restarted.entry(onTheWire).orElseThrow().state());
         if (durable) {
             assertEquals(State.SENT, restarted.entry(accepted).orElseThrow().state(), "not sent twice");
@@ -244,8 +248,35 @@ abstract class StoreContractTest {
         }
     }
 
+    @Test
+    void aMailAnotherProcessIsSendingIsLeftToItUntilItStopsRenewingItsClaim() {
+        long id = outbox.enqueue("f", "op", mail("held-" + System.nanoTime() + "@example.com"));
+        Instant claimed = Instant.now().plusSeconds(1);
+        assertEquals(List.of(id), ids(outbox.claimDue(claimed, 10)));
+        // the CLI beside the desktop, or another desk on the shared database, starts its worker
+        JdbcOutboxStore other = new JdbcOutboxStore(db, Clock.systemUTC(), outboxFolder());
+        Duration lease = JdbcOutboxStore.CLAIM_LEASE;
+        assertEquals(0, other.recoverInterrupted(claimed.plus(lease).minusSeconds(1)), "the claim holds");
+        Instant renewed = claimed.plus(lease).minusSeconds(10);
+        outbox.keepClaimed(List.of(id), renewed); // the sending process is alive: it renews
+        assertEquals(0, other.recoverInterrupted(claimed.plus(lease).plusSeconds(1)), "renewed, it holds on");
+        assertEquals(State.SENDING, other.entry(id).orElseThrow().state());
+        assertEquals(List.of(), ids(other.claimDue(claimed.plus(lease).plusSeconds(1), 10)), "nor claimed twice");
+        // the sending process stops (killed): no more renewals
+        assertEquals(1, other.recoverInterrupted(renewed.plus(lease).plusSeconds(1)), "lapsed: it goes again");
+        assertEquals(State.RETRY, other.entry(id).orElseThrow().state());
+        outbox.keepClaimed(List.of(id), renewed.plus(lease).plusSeconds(2)); // a late renewal changes nothing
+        assertEquals(List.of(id), ids(other.claimDue(renewed.plus(lease).plusSeconds(2), 10)));
+    }
+
     private static List<Long> ids(List<org.envoi.api.mail.OutboxStore.Claimed> claimed) {
         return claimed.stream().map(c -> c.entry().id()).toList();
+    }
+
+    private static OutgoingMail mail(String messageId) {
+        return new OutgoingMail(messageId, "a@example.com", List.of("b@example.com"), List.of(), List.of(), "Sujet",
+                "Corps", false, OutgoingMail.Priority.NORMAL, Optional.empty(), List.of(
+                        new org.envoi.api.mail.Attachment("a.pdf", "application/pdf", new byte[] { 1 })));
     }
 
     private static OutgoingMail withId(OutgoingMail m, String messageId) {

@@ -23,7 +23,7 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * The background sender of the running product: one thread serving the outbox with the routes of the stored flows,
- * woken by every queued mail; mails left SENDING by a crash are recovered at start. Registered as itself so the
+ * woken by every queued mail; mails a stopped Envoi left SENDING go again once their claim has lapsed. Registered as itself so the
  * pipeline can wake it.
  */
 @Component(service = OutboxService.class, immediate = true)
@@ -41,8 +41,8 @@ public final class OutboxService {
 
     /**
      * Framework property: {@code background} (default: the product serves the outbox from start) or {@code on-demand}
-     * (a short-lived process such as a CLI command: nothing is recovered or sent until this process queues a mail,
-     * so that a command that only lists flows never takes over the mails another Envoi is sending).
+     * (a short-lived process such as a CLI command: nothing is recovered or sent until this process queues a mail;
+     * the mails another running Envoi is sending are never taken, their claim holds).
      */
     public static final String MODE = "envoi.outbox.sender";
 
@@ -66,10 +66,9 @@ public final class OutboxService {
         }
     }
 
-    /** Recovers the mails a crash left SENDING, then serves the outbox; once. */
+    /** Serves the outbox (the worker first takes back what a stopped Envoi left SENDING); once. */
     private synchronized void startServing() {
         if (thread.getState() == Thread.State.NEW) {
-            store.recoverInterrupted(Clock.systemUTC().instant());
             thread.start();
         }
     }

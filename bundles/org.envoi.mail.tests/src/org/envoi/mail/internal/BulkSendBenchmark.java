@@ -60,6 +60,9 @@ class BulkSendBenchmark {
         try (MockOAuth2Server oauth = MockOAuth2Server.start(MockOAuth2Server.MAIL_USERS);
                 MailServers servers = MailServers.start(temp.resolve("servers"),
                         oauth.introspectionEndpoint("mail").toString())) {
+            if (Boolean.getBoolean("envoi.bench.pin")) {
+                pin(servers, oauth);
+            }
             MailServer smtp = MailServer.of("127.0.0.1", servers.smtpPort, TlsMode.NONE)
                     .withTimeout(Duration.ofSeconds(60));
             List<Double> plain = new ArrayList<>();
@@ -151,6 +154,36 @@ class BulkSendBenchmark {
             if (db instanceof org.h2.jdbcx.JdbcConnectionPool pool) {
                 pool.dispose();
             }
+        }
+    }
+
+    /**
+     * Client and servers on cores of their own, as in a deployment where the mail server is another machine: this JVM
+     * on the first core, Postfix, Dovecot and the OAuth server (their children inherit it) on the others. Needs
+     * {@code taskset} (util-linux) and two cores; says so and fails otherwise, as the figures would not be pinned.
+     */
+    private static void pin(MailServers servers, MockOAuth2Server oauth) throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (cores < 2) {
+            throw new IllegalStateException("envoi.bench.pin needs two cores; this machine has " + cores);
+        }
+        List<ProcessHandle> serverProcesses = new ArrayList<>(servers.processTree());
+        serverProcesses.add(oauth.process());
+        String others = cores == 2 ? "1" : "1-" + (cores - 1);
+        for (ProcessHandle h : serverProcesses) {
+            taskset(others, h.pid());
+        }
+        taskset("0", ProcessHandle.current().pid());
+        System.out.printf("BENCH mail.bulk.pinned client=cpu0 servers=cpu%s (%d server processes)%n", others,
+                serverProcesses.size());
+    }
+
+    private static void taskset(String cpus, long pid) throws Exception {
+        Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid)).redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (p.waitFor() != 0 && ProcessHandle.of(pid).isPresent()) {
+            throw new IllegalStateException("taskset -a -p -c " + cpus + " " + pid + " failed: " + out.strip());
         }
     }
 

@@ -166,6 +166,8 @@ class OutboxWorkerTest {
         long id = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "crash", null));
         assertEquals(1, outbox.claimDue(clock.instant(), 10).size()); // ...and the process dies here
         JdbcOutboxStore restarted = new JdbcOutboxStore(db, clock, StoreComponent.outboxFolder(dbFile));
+        assertEquals(0, restarted.recoverInterrupted(clock.instant()), "its claim holds a while");
+        clock.advance(JdbcOutboxStore.CLAIM_LEASE.plusSeconds(1)); // nobody renewed it: the process is gone
         assertEquals(1, restarted.recoverInterrupted(clock.instant()));
         assertEquals(State.RETRY, restarted.entry(id).orElseThrow().state());
         OutboxWorker w = new OutboxWorker(restarted, (f, o) -> new Route(smtp(servers.smtpPort), 0, tokensOf("alice")),
@@ -328,6 +330,61 @@ class OutboxWorkerTest {
         org.envoi.api.mail.OutboxEntry e = outbox.entry(id).orElseThrow();
         assertEquals(State.RETRY, e.state());
         assertTrue(e.lastReply().toLowerCase(java.util.Locale.ROOT).contains("timed out"), e.lastReply());
+    }
+
+    @Test
+    void whileAMailIsStuckOnASlowServerItsClaimIsRenewedAndNoOtherEnvoiTakesIt() throws Exception {
+        // real time, a 1 s lease renewed every 200 ms: a send that lasts 3 s outlives its first lease three times
+        Duration lease = Duration.ofSeconds(1);
+        Path folder = StoreComponent.outboxFolder(dbFile);
+        JdbcOutboxStore sending = new JdbcOutboxStore(db, Clock.systemUTC(), folder, lease);
+        JdbcOutboxStore cli = new JdbcOutboxStore(db, Clock.systemUTC(), folder, lease); // the CLI beside it
+        long id = sending.enqueue("m365", "alice", mail(MailServers.address("bob"), "slow", new byte[8_000_000]));
+        try (org.envoi.api.tests.servers.CuttingProxy proxy = org.envoi.api.tests.servers.CuttingProxy.stalling(
+                servers.smtpPort, 100_000)) {
+            MailServer slow = MailServer.of("127.0.0.1", proxy.port(), TlsMode.NONE).withTimeout(Duration.ofSeconds(3));
+            OutboxWorker w = new OutboxWorker(sending, (f, o) -> new Route(slow, 0, tokensOf("alice")),
+                    Clock.systemUTC(), Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofMillis(200));
+            java.util.concurrent.CompletableFuture<OutboxWorker.Report> drained = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> w.drain(10));
+            int checks = 0;
+            boolean seenSending = false;
+            while (!drained.isDone()) {
+                seenSending |= cli.entry(id).orElseThrow().state() == State.SENDING;
+                assertEquals(0, cli.recoverInterrupted(Instant.now()), "taken from the Envoi still sending it");
+                checks++;
+                Thread.sleep(100);
+            }
+            assertTrue(seenSending && checks >= 20, "the send outlived its first lease: " + checks + " checks");
+            assertEquals(1, drained.get().retried(), "the send ended at the 3 s time-out, by its own worker");
+        }
+        assertEquals(State.RETRY, cli.entry(id).orElseThrow().state());
+    }
+
+    @Test
+    void aServingWorkerSendsWhatAStoppedEnvoiLeftSendingOnceItsClaimHasLapsed() throws Exception {
+        long before = servers.delivered("bob");
+        Duration lease = Duration.ofSeconds(1);
+        Path folder = StoreComponent.outboxFolder(dbFile);
+        JdbcOutboxStore stopped = new JdbcOutboxStore(db, Clock.systemUTC(), folder, lease);
+        long id = stopped.enqueue("m365", "alice", mail(MailServers.address("bob"), "left SENDING", null));
+        assertEquals(1, stopped.claimDue(Instant.now(), 10).size()); // ...and that Envoi is killed
+        long claimed = System.nanoTime();
+        JdbcOutboxStore running = new JdbcOutboxStore(db, Clock.systemUTC(), folder, lease);
+        OutboxWorker w = new OutboxWorker(running, (f, o) -> new Route(smtp(servers.smtpPort), 0, tokensOf("alice")),
+                Clock.systemUTC(), Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofMillis(200));
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CompletableFuture<OutboxWorker.Report> serving = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> w.serve(stop::get, Duration.ofMillis(100), Duration.ofSeconds(5)));
+        awaitDelivered("bob", before + 1);
+        long afterMs = (System.nanoTime() - claimed) / 1_000_000;
+        stop.set(true);
+        w.wake();
+        assertEquals(1, serving.get(30, TimeUnit.SECONDS).sent());
+        assertTrue(afterMs >= lease.toMillis(), "sent " + afterMs + " ms after the claim, before it lapsed");
+        var e = running.entry(id).orElseThrow();
+        assertEquals(State.SENT, e.state());
+        assertTrue(e.lastReply().startsWith("250"), e.lastReply());
     }
 
     @Test

@@ -91,11 +91,14 @@ class ProcessKillTest {
             assertEquals(count, outbox.count(State.QUEUED) + outbox.count(State.SENDING),
                     "every mail the killed process had queued is in the outbox");
             assertEquals(expectSending, outbox.count(State.SENDING));
-            assertEquals(expectSending, outbox.recoverInterrupted(Clock.systemUTC().instant()));
+            // the killed process no longer renews its claim: once it has lapsed, its SENDING mails go again
+            Clock lapsed = Clock.offset(Clock.systemUTC(), JdbcOutboxStore.CLAIM_LEASE.plusSeconds(1));
+            assertEquals(0, outbox.recoverInterrupted(Clock.systemUTC().instant()), "not while the claim holds");
+            assertEquals(expectSending, outbox.recoverInterrupted(lapsed.instant()));
             MailServer smtp = MailServer.of("127.0.0.1", servers.smtpPort, TlsMode.NONE)
                     .withTimeout(Duration.ofSeconds(10));
             OutboxWorker worker = new OutboxWorker(outbox, (f, o) -> new OutboxWorker.Route(smtp, 0,
-                    new FreshTokens(oauth, "alice")), Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofMinutes(1));
+                    new FreshTokens(oauth, "alice")), lapsed, Duration.ofSeconds(1), Duration.ofMinutes(1));
             assertEquals(count, worker.drain(100).sent());
             assertEquals(count, outbox.count(State.SENT));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -79,13 +80,28 @@ public final class OutboxWorker {
     private final Duration firstBackoff;
     private final Duration maxBackoff;
 
+    private final Duration claimChecks;
+
     public OutboxWorker(OutboxStore store, Routes routes, Clock clock, Duration firstBackoff, Duration maxBackoff) {
+        this(store, routes, clock, firstBackoff, maxBackoff, CLAIM_CHECKS);
+    }
+
+    /**
+     * @param claimChecks how often the claim of the mails being sent is renewed ({@link OutboxStore#keepClaimed}) and,
+     *        serving, how often mails a stopped process left SENDING are taken back; well under the store's lease
+     */
+    OutboxWorker(OutboxStore store, Routes routes, Clock clock, Duration firstBackoff, Duration maxBackoff,
+            Duration claimChecks) {
         this.store = store;
         this.routes = routes;
         this.clock = clock;
         this.firstBackoff = firstBackoff;
         this.maxBackoff = maxBackoff;
+        this.claimChecks = claimChecks;
     }
+
+    /** Every 30 s: a quarter of the H2 and PostgreSQL stores' two-minute lease. */
+    static final Duration CLAIM_CHECKS = Duration.ofSeconds(30);
 
     /** How many mails are claimed at a time: a crash leaves at most this many to send again, memory stays flat. */
     static final int CHUNK = 50;
@@ -107,8 +123,15 @@ public final class OutboxWorker {
     public Report serve(BooleanSupplier stop, Duration poll, Duration keepIdle) {
         int[] total = new int[4];
         long idleSince = System.nanoTime();
+        long recovered = 0;
         try {
             while (!stop.getAsBoolean()) {
+                if (recovered == 0 || System.nanoTime() - recovered > claimChecks.toNanos()) {
+                    // at start, then now and then: what a stopped process (this one before a crash, the CLI, another
+                    // desk) left SENDING goes again once its claim has lapsed
+                    recoverLapsedClaims();
+                    recovered = System.nanoTime();
+                }
                 boolean wasWoken = takeWakeUp();
                 Report r = pass(CHUNK * 20);
                 total[0] += r.sent();
@@ -128,6 +151,17 @@ public final class OutboxWorker {
             closeConnections();
         }
         return new Report(total[0], total[1], total[2], total[3]);
+    }
+
+    private void recoverLapsedClaims() {
+        try {
+            int again = store.recoverInterrupted(clock.instant());
+            if (again > 0) {
+                LOG.log(Level.INFO, "Envoi sends again " + again + " mail(s) left SENDING by an Envoi that stopped");
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Envoi could not look for mails left SENDING: " + e.getMessage());
+        }
     }
 
     private final Object signal = new Object();
@@ -179,10 +213,50 @@ public final class OutboxWorker {
         try {
             drainInto(max, counts);
         } finally {
-            writeAcceptedMarks();
-            awaitMarks();
+            try {
+                writeAcceptedMarks();
+                awaitMarks();
+            } finally {
+                stopHolding();
+            }
         }
         return new Report(counts[0], counts[1], counts[2], counts[3]);
+    }
+
+    /** The mails of the chunk being sent, whose claim the keeper renews. */
+    private volatile List<Long> held = List.of();
+    /** Renews {@link #held} from its own thread: a send waiting on a slow server does not let the claim lapse. */
+    private ScheduledExecutorService keeper;
+
+    private void hold(List<Claimed> chunk) {
+        held = chunk.stream().map(c -> c.entry().id()).toList();
+        if (keeper == null) { // started by the first chunk of a pass, stopped at its end
+            keeper = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "envoi-outbox-claims");
+                t.setDaemon(true);
+                return t;
+            });
+            keeper.scheduleWithFixedDelay(this::renewClaims, claimChecks.toNanos(), claimChecks.toNanos(),
+                    TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void renewClaims() {
+        List<Long> ids = held;
+        try {
+            store.keepClaimed(ids, clock.instant());
+        } catch (RuntimeException e) {
+            // the next check tries again; the lease is four checks long
+            LOG.log(Level.WARNING, "Envoi could not renew the claim of the mails it is sending: " + e.getMessage());
+        }
+    }
+
+    private void stopHolding() {
+        held = List.of();
+        if (keeper != null) {
+            keeper.shutdown(); // no interrupt: a renewal under way ends its commit; no further one starts
+            keeper = null;
+        }
     }
 
     /**
@@ -272,6 +346,7 @@ public final class OutboxWorker {
                 break;
             }
             done += claimed.size();
+            hold(claimed);
             Map<String, List<Claimed>> groups = new LinkedHashMap<>();
             for (Claimed c : claimed) {
                 groups.computeIfAbsent(c.entry().flowId() + "\u0000" + c.entry().operatorId(),

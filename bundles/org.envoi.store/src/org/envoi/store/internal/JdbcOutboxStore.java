@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,12 +39,22 @@ public final class JdbcOutboxStore implements OutboxStore {
     private static final String COLUMNS = "id, message_id, flow_id, operator_id, subject, state, attempts, next_attempt,"
             + " last_reply, updated";
 
+    /**
+     * How long a claim holds its mails without news from the process sending them: the worker renews it every 30 s
+     * ({@link #keepClaimed}), so only a process that stopped (crash, kill, power cut) lets it lapse; its mails then go
+     * again, from any Envoi serving the outbox, within this time.
+     */
+    public static final Duration CLAIM_LEASE = Duration.ofMinutes(2);
+
     private final DataSource ds;
     private final Clock clock;
     /** Where contents are kept, or null: in the rows. */
     private final Path spool;
+    private final Duration lease;
     /** Asked of the database once, on the first claim: it never changes under a data source. */
     private Dialect dialect;
+    /** The spool is tidied at the first recovery (the start), not at the later ones. */
+    private volatile boolean tidied;
 
     /** Contents in the rows (a database shared by several desks). */
     public JdbcOutboxStore(DataSource ds, Clock clock) {
@@ -52,9 +63,15 @@ public final class JdbcOutboxStore implements OutboxStore {
 
     /** @param spool the folder of the contents (created if absent), or null to keep them in the rows */
     public JdbcOutboxStore(DataSource ds, Clock clock, Path spool) {
+        this(ds, clock, spool, CLAIM_LEASE);
+    }
+
+    /** @param lease how long a claim holds its mails unless renewed ({@link #CLAIM_LEASE}; shorter in tests) */
+    public JdbcOutboxStore(DataSource ds, Clock clock, Path spool, Duration lease) {
         this.ds = ds;
         this.clock = clock;
         this.spool = spool;
+        this.lease = lease;
     }
 
     /** The file of a mail's content when there is a spool folder. */
@@ -204,7 +221,7 @@ public final class JdbcOutboxStore implements OutboxStore {
             // waited for.
             List<Move> moves = new ArrayList<>(lost);
             out.forEach(cl -> moves.add(new Move(cl.entry().id(), State.SENDING, null)));
-            boolean[] moved = moveIfDue(c, moves, now);
+            boolean[] moved = moveIfDue(c, moves, now, now.plus(lease));
             List<Claimed> taken = new ArrayList<>();
             for (int i = 0; i < out.size(); i++) {
                 if (moved[lost.size() + i]) {
@@ -222,14 +239,18 @@ public final class JdbcOutboxStore implements OutboxStore {
     private record Move(long id, State to, String reply) {
     }
 
-    /** Moves each row still due (QUEUED or RETRY) as asked, in one batch. @return per move, whether its row moved */
-    private static boolean[] moveIfDue(Connection c, List<Move> moves, Instant now) throws SQLException {
+    /**
+     * Moves each row still due (QUEUED or RETRY) as asked, in one batch; one moved to SENDING is held until
+     * {@code heldUntil}. @return per move, whether its row moved
+     */
+    private static boolean[] moveIfDue(Connection c, List<Move> moves, Instant now, Instant heldUntil)
+            throws SQLException {
         boolean[] moved = new boolean[moves.size()];
         if (moves.isEmpty()) {
             return moved;
         }
         try (PreparedStatement p = c.prepareStatement("UPDATE outbox SET state = ?, last_reply = COALESCE(?,"
-                + " last_reply), updated = ? WHERE id = ? AND (state = ? OR state = ?)")) {
+                + " last_reply), claimed_until = ?, updated = ? WHERE id = ? AND (state = ? OR state = ?)")) {
             for (Move m : moves) {
                 p.setString(1, m.to().name());
                 if (m.reply() == null) {
@@ -237,10 +258,15 @@ public final class JdbcOutboxStore implements OutboxStore {
                 } else {
                     p.setString(2, clip(m.reply()));
                 }
-                p.setTimestamp(3, ts(now));
-                p.setLong(4, m.id());
-                p.setString(5, State.QUEUED.name());
-                p.setString(6, State.RETRY.name());
+                if (m.to() == State.SENDING) {
+                    p.setTimestamp(3, ts(heldUntil));
+                } else {
+                    p.setNull(3, java.sql.Types.TIMESTAMP);
+                }
+                p.setTimestamp(4, ts(now));
+                p.setLong(5, m.id());
+                p.setString(6, State.QUEUED.name());
+                p.setString(7, State.RETRY.name());
                 p.addBatch();
             }
             int[] updated = p.executeBatch();
@@ -364,17 +390,53 @@ public final class JdbcOutboxStore implements OutboxStore {
         }
     }
 
+    /** The claim is pushed forward by one lease from {@code now}, for those of the ids still SENDING. */
+    @Override
+    public void keepClaimed(List<Long> ids, Instant now) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement p = c.prepareStatement("UPDATE outbox SET claimed_until = ? WHERE id = ? AND"
+                    + " state = ?")) {
+                for (long id : ids) {
+                    p.setTimestamp(1, ts(now.plus(lease)));
+                    p.setLong(2, id);
+                    p.setString(3, State.SENDING.name());
+                    p.addBatch();
+                }
+                p.executeBatch();
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw error("cannot renew the claim of " + ids.size() + " mail(s) being sent", e);
+        }
+    }
+
     static final String ACCEPTED_BEFORE_STOP = "accepted by the server; Envoi stopped before saving its answer";
+
+    /** SENDING, and its claim lapsed: the process sending it stopped (NULL: claimed before schema version 5). */
+    private static final String LAPSED = "state = ? AND (claimed_until IS NULL OR claimed_until < ?)";
 
     @Override
     public int recoverInterrupted(Instant now) {
-        tidySpool(now);
+        if (!tidied) {
+            tidySpool(now);
+            tidied = true;
+        }
         if (spool != null) {
             // SENDING with its content in a file that is gone: accepted() removed it, the server took the mail
             List<Sent> sent = new ArrayList<>();
             try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement(
-                    "SELECT id FROM outbox WHERE state = ? AND OCTET_LENGTH(mail) = 0")) {
+                    "SELECT id FROM outbox WHERE " + LAPSED + " AND OCTET_LENGTH(mail) = 0")) {
                 p.setString(1, State.SENDING.name());
+                p.setTimestamp(2, ts(now));
                 try (ResultSet r = p.executeQuery()) {
                     while (r.next()) {
                         long id = r.getLong(1);
@@ -388,9 +450,9 @@ public final class JdbcOutboxStore implements OutboxStore {
             }
             markSent(sent);
         }
-        return update("UPDATE outbox SET state = ?, last_reply = ?, next_attempt = ?, updated = ? WHERE state = ?",
+        return update("UPDATE outbox SET state = ?, last_reply = ?, next_attempt = ?, updated = ? WHERE " + LAPSED,
                 State.RETRY.name(), "interrupted while sending; sent again with the same Message-ID", ts(now), ts(now),
-                State.SENDING.name());
+                State.SENDING.name(), ts(now));
     }
 
     @Override

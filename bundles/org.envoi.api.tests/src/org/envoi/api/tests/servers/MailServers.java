@@ -413,6 +413,16 @@ public final class MailServers implements AutoCloseable {
         return n;
     }
 
+    /** Dovecot's and Postfix's processes and their children (smtpd, lmtp, auth...) as they are now. */
+    public List<ProcessHandle> processTree() {
+        List<ProcessHandle> all = new ArrayList<>();
+        for (Process p : processes) {
+            all.add(p.toHandle());
+            all.addAll(p.descendants().toList());
+        }
+        return all;
+    }
+
     @Override
     public void close() {
         for (int i = processes.size() - 1; i >= 0; i--) {

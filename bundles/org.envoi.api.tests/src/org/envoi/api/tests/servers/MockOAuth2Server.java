@@ -45,6 +45,11 @@ public final class MockOAuth2Server implements AutoCloseable {
                 + " \"mail\", \"tokenExpiry\": 3600, \"requestMappings\": [" + maps + "]}]}";
     }
 
+    /** The server's process (a JVM of its own). */
+    public ProcessHandle process() {
+        return process.toHandle();
+    }
+
     /** A client-credentials access token of {@code issuer} for {@code clientId} (with {@link #MAIL_USERS}: a user). */
     public String clientCredentialsToken(String issuer, String clientId) {
         try {
