@@ -64,23 +64,16 @@ public final class MailFetcherService implements MailFetcher {
         if (flow.imap().isPresent()) {
             MailServer imap = flow.imap().get();
             String mailbox = "imap:" + flow.id() + ":" + user + ":" + name;
-            ImapReader.Fetch f = logins.withRenewal(login -> ImapReader.fetchNew(imap, login, name,
-                    marks.imapMark(mailbox)));
-            marks.saveImapMark(mailbox, f.mark());
-            if (!after.isNothing() && !f.result().isEmpty()) {
-                List<Long> uids = f.result().stream().map(m -> Long.parseLong(m.serverId())).toList();
-                try {
-                    logins.withRenewal(login -> {
-                        ImapReader.afterFetch(imap, login, name, uids, after.markSeen(), after.moveTo());
-                        return null;
-                    });
-                } catch (EnvoiException e) {
-                    // the mails are in hand and the mark is saved: they are returned; only the tidying failed
-                    LOG.log(System.Logger.Level.WARNING, "Envoi fetched " + uids.size() + " mail(s) from " + name
-                            + " of flow " + flow.id() + " but could not mark or move them: " + e.getMessage());
-                }
-            }
-            return f.result();
+            // one login: read, save the mark, then mark as seen or move on the same connection
+            ImapReader.Kept k = logins.withRenewal(login -> ImapReader.fetchNew(imap, login, name,
+                    marks.imapMark(mailbox), f -> marks.saveImapMark(mailbox, f.mark()), after.markSeen(),
+                    after.moveTo()));
+            List<FetchedMail> got = k.fetch().result();
+            // the mails are in hand and the mark is saved: they are returned; only the tidying failed
+            k.tidyFailure().ifPresent(e -> LOG.log(System.Logger.Level.WARNING, "Envoi fetched " + got.size()
+                    + " mail(s) from " + name + " of flow " + flow.id() + " but could not mark or move them: "
+                    + e.getMessage()));
+            return got;
         }
         if (flow.pop().isPresent()) {
             if (!after.isNothing()) {

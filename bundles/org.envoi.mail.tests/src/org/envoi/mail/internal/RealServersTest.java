@@ -159,6 +159,35 @@ class RealServersTest {
                 "nothing comes back in INBOX after a move");
     }
 
+    @Test
+    void aFetchThatMarksAndMovesLogsInOnceAndKeepsTheMarkBeforeTouchingTheMails() throws Exception {
+        MailLogin eve = bearer("eve", Mechanism.XOAUTH2);
+        ImapMark start = ImapReader.fetchNew(local(servers.imapPort), eve, "INBOX", ImapMark.NONE).mark();
+        long before = servers.delivered("eve");
+        try (SmtpSender smtp = SmtpSender.open(local(servers.smtpPort), bearer("alice", Mechanism.XOAUTH2))) {
+            for (String subject : List.of("order 1", "order 2")) {
+                smtp.send(mail(MailServers.address("alice"), MailServers.address("eve"), subject));
+            }
+        }
+        awaitDelivered("eve", before + 2);
+        List<String> keptWhileInInbox = new java.util.ArrayList<>();
+        try (org.envoi.api.tests.servers.CuttingProxy relay = new org.envoi.api.tests.servers.CuttingProxy(
+                servers.imapPort, Long.MAX_VALUE)) {
+            ImapReader.Kept k = ImapReader.fetchNew(local(relay.port()), eve, "INBOX", start, f -> {
+                // the caller keeps the mails and the mark here: nothing has been marked or moved yet
+                f.result().forEach(m -> keptWhileInInbox.add(m.subject()));
+                assertEquals(start.highestUid() + 2, f.mark().highestUid());
+            }, true, Optional.of("Processed"));
+            assertEquals(Optional.empty(), k.tidyFailure());
+            assertEquals(java.util.Set.of("order 1", "order 2"), java.util.Set.copyOf(keptWhileInInbox));
+            assertEquals(1, relay.connections(), "read, marked and moved on one connection, one login");
+        }
+        ImapReader.Fetch moved = ImapReader.fetchNew(local(servers.imapPort), eve, "Processed", ImapMark.NONE);
+        assertEquals(java.util.Set.of("order 1", "order 2"), moved.result().stream().map(FetchedMail::subject)
+                .collect(java.util.stream.Collectors.toSet()));
+        assertEquals(java.util.Map.of("order 1", true, "order 2", true), seenFlags(eve, "Processed"));
+    }
+
     /** The \\Seen flag of each mail of a folder by subject (delivery order is not sending order), read only. */
     private static java.util.Map<String, Boolean> seenFlags(MailLogin login, String folderName) throws Exception {
         return MailClassLoader.call(() -> {

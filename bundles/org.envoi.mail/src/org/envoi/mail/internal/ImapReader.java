@@ -50,52 +50,107 @@ public final class ImapReader {
     }
 
     /**
+     * What one login did: the mails read (kept by the caller's {@code keep}, their mark with them), and why marking or
+     * moving them on the server failed, if it did.
+     */
+    public record Kept(Fetch fetch, Optional<EnvoiException> tidyFailure) {
+    }
+
+    /**
+     * Reads the new mails, hands them to {@code keep} (the caller saves them and the mark there), then does what the
+     * operator asked on the server ({@link #afterFetch}): one connection, one login. The last step comes only once
+     * {@code keep} returned, so a crash in between leaves the mails where they were, never lost and never fetched
+     * twice; its failure is returned, not thrown, for the mails are in hand.
+     */
+    public static Kept fetchNew(MailServer server, MailLogin login, String folderName, ImapMark since,
+            java.util.function.Consumer<Fetch> keep, boolean markSeen, Optional<String> moveTo) {
+        return MailClassLoader.call(() -> {
+            try (MailboxAccess access = MailboxAccess.open("imap", server, login)) {
+                Fetch f = read(access, server, folderName, since);
+                keep.accept(f);
+                try {
+                    tidy(access, server, folderName, uids(f), markSeen, moveTo);
+                    return new Kept(f, Optional.empty());
+                } catch (EnvoiException e) {
+                    return new Kept(f, Optional.of(e));
+                }
+            }
+        });
+    }
+
+    private static List<Long> uids(Fetch f) {
+        return f.result().stream().map(m -> Long.parseLong(m.serverId())).toList();
+    }
+
+    /**
      * What the operator asked to happen on the server to mails Envoi now keeps: flagged \Seen, and/or moved to
      * another folder (created if missing) with IMAP MOVE, or COPY + \Deleted + UID EXPUNGE where the server has no
      * MOVE. Called only after the mark is saved, so that a crash in between leaves the mails where they were, never
-     * lost and never fetched twice.
+     * lost and never fetched twice. On a connection of its own: {@link #fetchNew(MailServer, MailLogin, String,
+     * ImapMark, java.util.function.Consumer, boolean, Optional)} does it on the fetch's.
      *
      * @param uids the UIDs just fetched (a mail expunged meanwhile is skipped)
      */
     public static void afterFetch(MailServer server, MailLogin login, String folderName, List<Long> uids,
             boolean markSeen, Optional<String> moveTo) {
-        if (uids.isEmpty() || (!markSeen && moveTo.isEmpty())) {
+        if (nothingToDo(uids, markSeen, moveTo)) {
             return;
         }
         MailClassLoader.call(() -> {
             try (MailboxAccess access = MailboxAccess.open("imap", server, login)) {
-                try {
-                    IMAPFolder folder = (IMAPFolder) access.store.getFolder(folderName);
-                    folder.open(Folder.READ_WRITE);
-                    try {
-                        Message[] mails = Arrays.stream(folder.getMessagesByUID(uids.stream().mapToLong(Long::longValue)
-                                .toArray())).filter(Objects::nonNull).toArray(Message[]::new);
-                        if (markSeen && mails.length > 0) {
-                            folder.setFlags(mails, new Flags(Flags.Flag.SEEN), true);
-                        }
-                        if (moveTo.isPresent() && mails.length > 0) {
-                            move(access, folder, mails, moveTo.get(), server);
-                        }
-                    } finally {
-                        folder.close(false);
-                    }
-                } catch (MessagingException e) {
-                    throw access.failure(e);
-                }
+                tidy(access, server, folderName, uids, markSeen, moveTo);
             }
             return null;
         });
     }
 
-    private static void move(MailboxAccess access, IMAPFolder folder, Message[] mails, String target,
-            MailServer server) throws MessagingException {
+    private static boolean nothingToDo(List<Long> uids, boolean markSeen, Optional<String> moveTo) {
+        return uids.isEmpty() || (!markSeen && moveTo.isEmpty());
+    }
+
+    private static void tidy(MailboxAccess access, MailServer server, String folderName, List<Long> uids,
+            boolean markSeen, Optional<String> moveTo) {
+        if (nothingToDo(uids, markSeen, moveTo)) {
+            return;
+        }
+        try {
+            // the target and the server's MOVE first, while the connection is free: asked with the source folder
+            // open, Angus would open a second connection (and log in again) for them
+            Optional<Folder> to = moveTo.isEmpty() ? Optional.empty()
+                    : Optional.of(target(access, moveTo.get(), server));
+            boolean canMove = to.isPresent() && ((IMAPStore) access.store).hasCapability("MOVE");
+            IMAPFolder folder = (IMAPFolder) access.store.getFolder(folderName);
+            folder.open(Folder.READ_WRITE);
+            try {
+                Message[] mails = Arrays.stream(folder.getMessagesByUID(uids.stream().mapToLong(Long::longValue)
+                        .toArray())).filter(Objects::nonNull).toArray(Message[]::new);
+                if (markSeen && mails.length > 0) {
+                    folder.setFlags(mails, new Flags(Flags.Flag.SEEN), true);
+                }
+                if (to.isPresent() && mails.length > 0) {
+                    move(folder, mails, to.get(), canMove);
+                }
+            } finally {
+                folder.close(false);
+            }
+        } catch (MessagingException e) {
+            throw access.failure(e);
+        }
+    }
+
+    private static Folder target(MailboxAccess access, String target, MailServer server) throws MessagingException {
         Folder to = access.store.getFolder(target);
         if (!to.exists() && !to.create(Folder.HOLDS_MESSAGES)) {
             throw new EnvoiException(ErrorCode.INVALID_INPUT, "moveTo", "The IMAP folder '" + target + "' does not"
                     + " exist on " + server.endpoint().host() + " and cannot be created: name an existing folder.",
                     null);
         }
-        if (((IMAPStore) access.store).hasCapability("MOVE")) {
+        return to;
+    }
+
+    private static void move(IMAPFolder folder, Message[] mails, Folder to, boolean canMove)
+            throws MessagingException {
+        if (canMove) {
             folder.moveMessages(mails, to);
         } else {
             folder.copyMessages(mails, to);

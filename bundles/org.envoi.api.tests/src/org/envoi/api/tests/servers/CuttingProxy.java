@@ -21,6 +21,7 @@ public final class CuttingProxy implements AutoCloseable {
     private final int upstreamPort;
     private final long cutAfter;
     private final AtomicLong cuts = new AtomicLong();
+    private final AtomicLong connections = new AtomicLong();
     private final boolean stall;
 
     public CuttingProxy(int upstreamPort, long cutAfter) {
@@ -54,6 +55,11 @@ public final class CuttingProxy implements AutoCloseable {
         return server.getLocalPort();
     }
 
+    /** How many connections the client opened through the relay. */
+    public long connections() {
+        return connections.get();
+    }
+
     /** How many connections were cut. */
     public long cuts() {
         return cuts.get();
@@ -63,6 +69,7 @@ public final class CuttingProxy implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
+                connections.incrementAndGet();
                 Socket upstream = new Socket();
                 upstream.connect(new InetSocketAddress("127.0.0.1", upstreamPort), 5000);
                 pump(upstream.getInputStream(), client.getOutputStream(), Long.MAX_VALUE, client, upstream);
