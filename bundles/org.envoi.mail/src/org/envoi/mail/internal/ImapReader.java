@@ -73,6 +73,10 @@ public final class ImapReader {
                     return new Kept(f, Optional.empty());
                 } catch (EnvoiException e) {
                     return new Kept(f, Optional.of(e));
+                } catch (RuntimeException e) {
+                    // whatever it is, the mark is saved: the mails must reach the caller
+                    return new Kept(f, Optional.of(new EnvoiException(ErrorCode.MAIL_UNAVAILABLE, null, "Marking or"
+                            + " moving the fetched mails failed: " + e, e)));
                 }
             }
         });
