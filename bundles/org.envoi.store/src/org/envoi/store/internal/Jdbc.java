@@ -68,21 +68,26 @@ final class Jdbc {
     /** Runs the work in one transaction: all of it is committed, or none. */
     <T> T inTransaction(Work<T> work) {
         try (Connection c = ds.getConnection()) {
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(auto);
-            }
+            return inTransaction(c, work);
         } catch (SQLException e) {
             throw new EnvoiException(ErrorCode.STORE_UNAVAILABLE, null, "The store could not save or read the " + what
                     + " (" + e.getMessage() + "); nothing was changed.", e);
+        }
+    }
+
+    /** Runs the work in one transaction of {@code c}, which keeps its auto-commit mode afterwards. */
+    static <T> T inTransaction(Connection c, Work<T> work) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            T result = work.run(c);
+            c.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
         }
     }
 

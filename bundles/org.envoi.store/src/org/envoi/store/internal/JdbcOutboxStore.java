@@ -398,20 +398,15 @@ public final class JdbcOutboxStore implements OutboxStore {
     /** One statement per item, one transaction for all: on H2 one write of the file, on PostgreSQL one log flush. */
     private <T> void inOneTransaction(String sql, List<T> items, Binder<T> binder, String what) {
         try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement p = c.prepareStatement(sql)) {
-                for (T item : items) {
-                    binder.bind(p, item);
-                    p.addBatch();
+            Jdbc.inTransaction(c, tx -> {
+                try (PreparedStatement p = tx.prepareStatement(sql)) {
+                    for (T item : items) {
+                        binder.bind(p, item);
+                        p.addBatch();
+                    }
+                    return p.executeBatch();
                 }
-                p.executeBatch();
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
+            });
         } catch (SQLException e) {
             throw error(what, e);
         }
