@@ -60,7 +60,7 @@ public final class StoreComponent {
         register(context, new String[] { FlowRepository.class.getName() }, new JdbcFlowRepository(pool, clock));
         register(context, new String[] { OperatorRepository.class.getName() }, new JdbcOperatorRepository(pool));
         register(context, new String[] { SettingsRepository.class.getName() }, new JdbcSettingsRepository(pool));
-        if (url != null && !url.isBlank()) {
+        if (!embedded) {
             // shared by several desks: the vault keeps a generic flow's tokens here, under a row lock
             Dictionary<String, Object> props = new Hashtable<>();
             props.put("envoi.db.shared", "true");
