@@ -125,6 +125,49 @@ class RealServersTest {
                 "UIDLs already kept are not fetched again");
     }
 
+    /**
+     * Issue 15.1: Postfix at its default {@code line_length_limit} (2048) and Dovecot's submission service (which
+     * answers an AUTH line over 512 octets {@code 500 5.5.2 Line too long}) take a 2-4 KB token only after the 334.
+     */
+    @Test
+    void aLongTokenGoesAfterTheContinuationOnStrictSubmissionServers() throws Exception {
+        long before = servers.delivered("bob");
+        int sent = 0;
+        for (int port : List.of(servers.smtpPort, servers.submissionPort)) {
+            for (Mechanism m : Mechanism.values()) {
+                MailLogin login = bearer("alice", m);
+                assertTrue(((MailLogin.Bearer) login).token().length() > 2048, "a token longer than Postfix's line");
+                try (SmtpSender smtp = SmtpSender.open(local(port), login)) {
+                    String reply = smtp.send(mail(MailServers.address("alice"), MailServers.address("bob"), m
+                            + " on port " + port)).reply();
+                    assertTrue(reply.startsWith("250"), reply);
+                }
+                sent++;
+            }
+        }
+        awaitDelivered("bob", before + sent);
+    }
+
+    /**
+     * Issue 15.1: a syntax or size reply to the AUTH exchange (500/501/5.5.x) says nothing about the token: it must not
+     * be read as a refused token (which would ask the operator to sign in again). A response over Postfix's
+     * {@code smtpd_sasl_response_limit} (12,288) and over Dovecot submission's limits draws such a reply.
+     */
+    @Test
+    void aSyntaxReplyToAuthIsNotReadAsARefusedToken() {
+        String oversized = "x".repeat(13_000);
+        for (int port : List.of(servers.smtpPort, servers.submissionPort)) {
+            for (Mechanism m : Mechanism.values()) {
+                EnvoiException e = assertThrows(EnvoiException.class, () -> SmtpSender.open(local(port),
+                        new MailLogin.Bearer("alice", oversized, m)));
+                assertEquals(ErrorCode.MAIL_UNAVAILABLE, e.code(), m + " on " + port + ": " + e.getMessage());
+                assertFalse(e.getMessage().contains("refused the access token"), e.getMessage());
+                assertTrue(e.getMessage().contains("not a problem of the token"), e.getMessage());
+                assertFalse(e.getMessage().contains(oversized), "no token in the message");
+            }
+        }
+    }
+
     @Test
     void fetchedMailIsMarkedSeenOrMovedOnlyWhenAsked() throws Exception {
         MailLogin frank = bearer("frank", Mechanism.XOAUTH2);
