@@ -41,5 +41,27 @@ public interface MailFetcher {
      *
      * @throws org.envoi.api.EnvoiException also INVALID_INPUT when {@code after} asks for something on a POP3 flow
      */
-    List<FetchedMail> fetchNew(String operatorId, String folder, AfterFetch after);
+    default List<FetchedMail> fetchNew(String operatorId, String folder, AfterFetch after) {
+        return fetchNew(operatorId, folder, after, mails -> {
+        });
+    }
+
+    /**
+     * Where the caller keeps the fetched mails (files, its own database) before Envoi records them as fetched. It is
+     * handed the new mails before the mark is saved and before anything is flagged or moved on the server; when it
+     * throws, nothing is recorded or touched, so the next fetch brings the same mails again. It must return only once
+     * the mails are durably kept (written and forced to the disk).
+     */
+    @FunctionalInterface
+    interface Keeper {
+        /** @throws RuntimeException (an {@link org.envoi.api.EnvoiException} with a sentence) when they cannot be kept */
+        void keep(List<FetchedMail> mails);
+    }
+
+    /**
+     * As {@link #fetchNew(String, String, AfterFetch)}, the mails going to {@code keeper} first.
+     *
+     * @throws RuntimeException also what {@code keeper} threw, as it threw it: then nothing was recorded
+     */
+    List<FetchedMail> fetchNew(String operatorId, String folder, AfterFetch after, Keeper keeper);
 }

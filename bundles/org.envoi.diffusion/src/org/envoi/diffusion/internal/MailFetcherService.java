@@ -24,7 +24,8 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * New mail for an operator: the flow's IMAP folder above the stored mark (POP3: UIDLs not yet kept). The mark is
- * saved only after the mails are in hand, so a failure fetches them again rather than losing them. A refused token is
+ * saved only after the caller's keeper has the mails, so a failure (theirs or ours) fetches them again rather than
+ * losing them. A refused token is
  * handed back to the engine and tried once more, as for sending.
  */
 @Component(service = MailFetcher.class)
@@ -52,7 +53,7 @@ public final class MailFetcherService implements MailFetcher {
     }
 
     @Override
-    public List<FetchedMail> fetchNew(String operatorId, String folder, AfterFetch after) {
+    public List<FetchedMail> fetchNew(String operatorId, String folder, AfterFetch after, Keeper keeper) {
         Operator operator = operators.operator(operatorId).orElseThrow(() -> new EnvoiException(
                 ErrorCode.NO_FLOW_FOR_OPERATOR, null, "The operator '" + operatorId + "' is not known to Envoi.", null));
         Flow flow = operators.flowOf(operatorId).flatMap(flows::flow).orElseThrow(() -> new EnvoiException(
@@ -66,7 +67,10 @@ public final class MailFetcherService implements MailFetcher {
             String mailbox = "imap:" + flow.id() + ":" + user + ":" + name;
             // one login: read, save the mark, then mark as seen or move on the same connection
             ImapReader.Kept k = logins.withRenewal(login -> ImapReader.fetchNew(imap, login, name,
-                    marks.imapMark(mailbox), f -> marks.saveImapMark(mailbox, f.mark()), after.markSeen(),
+                    marks.imapMark(mailbox), f -> {
+                        keeper.keep(f.result());
+                        marks.saveImapMark(mailbox, f.mark());
+                    }, after.markSeen(),
                     after.moveTo()));
             List<FetchedMail> got = k.fetch().result();
             // the mails are in hand and the mark is saved: they are returned; only the tidying failed
@@ -84,6 +88,7 @@ public final class MailFetcherService implements MailFetcher {
             String mailbox = "pop3:" + flow.id() + ":" + user;
             List<FetchedMail> got = logins.withRenewal(login -> Pop3Reader.fetchNew(pop, login, marks.pop3Seen(
                     mailbox)));
+            keeper.keep(got);
             marks.addPop3Seen(mailbox, got.stream().map(FetchedMail::serverId).toList());
             return got;
         }

@@ -291,6 +291,42 @@ class CliProductTest {
         }
     }
 
+    /**
+     * Issue 15.3: the files are written before the mark is saved. A save that cannot write exits non-zero with its
+     * coded line, and the next fetch brings the same mail, which is then written whole.
+     */
+    @Test
+    @Order(40)
+    void aFetchWhoseSaveFailsKeepsTheMailForTheNextFetch() throws Exception {
+        Run start = run("", "fetch", "--operator", OPERATOR, "--json");
+        assertEquals(0, start.code(), start.err());
+        long before = peers.servers.delivered(OPERATOR);
+        Run send = run("", "send", "--operator", OPERATOR, "--to", MailServers.address(OPERATOR), "--subject",
+                "kept across a failed save", "--body", "b", "--wait");
+        assertEquals(0, send.code(), send.out() + send.err());
+        peers.awaitDelivered(OPERATOR, before + 1);
+
+        Path notAFolder = Files.writeString(temp.resolve("not-a-folder"), "a file where the folder should be");
+        Run failed = run("", "fetch", "--operator", OPERATOR, "--save", notAFolder.resolve("mails").toString(),
+                "--mark-seen");
+        assertEquals(4, failed.code(), failed.out() + failed.err());
+        String line = failed.err().lines().filter(l -> l.startsWith("INVALID_INPUT: ")).findFirst().orElse("");
+        assertTrue(line.contains("--save") && line.contains("next fetch brings them again"), failed.err());
+        assertFalse(failed.out().contains("kept across a failed save"), "nothing reported as fetched: " + failed.out());
+
+        Path good = temp.resolve("saved-after-failure");
+        Run again = run("", "fetch", "--operator", OPERATOR, "--json", "--save", good.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("kept across a failed save"), "the same mail comes again: " + again.out());
+        try (var files = Files.list(good)) {
+            List<Path> eml = files.filter(f -> f.toString().endsWith(".eml")).toList();
+            assertEquals(1, eml.size(), eml.toString());
+            assertTrue(Files.readString(eml.get(0), StandardCharsets.ISO_8859_1).contains(
+                    "Subject: kept across a failed save"));
+        }
+        assertEquals("[ ]", run("", "fetch", "--operator", OPERATOR, "--json").out().strip(), "then never again");
+    }
+
     private static String vaultKey() {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
