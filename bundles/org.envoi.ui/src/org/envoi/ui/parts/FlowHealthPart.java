@@ -42,8 +42,12 @@ public class FlowHealthPart {
             @org.eclipse.e4.core.di.annotations.Optional @Service(filterExpression = "(consent.host=embedded)")
             org.envoi.api.oauth.ConsentHandler embedded,
             @org.eclipse.e4.core.di.annotations.Optional @Service(filterExpression = "(consent.host=loopback)")
-            org.envoi.api.oauth.ConsentHandler loopback) {
+            org.envoi.api.oauth.ConsentHandler loopback,
+            @org.eclipse.e4.core.di.annotations.Optional @Service org.envoi.api.mail.OutboxSenders senders) {
         create(parent, Messages.platform(), operators, flows, admin, tokens, LocalDate.now());
+        if (senders != null) {
+            showSenders(senders.failing());
+        }
         Button signIn = new Button(parent, SWT.PUSH);
         signIn.setText(Messages.platform().get("signin.title"));
         signIn.setData(KEY, "health.signin");
@@ -110,5 +114,21 @@ public class FlowHealthPart {
         if (!toAct.isEmpty()) {
             notice.setForeground(parent.getDisplay().getSystemColor(SWT.COLOR_RED));
         }
+    }
+
+    /** A background sender that cannot go through the outbox comes first in the notice: mail is not going out. */
+    void showSenders(List<org.envoi.api.mail.OutboxSenders.Failing> failing) {
+        if (failing.isEmpty()) {
+            return;
+        }
+        StringBuilder b = new StringBuilder();
+        for (org.envoi.api.mail.OutboxSenders.Failing f : failing) {
+            b.append("The outbox sender (process ").append(f.pid()).append(") has been failing since ").append(f
+                    .since()).append(" (").append(f.passes()).append(" pass(es)); next try at ").append(f
+                            .nextAttempt()).append(": ").append(f.reason()).append('\n');
+        }
+        notice.setText(b + notice.getText());
+        notice.setForeground(notice.getDisplay().getSystemColor(SWT.COLOR_RED));
+        notice.getParent().layout(true, true);
     }
 }
