@@ -90,15 +90,23 @@ public class FlowHealthPart {
                 state = "NO_FLOW_FOR_OPERATOR";
             } else {
                 String owner = flow.generic() ? VaultKey.SHARED : o.id();
-                CredentialStatus s = tokens.status(flow.id(), owner);
-                state = switch (s.state()) {
-                    case VALID -> "VALID" + s.accessTokenExpiresAt().map(t -> ", access token until " + t).orElse("")
-                            + s.lastRefresh().map(t -> ", last refresh " + t).orElse("");
-                    case NONE -> "NONE: nobody has signed in yet";
-                    case CONSENT_REQUIRED -> "CONSENT_REQUIRED: " + s.reason().orElse("sign in again");
-                };
-                if (s.state() != CredentialStatus.State.VALID) {
-                    toAct.add(o.name() + " (" + flow.name() + "): " + state);
+                try {
+                    CredentialStatus s = tokens.status(flow.id(), owner);
+                    state = switch (s.state()) {
+                        case VALID -> "VALID" + s.accessTokenExpiresAt().map(t -> ", access token until " + t)
+                                .orElse("") + s.lastRefresh().map(t -> ", last refresh " + t).orElse("");
+                        case NONE -> "NONE: nobody has signed in yet";
+                        case CONSENT_REQUIRED -> "CONSENT_REQUIRED: " + s.reason().orElse("sign in again");
+                    };
+                    if (s.state() != CredentialStatus.State.VALID) {
+                        toAct.add(o.name() + " (" + flow.name() + "): " + state);
+                    }
+                } catch (org.envoi.api.EnvoiException e) {
+                    // a vault that cannot be opened (damaged key...): said once, at the top, with what to do
+                    state = e.toString();
+                    if (!toAct.contains(state)) {
+                        toAct.add(0, state);
+                    }
                 }
             }
             TableItem i = new TableItem(table, SWT.NONE);

@@ -327,6 +327,61 @@ class CliProductTest {
         assertEquals("[ ]", run("", "fetch", "--operator", OPERATOR, "--json").out().strip(), "then never again");
     }
 
+    /**
+     * Issue 15.16: one byte changed in the key file. A command that needs no secret works, at once; one that needs
+     * the vault fails within seconds with VAULT_ERROR naming the key's source and what to do; nothing is written.
+     */
+    @Test
+    @Order(41)
+    void aDamagedKeyFileStopsOnlyWhatNeedsASecretAndSaysWhatToDo() throws Exception {
+        Path keyed = temp.resolve("key-file-data");
+        Run add = runWithKeyFile(keyed, "s3cret-pw\n", "flow", "add", "basic-keyfile", "--provider", "custom",
+                "--type", "basic", "--username", "carol", "--password-stdin", "--smtp", "127.0.0.1:"
+                        + peers.servers.smtpPort, "--smtp-security", "none");
+        assertEquals(0, add.code(), add.err());
+        assertEquals(0, runWithKeyFile(keyed, "", "operator", "add", "carol", "--email", MailServers.address("carol"),
+                "--flow", "basic-keyfile").code());
+        Path key = keyed.resolve("vault.key");
+        byte[] k = Files.readAllBytes(key);
+        k[0] = (byte) (k[0] == 'A' ? 'B' : 'A'); // still base64: another key, not the vault's
+        Files.write(key, k);
+        byte[] vaultBefore = Files.readAllBytes(keyed.resolve("vault/key-check.vlt"));
+
+        long t0 = System.nanoTime();
+        Run list = runWithKeyFile(keyed, "", "flow", "list");
+        long listMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertEquals(0, list.code(), list.err());
+        assertTrue(list.out().contains("basic-keyfile"), list.out());
+        assertTrue(listMs < 30_000, "flow list waited " + listMs + " ms");
+
+        t0 = System.nanoTime();
+        Run test = runWithKeyFile(keyed, "", "test", "--operator", "carol");
+        long testMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertTrue(testMs < 30_000, "test waited " + testMs + " ms");
+        assertTrue(test.code() != 0, test.out() + test.err());
+        String all = test.out() + test.err();
+        assertTrue(all.contains("VAULT_ERROR") && all.contains("Restore the key from your backup")
+                && all.contains("ENVOI_VAULT_KEY") && all.contains(key.toString()), all);
+        assertTrue(java.util.Arrays.equals(vaultBefore, Files.readAllBytes(keyed.resolve("vault/key-check.vlt"))),
+                "nothing written with the wrong key");
+    }
+
+    /** As {@link #run}, on another data folder, the vault key from the key file there (no ENVOI_VAULT_KEY). */
+    static Run runWithKeyFile(Path dataFolder, String stdin, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(BuiltProduct.linuxProduct().resolve("envoi").toString(),
+                "--data", dataFolder.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().remove("ENVOI_VAULT_KEY");
+        pb.environment().put("ENVOI_JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().remove("DISPLAY");
+        Process p = pb.start();
+        try (OutputStream in = p.getOutputStream()) {
+            in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        return finish(p, BuiltProduct.lines(p.getErrorStream()), new ArrayList<>());
+    }
+
     private static String vaultKey() {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
