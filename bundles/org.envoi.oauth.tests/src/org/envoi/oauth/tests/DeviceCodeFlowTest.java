@@ -2,6 +2,7 @@ package org.envoi.oauth.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -15,6 +16,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
 import org.envoi.api.oauth.CredentialStatus;
 import org.envoi.api.oauth.OAuthClient;
 import org.envoi.api.oauth.TokenSet;
@@ -117,11 +120,10 @@ class DeviceCodeFlowTest {
                 List.of("openid"), Optional.empty(), Map.of());
         Duration limit = Duration.ofMillis(2500); // not a whole number of the server's 1 s interval
         // nobody approves: the engine must stop at its limit, not one interval after it
-        org.envoi.api.EnvoiException e = org.junit.jupiter.api.Assertions.assertThrows(
-                org.envoi.api.EnvoiException.class, () -> engine.authorizeWithDeviceCode(client, "bob",
-                        (userCode, uri, complete, expires) -> {
-                        }, limit));
-        assertEquals(org.envoi.api.ErrorCode.CONSENT_REQUIRED, e.code(), e.getMessage());
+        EnvoiException e = assertThrows(EnvoiException.class, () -> engine.authorizeWithDeviceCode(client, "bob",
+                (userCode, uri, complete, expires) -> {
+                }, limit));
+        assertEquals(ErrorCode.CONSENT_REQUIRED, e.code(), e.getMessage());
         Duration slept = waits.stream().reduce(Duration.ZERO, Duration::plus);
         assertEquals(limit, slept, "slept up to the limit and not past it: " + waits);
         assertTrue(e.getMessage().contains("2.5 s"), "names the limit: " + e.getMessage());

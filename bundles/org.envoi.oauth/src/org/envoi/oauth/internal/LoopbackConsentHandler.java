@@ -195,26 +195,12 @@ public class LoopbackConsentHandler implements ConsentHandler {
                                     c.configureBlocking(false);
                                     c.register(selector, SelectionKey.OP_READ, new Pending(now.plus(REQUEST_TIME)));
                                 }
-                                continue;
-                            }
-                            SocketChannel c = (SocketChannel) key.channel();
-                            Pending p = (Pending) key.attachment();
-                            int n;
-                            try {
-                                n = c.read(p.head);
-                            } catch (IOException e) {
-                                n = -1;
-                            }
-                            if (n == -1 && p.head.position() == 0) {
-                                c.close();
-                                continue;
-                            }
-                            if (n != -1 && !p.complete()) {
-                                continue;
-                            }
-                            AuthorizationResponse answer = answer(c, p, expectedState);
-                            if (answer != null) {
-                                return answer;
+                            } else {
+                                AuthorizationResponse answer = read((SocketChannel) key.channel(),
+                                        (Pending) key.attachment(), expectedState);
+                                if (answer != null) {
+                                    return answer;
+                                }
                             }
                         }
                         for (SelectionKey key : selector.keys()) {
@@ -236,6 +222,21 @@ public class LoopbackConsentHandler implements ConsentHandler {
             } finally {
                 close();
             }
+        }
+
+        /** Reads what has come on a connection; once its request is whole, answers it (see below). */
+        private AuthorizationResponse read(SocketChannel c, Pending p, String expectedState) throws IOException {
+            int n;
+            try {
+                n = c.read(p.head);
+            } catch (IOException e) {
+                n = -1;
+            }
+            if (n == -1 && p.head.position() == 0) {
+                c.close();
+                return null;
+            }
+            return n == -1 || p.complete() ? answer(c, p, expectedState) : null;
         }
 
         /**
