@@ -2,7 +2,6 @@ package org.envoi.cli.internal;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.Charset;
 import java.nio.file.Files;
@@ -83,8 +82,9 @@ public final class CliApplication implements IApplication {
                 return Integer.valueOf(Cli.FAILURE);
             }
             PrintStream out = System.out;
+            // read through StandardInput: a sign-in waiting for a pasted line then sees the end of input at once
             int code = cli.run(args == null ? new String[0] : args, out, System.err, new BufferedReader(
-                    new InputStreamReader(System.in, Charset.defaultCharset())));
+                    new StandardInput(System.in, Charset.defaultCharset())));
             out.flush();
             System.err.flush();
             return Integer.valueOf(code);
