@@ -66,6 +66,11 @@ class CliProductTest {
 
     /** Starts {@code envoi --data DIR args...}; the caller talks to it and waits. */
     static Process start(String... args) throws IOException {
+        return start(java.util.Map.of(), args);
+    }
+
+    /** As {@link #start(String...)} with more environment, e.g. {@code ENVOI_VMARGS}. */
+    static Process start(java.util.Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(BuiltProduct.linuxProduct().resolve("envoi").toString(),
                 "--data", data.toString()));
         command.addAll(List.of(args));
@@ -73,6 +78,7 @@ class CliProductTest {
         pb.environment().put("ENVOI_VAULT_KEY", KEY);
         pb.environment().put("ENVOI_JAVA_HOME", System.getProperty("java.home"));
         pb.environment().remove("DISPLAY"); // a server: no window may be needed
+        pb.environment().putAll(env);
         return pb.start();
     }
 
@@ -364,6 +370,125 @@ class CliProductTest {
                 && all.contains("ENVOI_VAULT_KEY") && all.contains(key.toString()), all);
         assertTrue(java.util.Arrays.equals(vaultBefore, Files.readAllBytes(keyed.resolve("vault/key-check.vlt"))),
                 "nothing written with the wrong key");
+    }
+
+    /**
+     * Issue 15.9a: the server renumbers the mailbox (a new UIDVALIDITY, as after a server move or a lost index). The
+     * next fetch brings only the mail that arrived since, not again those already fetched, with or without a
+     * Message-ID (then known by its headers), and writes one file.
+     */
+    @Test
+    @Order(42)
+    void afterTheServerRenumbersTheMailboxOnlyNewMailIsFetched() throws Exception {
+        assertEquals(0, run("", "fetch", "--operator", OPERATOR, "--json").code());
+        long before = peers.servers.delivered(OPERATOR);
+        Run send = run("", "send", "--operator", OPERATOR, "--to", MailServers.address(OPERATOR), "--subject",
+                "fetched before the renumbering", "--body", "b", "--wait");
+        assertEquals(0, send.code(), send.out() + send.err());
+        peers.servers.putInMaildir(OPERATOR, "no-message-id", out -> out.write(("From: erp@" + MailServers.DOMAIN
+                + "\r\nTo: " + MailServers.address(OPERATOR) + "\r\nSubject: no Message-ID, fetched before\r\n\r\n"
+                + "body\r\n").getBytes(StandardCharsets.US_ASCII)));
+        peers.awaitDelivered(OPERATOR, before + 2);
+        Run first = run("", "fetch", "--operator", OPERATOR, "--json");
+        assertEquals(0, first.code(), first.err());
+        assertTrue(first.out().contains("fetched before the renumbering") && first.out().contains(
+                "no Message-ID, fetched before"), first.out());
+        long validity = peers.servers.uidValidity(OPERATOR);
+
+        peers.servers.renumber(OPERATOR);
+        Thread.sleep(1_100); // Dovecot takes the time in seconds as the new UIDVALIDITY: not the same second
+        send = run("", "send", "--operator", OPERATOR, "--to", MailServers.address(OPERATOR), "--subject",
+                "arrived after the renumbering", "--body", "b", "--wait");
+        assertEquals(0, send.code(), send.out() + send.err());
+        peers.awaitDelivered(OPERATOR, before + 3);
+
+        Path dir = temp.resolve("saved-after-renumbering");
+        Run after = run("", "fetch", "--operator", OPERATOR, "--json", "--save", dir.toString());
+        assertEquals(0, after.code(), after.err());
+        assertTrue(peers.servers.uidValidity(OPERATOR) != validity, "Dovecot renumbered the mailbox");
+        assertTrue(after.out().contains("arrived after the renumbering"), after.out());
+        assertEquals(1, after.out().split("\"serverId\"", -1).length - 1, "only the new mail: " + after.out());
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count(), "one file");
+        }
+        assertEquals("[ ]", run("", "fetch", "--operator", OPERATOR, "--json").out().strip(), "then nothing");
+    }
+
+    /**
+     * Issue 15.9c: a 50 MB mail fetched with {@code --save} by a CLI whose heap is 128 MB: the message goes to the disk
+     * as it comes, whole and unchanged.
+     */
+    @Test
+    @Order(43)
+    void aFiftyMegabyteMailIsSavedByACliWithA128MegabyteHeap() throws Exception {
+        assertEquals(0, run("", "fetch", "--operator", OPERATOR, "--json").code());
+        Path big = peers.servers.putInMaildir(OPERATOR, "fifty-mb", out -> {
+            out.write(("From: erp@" + MailServers.DOMAIN + "\r\nTo: " + MailServers.address(OPERATOR)
+                    + "\r\nSubject: fifty megabytes\r\nMessage-ID: <fifty-mb@envoi.test>\r\nMIME-Version: 1.0\r\n"
+                    + "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            java.util.Random random = new java.util.Random(9);
+            byte[] line = new byte[76];
+            byte[] alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".getBytes(
+                    StandardCharsets.US_ASCII);
+            for (long written = 0; written < 50L * 1024 * 1024; written += 78) {
+                for (int i = 0; i < line.length; i++) {
+                    line[i] = alphabet[random.nextInt(64)];
+                }
+                out.write(line);
+                out.write('\r');
+                out.write('\n');
+            }
+        });
+        long size = Files.size(big);
+        assertTrue(size > 50L * 1024 * 1024, "a mail of more than 50 MB");
+        String sha = sha256(big); // Dovecot moves the file to cur/ when it reads it
+
+        Path dir = temp.resolve("saved-fifty-mb");
+        Process p = start(java.util.Map.of("ENVOI_VMARGS", "-Xmx128m"), "fetch", "--operator", OPERATOR, "--json",
+                "--save", dir.toString());
+        long[] peakKb = { 0 };
+        Thread watch = new Thread(() -> {
+            Path status = Path.of("/proc", Long.toString(p.pid()), "status");
+            while (p.isAlive()) {
+                try {
+                    for (String l : Files.readAllLines(status)) {
+                        if (l.startsWith("VmHWM:")) {
+                            peakKb[0] = Math.max(peakKb[0], Long.parseLong(l.replaceAll("\\D", "")));
+                        }
+                    }
+                    Thread.sleep(50);
+                } catch (IOException | InterruptedException | RuntimeException e) {
+                    return; // the process ended
+                }
+            }
+        }, "vmhwm");
+        watch.setDaemon(true);
+        watch.start();
+        p.getOutputStream().close();
+        Run r = finish(p, BuiltProduct.lines(p.getErrorStream()), new ArrayList<>());
+        watch.join(5_000);
+        System.out.println("MEMORY fetch --save of a " + size / 1024 / 1024 + " MB mail with -Xmx128m:"
+                + " peak RSS (VmHWM) " + peakKb[0] / 1024 + " MB");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("fifty megabytes"), r.out());
+        try (var files = Files.list(dir)) {
+            List<Path> eml = files.toList();
+            assertEquals(1, eml.size(), eml.toString());
+            assertEquals(size, Files.size(eml.get(0)), "the whole mail");
+            assertEquals(sha, sha256(eml.get(0)), "the same bytes");
+        }
+    }
+
+    private static String sha256(Path file) throws Exception {
+        java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+        try (var in = Files.newInputStream(file)) {
+            byte[] b = new byte[1 << 16];
+            for (int n; (n = in.read(b)) > 0;) {
+                d.update(b, 0, n);
+            }
+        }
+        return java.util.HexFormat.of().formatHex(d.digest());
     }
 
     /** As {@link #run}, on another data folder, the vault key from the key file there (no ENVOI_VAULT_KEY). */

@@ -414,6 +414,59 @@ public final class MailServers implements AutoCloseable {
         }
     }
 
+    /** Writes one message, whatever its size. */
+    @FunctionalInterface
+    public interface MessageWriter {
+        void writeTo(java.io.OutputStream out) throws IOException;
+    }
+
+    /**
+     * Puts one message straight into a user's Maildir {@code new/} (a size Postfix would refuse, headers a client would
+     * not send), owned by Dovecot's user.
+     *
+     * @return the file Dovecot reads it from
+     */
+    public Path putInMaildir(String user, String name, MessageWriter message) throws IOException {
+        Path home = base.resolve("mail").resolve(user);
+        for (String sub : List.of("", "new", "cur", "tmp")) {
+            owner(Files.createDirectories(home.resolve(sub)), "dovecot");
+        }
+        Path f = home.resolve("new").resolve(System.currentTimeMillis() / 1000 + "." + name + ".envoi-test");
+        try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(f), 1 << 16)) {
+            message.writeTo(out);
+        }
+        owner(f, "dovecot");
+        return f;
+    }
+
+    /** The user's INBOX UIDVALIDITY as Dovecot keeps it (the {@code V} field of {@code dovecot-uidlist}). */
+    public long uidValidity(String user) throws IOException {
+        String header = Files.readAllLines(base.resolve("mail").resolve(user).resolve("dovecot-uidlist")).get(0);
+        for (String field : header.split(" ")) {
+            if (field.startsWith("V")) {
+                return Long.parseLong(field.substring(1));
+            }
+        }
+        throw new IOException("no UIDVALIDITY in " + header);
+    }
+
+    /**
+     * Makes Dovecot renumber the user's INBOX, as after a server move or a lost index: its UID list, UIDVALIDITY files
+     * and indexes are removed, so the next session rebuilds them with a new UIDVALIDITY (the messages stay).
+     */
+    public void renumber(String user) throws IOException {
+        Path home = base.resolve("mail").resolve(user);
+        try (Stream<Path> s = Files.list(home)) {
+            for (Path p : s.toList()) {
+                String n = p.getFileName().toString();
+                if (n.equals("dovecot-uidlist") || n.startsWith("dovecot-uidvalidity") || n.startsWith(
+                        "dovecot.index") || n.equals("dovecot.list.index.log") || n.startsWith("dovecot.list.index")) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
     /** How many messages the user's Maildir holds (new and cur), as delivered by LMTP. */
     public long delivered(String user) throws IOException {
         Path dir = base.resolve("mail").resolve(user);
