@@ -249,7 +249,7 @@ final class MailCommands {
             for (int i = 0; i < mails.size(); i++) {
                 FetchedMail m = mails.get(i);
                 var n = a.addObject().put("serverId", m.serverId()).put("messageId", m.messageId()).put("from",
-                        m.from()).put("subject", m.subject()).put("size", m.raw().length);
+                        m.from()).put("subject", m.subject()).put("size", m.size());
                 if (!saved.isEmpty()) {
                     n.put("file", saved.get(i).toString());
                 }

@@ -1,6 +1,7 @@
 package org.envoi.cli.internal;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -31,7 +32,7 @@ final class MailFiles {
         try {
             Files.createDirectories(dir);
             for (FetchedMail m : mails) {
-                written.add(writeNew(dir, safe(folder) + "-" + safe(m.serverId()), m.raw()));
+                written.add(writeNew(dir, safe(folder) + "-" + safe(m.serverId()), m));
             }
             forceDirectory(dir);
             return written;
@@ -50,7 +51,7 @@ final class MailFiles {
         }
     }
 
-    private static Path writeNew(Path dir, String base, byte[] raw) throws IOException {
+    private static Path writeNew(Path dir, String base, FetchedMail mail) throws IOException {
         for (int n = 1;; n++) {
             Path file = dir.resolve(base + (n == 1 ? "" : "-" + n) + ".eml");
             FileChannel ch;
@@ -59,10 +60,14 @@ final class MailFiles {
             } catch (FileAlreadyExistsException e) {
                 continue;
             }
-            try (ch) {
-                ByteBuffer b = ByteBuffer.wrap(raw);
-                while (b.hasRemaining()) {
-                    ch.write(b);
+            // streamed: a mail may be larger than the heap
+            try (ch; InputStream in = mail.open()) {
+                byte[] buffer = new byte[1 << 16];
+                for (int read; (read = in.read(buffer)) > 0;) {
+                    ByteBuffer b = ByteBuffer.wrap(buffer, 0, read);
+                    while (b.hasRemaining()) {
+                        ch.write(b);
+                    }
                 }
                 ch.force(true);
             } catch (IOException | RuntimeException e) {

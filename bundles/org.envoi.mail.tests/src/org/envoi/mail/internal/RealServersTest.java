@@ -381,6 +381,73 @@ class RealServersTest {
                 + e.getMessage());
     }
 
+    /**
+     * Issue 15.9a: Dovecot renumbers the mailbox (new UIDVALIDITY), twice. Each re-sync brings only what arrived
+     * since, never a mail already handed over, with or without a Message-ID; the keys kept are one per mail the
+     * mailbox holds, not one per mail ever fetched; the spool files are gone once the fetch is over.
+     */
+    @Test
+    void aRenumberedMailboxBringsOnlyNewMailAndKeepsFewKeys() throws Exception {
+        javax.sql.DataSource db = org.envoi.store.internal.StoreComponent.h2(temp.resolve("renumber/envoi"));
+        org.envoi.store.internal.Migrations.migrate(db);
+        var marks = new org.envoi.store.internal.JdbcFetchMarks(db);
+        String box = "imap:renumber:alice:INBOX";
+        Path spool = temp.resolve("renumber-spool");
+        fetchKept(marks, box, spool); // whatever alice holds from the other tests
+        long before = servers.delivered("alice");
+        servers.putInMaildir("alice", "no-id", out -> out.write(("From: erp@" + MailServers.DOMAIN + "\r\nTo: "
+                + MailServers.address("alice") + "\r\nSubject: without Message-ID\r\n\r\nbody\r\n").getBytes(
+                        StandardCharsets.US_ASCII)));
+        try (SmtpSender smtp = SmtpSender.open(local(servers.smtpPort), bearer("bob", Mechanism.XOAUTH2))) {
+            smtp.send(mail(MailServers.address("bob"), MailServers.address("alice"), "before renumbering"));
+        }
+        awaitDelivered("alice", before + 2);
+        assertEquals(Set.of("without Message-ID", "before renumbering"), Set.copyOf(fetchKept(marks, box, spool)));
+
+        for (int round = 1; round <= 2; round++) {
+            long validity = servers.uidValidity("alice");
+            servers.renumber("alice");
+            Thread.sleep(1_100); // Dovecot's new UIDVALIDITY is the time in seconds: not the old one's second
+            try (SmtpSender smtp = SmtpSender.open(local(servers.smtpPort), bearer("bob", Mechanism.XOAUTH2))) {
+                smtp.send(mail(MailServers.address("bob"), MailServers.address("alice"), "after renumbering " + round));
+            }
+            awaitDelivered("alice", before + 2 + round);
+            assertEquals(List.of("after renumbering " + round), fetchKept(marks, box, spool), "round " + round);
+            assertTrue(servers.uidValidity("alice") != validity, "Dovecot renumbered the mailbox");
+            assertEquals(List.of(), fetchKept(marks, box, spool), "then nothing");
+        }
+        try (java.sql.Connection c = db.getConnection(); var q = c.prepareStatement(
+                "SELECT COUNT(*) FROM fetch_key WHERE mailbox = ?")) {
+            q.setString(1, box);
+            try (var r = q.executeQuery()) {
+                r.next();
+                long keys = r.getLong(1);
+                assertTrue(keys >= 4 && keys <= servers.delivered("alice"), keys + " keys for "
+                        + servers.delivered("alice") + " mails in the mailbox");
+            }
+        }
+        try (var left = java.nio.file.Files.list(spool)) {
+            assertEquals(List.of(), left.toList(), "the spool is emptied after each fetch");
+        }
+    }
+
+    /** A fetch as MailFetcherService does it: spooled to files, read whole by the keeper, the mark and keys saved. */
+    private static List<String> fetchKept(org.envoi.store.internal.JdbcFetchMarks marks, String box, Path spool)
+            throws Exception {
+        List<String> kept = new java.util.ArrayList<>();
+        try (MailSpool files = MailSpool.in(spool)) {
+            ImapReader.fetchNew(local(servers.imapPort), bearer("alice", Mechanism.XOAUTH2), "INBOX", marks.imapMark(
+                    box), v -> marks.keysBefore(box, v), files, f -> {
+                        for (FetchedMail m : f.result()) {
+                            assertEquals(m.size(), m.raw().length, "the whole content, readable while kept");
+                            kept.add(m.subject());
+                        }
+                        marks.saveImapMark(box, f.mark(), f.keys(), f.renumbered());
+                    }, false, Optional.empty());
+        }
+        return kept;
+    }
+
     @Test
     void serverDownLeavesTheMailToGoLater() {
         EnvoiException e = assertThrows(EnvoiException.class, () -> SmtpSender.open(
