@@ -375,7 +375,7 @@ class CliProductTest {
     /**
      * Issue 15.9a: the server renumbers the mailbox (a new UIDVALIDITY, as after a server move or a lost index). The
      * next fetch brings only the mail that arrived since, not again those already fetched, with or without a
-     * Message-ID (then known by its headers), and writes one file.
+     * Message-ID (then known by its headers), and {@code --save} into the same folder adds one file, changing none.
      */
     @Test
     @Order(42)
@@ -389,10 +389,18 @@ class CliProductTest {
                 + "\r\nTo: " + MailServers.address(OPERATOR) + "\r\nSubject: no Message-ID, fetched before\r\n\r\n"
                 + "body\r\n").getBytes(StandardCharsets.US_ASCII)));
         peers.awaitDelivered(OPERATOR, before + 2);
-        Run first = run("", "fetch", "--operator", OPERATOR, "--json");
+        Path dir = temp.resolve("saved-across-renumbering");
+        Run first = run("", "fetch", "--operator", OPERATOR, "--json", "--save", dir.toString());
         assertEquals(0, first.code(), first.err());
         assertTrue(first.out().contains("fetched before the renumbering") && first.out().contains(
                 "no Message-ID, fetched before"), first.out());
+        java.util.Map<Path, String> savedBefore = new java.util.HashMap<>();
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                savedBefore.put(f, sha256(f));
+            }
+        }
+        assertEquals(2, savedBefore.size(), savedBefore.toString());
         long validity = peers.servers.uidValidity(OPERATOR);
 
         peers.servers.renumber(OPERATOR);
@@ -402,14 +410,19 @@ class CliProductTest {
         assertEquals(0, send.code(), send.out() + send.err());
         peers.awaitDelivered(OPERATOR, before + 3);
 
-        Path dir = temp.resolve("saved-after-renumbering");
         Run after = run("", "fetch", "--operator", OPERATOR, "--json", "--save", dir.toString());
         assertEquals(0, after.code(), after.err());
         assertTrue(peers.servers.uidValidity(OPERATOR) != validity, "Dovecot renumbered the mailbox");
         assertTrue(after.out().contains("arrived after the renumbering"), after.out());
         assertEquals(1, after.out().split("\"serverId\"", -1).length - 1, "only the new mail: " + after.out());
+        for (var f : savedBefore.entrySet()) {
+            assertEquals(f.getValue(), sha256(f.getKey()), "no file overwritten: " + f.getKey());
+        }
         try (var files = Files.list(dir)) {
-            assertEquals(1, files.count(), "one file");
+            List<Path> added = files.filter(f -> !savedBefore.containsKey(f)).toList();
+            assertEquals(1, added.size(), "one new file: " + added);
+            assertTrue(Files.readString(added.get(0), StandardCharsets.ISO_8859_1).contains(
+                    "Subject: arrived after the renumbering"));
         }
         assertEquals("[ ]", run("", "fetch", "--operator", OPERATOR, "--json").out().strip(), "then nothing");
     }
