@@ -431,6 +431,30 @@ class RealServersTest {
         }
     }
 
+    /** Issue 15.9c: POP3 too writes each message to the spool folder, whole, and nothing stays there afterwards. */
+    @Test
+    void pop3ContentsGoToTheSpoolFolderWhole() throws Exception {
+        MailLogin bob = bearer("bob", Mechanism.XOAUTH2);
+        java.util.Map<String, String> inMemory = new java.util.HashMap<>();
+        for (FetchedMail m : Pop3Reader.fetchNew(local(servers.pop3Port), bob, Set.of())) {
+            inMemory.put(m.serverId(), new String(m.raw(), StandardCharsets.ISO_8859_1));
+        }
+        assertFalse(inMemory.isEmpty(), "bob has mail");
+        Path spool = temp.resolve("pop3-spool");
+        try (MailSpool files = MailSpool.in(spool)) {
+            List<FetchedMail> spooled = Pop3Reader.fetchNew(local(servers.pop3Port), bob, Set.of(), files);
+            assertEquals(inMemory.keySet(), spooled.stream().map(FetchedMail::serverId).collect(Collectors.toSet()));
+            for (FetchedMail m : spooled) {
+                String whole = new String(m.raw(), StandardCharsets.ISO_8859_1);
+                assertEquals(inMemory.get(m.serverId()), whole, m.serverId());
+                assertEquals(whole.length(), m.size());
+            }
+        }
+        try (var left = java.nio.file.Files.list(spool)) {
+            assertEquals(List.of(), left.toList(), "the spool is emptied");
+        }
+    }
+
     /** A fetch as MailFetcherService does it: spooled to files, read whole by the keeper, the mark and keys saved. */
     private static List<String> fetchKept(org.envoi.store.internal.JdbcFetchMarks marks, String box, Path spool)
             throws Exception {
