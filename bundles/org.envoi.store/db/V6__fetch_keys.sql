@@ -3,7 +3,7 @@
 -- keys of the old numbering are replaced by those of the renumbered mailbox's content.
 CREATE TABLE fetch_key (
   mailbox VARCHAR(512) NOT NULL,
-  mail_key CHAR(64) NOT NULL,
+  mail_key VARCHAR(64) NOT NULL,
   uid_validity BIGINT NOT NULL,
   PRIMARY KEY (mailbox, mail_key)
 );
