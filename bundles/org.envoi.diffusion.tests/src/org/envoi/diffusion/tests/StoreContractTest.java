@@ -107,6 +107,9 @@ abstract class StoreContractTest {
         assertEquals(java.util.Set.of(), marks.keysBefore(box, 8));
         assertEquals(java.util.Set.of("b", "c", "d"), marks.keysBefore(box, 9), "the old numbering's keys are gone");
         assertEquals(java.util.Set.of(), marks.keysBefore("imap:flow:other:INBOX", 1));
+        marks.saveImapMark("imap:flow:other:INBOX", new org.envoi.api.mail.ImapMark(3, 1));
+        marks.saveImapMark("imap:flow:other:INBOX", new org.envoi.api.mail.ImapMark(3, 5));
+        assertEquals(new org.envoi.api.mail.ImapMark(3, 5), marks.imapMark("imap:flow:other:INBOX"), "the mark alone");
     }
 
     @Test

@@ -41,16 +41,7 @@ public final class JdbcFetchMarks implements FetchMarks {
 
     @Override
     public void saveImapMark(String mailbox, ImapMark mark) {
-        try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement(
-                "MERGE INTO fetch_mark (mailbox, uid_validity, highest_uid, updated) KEY (mailbox) VALUES (?, ?, ?, ?)")) {
-            p.setString(1, mailbox);
-            p.setLong(2, mark.uidValidity());
-            p.setLong(3, mark.highestUid());
-            p.setTimestamp(4, Timestamp.from(Instant.now()));
-            p.executeUpdate();
-        } catch (SQLException e) {
-            throw error(mailbox, e);
-        }
+        saveImapMark(mailbox, mark, java.util.List.of(), false);
     }
 
     @Override
