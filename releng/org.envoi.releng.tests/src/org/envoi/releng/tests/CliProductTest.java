@@ -484,7 +484,7 @@ class CliProductTest {
         System.out.println("MEMORY fetch --save of a " + size / 1024 / 1024 + " MB mail with -Xmx128m:"
                 + " peak RSS (VmHWM) " + peakKb[0] / 1024 + " MB");
         assertEquals(0, r.code(), r.out() + r.err());
-        assertTrue(r.out().contains("fifty megabytes"), r.out());
+        assertTrue(r.out().contains("fifty megabytes"), "out: " + r.out() + "\nerr: " + r.err());
         try (var files = Files.list(dir)) {
             List<Path> eml = files.toList();
             assertEquals(1, eml.size(), eml.toString());
