@@ -83,8 +83,19 @@ public final class CliApplication implements IApplication {
             }
             PrintStream out = System.out;
             // read through StandardInput: a sign-in waiting for a pasted line then sees the end of input at once
-            int code = cli.run(args == null ? new String[0] : args, out, System.err, new BufferedReader(
-                    new StandardInput(System.in, Charset.defaultCharset())));
+            int code;
+            try {
+                code = cli.run(args == null ? new String[0] : args, out, System.err, new BufferedReader(
+                        new StandardInput(System.in, Charset.defaultCharset())));
+            } catch (OutOfMemoryError e) {
+                // never exit 0 as if it had worked; the queue and the marks are as they were before the command
+                System.err.println("FAILURE: the command ran out of memory (" + e.getMessage() + "); give it more"
+                        + " with ENVOI_VMARGS=-Xmx1g (or more) and run it again.");
+                code = Cli.FAILURE;
+            } catch (Error e) {
+                System.err.println("FAILURE: the command stopped on " + e + "; see the log in the data folder.");
+                code = Cli.FAILURE;
+            }
             out.flush();
             System.err.flush();
             return Integer.valueOf(code);

@@ -504,6 +504,28 @@ class CliProductTest {
         return java.util.HexFormat.of().formatHex(d.digest());
     }
 
+    /**
+     * A command that runs out of memory (or meets any other Error) must not exit 0 as if it had worked: here an
+     * attachment larger than the heap the administrator gave the command line.
+     */
+    @Test
+    @Order(44)
+    void aCommandThatRunsOutOfMemoryExitsNonZeroWithALine() throws Exception {
+        Path big = temp.resolve("too-big-for-the-heap.bin");
+        try (var ch = java.nio.channels.FileChannel.open(big, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] { 1 }), 160L * 1024 * 1024); // sparse, 160 MB
+        }
+        Process p = start(java.util.Map.of("ENVOI_VMARGS", "-Xmx96m"), "send", "--operator", OPERATOR, "--to",
+                MailServers.address(OPERATOR), "--subject", "heap", "--body", "b", "--attach", big.toString());
+        p.getOutputStream().close();
+        Run r = finish(p, BuiltProduct.lines(p.getErrorStream()), new ArrayList<>());
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().lines().anyMatch(l -> l.startsWith("FAILURE: ") && l.contains("memory")
+                && l.contains("ENVOI_VMARGS")), r.err());
+        Files.delete(big);
+    }
+
     /** As {@link #run}, on another data folder, the vault key from the key file there (no ENVOI_VAULT_KEY). */
     static Run runWithKeyFile(Path dataFolder, String stdin, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(BuiltProduct.linuxProduct().resolve("envoi").toString(),
