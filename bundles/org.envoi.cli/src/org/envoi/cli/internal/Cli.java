@@ -80,7 +80,7 @@ public final class Cli {
               send --operator ID --to ADDR[,ADDR...] [--cc ADDR...] (--subject S --body TEXT | --diffusion CODE
                    [--param KEY=VALUE]...) [--attach FILE]... [--wait [--wait-seconds N]]
               fetch --operator ID [--folder NAME] [--json] [--save DIR] [--mark-seen] [--move-to FOLDER]
-              outbox list [--json] | outbox retry [MAIL_ID]
+              outbox list [--json] | outbox retry [MAIL_ID] [--wait [--wait-seconds N]]
               sandbox                                # runs the local sandbox until interrupted
               demo [--keep]                          # the sandbox, then a BL sent and read back
             Exit codes: 0 success, 2 usage, 3 consent required, 4 invalid data or configuration,
@@ -112,7 +112,7 @@ public final class Cli {
         this.tester = tester;
         this.outbox = outbox;
         this.senders = senders;
-        this.mail = new MailCommands(admin, flows, operators, tokens, diffusion, fetcher, outbox);
+        this.mail = new MailCommands(admin, flows, operators, tokens, diffusion, fetcher, outbox, senders);
         this.sandbox = new SandboxCommands(sandbox, tokens, mail, tester);
     }
 
@@ -504,21 +504,7 @@ public final class Cli {
                 }
             }
             case "retry" -> {
-                List<OutboxEntry> stopped = outbox.list(10_000).stream().filter(e -> e.state()
-                        == OutboxEntry.State.FAILED || e.state() == OutboxEntry.State.WAITING_CONSENT).toList();
-                if (o.positional.isEmpty()) {
-                    stopped.forEach(e -> outbox.retry(e.id()));
-                    out.println(stopped.size() + " mail(s) queued again");
-                } else {
-                    long id;
-                    try {
-                        id = Long.parseLong(o.positional.get(0));
-                    } catch (NumberFormatException e) {
-                        throw new Usage("MAIL_ID '" + o.positional.get(0) + "' is not a number");
-                    }
-                    outbox.retry(id);
-                    out.println("mail " + id + " queued again");
-                }
+                return mail.retry(o, out, err);
             }
             default -> throw new Usage("unknown outbox sub-command '" + args.get(0) + "'");
         }
