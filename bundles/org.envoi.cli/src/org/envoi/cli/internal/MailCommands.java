@@ -91,9 +91,11 @@ final class MailCommands {
         switch (how) {
             case "device" -> tokens.authorizeWithDeviceCode(target.client(), target.owner(),
                     (code, uri, complete, expiresIn) -> {
-                        err.println("To sign in, open " + uri + " on any device and enter the code " + code
-                                + " (valid " + Math.max(1, expiresIn.toMinutes()) + " min).");
-                        complete.ifPresent(c -> err.println("Or open " + c));
+                        // the address and the code come from the OAuth server
+                        err.println("To sign in, open " + Printable.text(String.valueOf(uri)) + " on any device and"
+                                + " enter the code " + Printable.text(code) + " (valid " + Math.max(1, expiresIn
+                                        .toMinutes()) + " min).");
+                        complete.ifPresent(c -> err.println("Or open " + Printable.text(String.valueOf(c))));
                         err.println("Waiting for the sign-in...");
                         err.flush();
                     }, Duration.ofMinutes(15));
@@ -164,8 +166,8 @@ final class MailCommands {
             sent = diffusion.sendMessage(o.required("--subject"), o.required("--body"), params, files, operator, to,
                     cc);
         }
-        err.println("queued mail " + sent.outboxId() + ": " + sent.subject() + sent.documentName().map(n -> " ["
-                + n + "]").orElse(""));
+        err.println("queued mail " + sent.outboxId() + ": " + Printable.text(sent.subject()) + sent.documentName()
+                .map(n -> " [" + Printable.text(n) + "]").orElse(""));
         boolean wait = o.flags.contains("--wait");
         Duration limit = waitLimit(o, wait);
         return report(follow(List.of(sent.outboxId()), wait, limit, err).get(0), wait, limit, out, err);
@@ -236,27 +238,28 @@ final class MailCommands {
     private static int report(OutboxEntry e, boolean wait, Duration limit, PrintStream out, PrintStream err) {
         return switch (e.state()) {
             case SENT -> {
-                out.println("mail " + e.id() + " sent <" + e.messageId() + ">: " + e.lastReply());
+                out.println("mail " + e.id() + " sent <" + Printable.text(e.messageId()) + ">: " + Printable.text(
+                        e.lastReply()));
                 yield Cli.OK;
             }
             case FAILED -> {
-                err.println("MAIL_REJECTED: mail " + e.id() + " failed: " + oneLine(e.lastReply()));
+                err.println("MAIL_REJECTED: mail " + e.id() + " failed: " + Printable.text(e.lastReply()));
                 yield Cli.DELIVERY;
             }
             case WAITING_CONSENT -> {
-                err.println("CONSENT_REQUIRED: mail " + e.id() + " waits for consent (" + oneLine(e.lastReply())
+                err.println("CONSENT_REQUIRED: mail " + e.id() + " waits for consent (" + Printable.text(e.lastReply())
                         + "): envoi authorize --operator " + e.operatorId() + ", then envoi outbox retry " + e.id());
                 yield Cli.CONSENT;
             }
             default -> {
                 if (wait) {
                     err.println("MAIL_UNAVAILABLE: mail " + e.id() + " is still " + e.state() + " after "
-                            + limit.toSeconds() + " s" + (e.lastReply() == null ? "" : " (" + oneLine(e.lastReply())
-                                    + ")") + "; it stays in the outbox and goes with the next Envoi run.");
+                            + limit.toSeconds() + " s" + (e.lastReply() == null ? "" : " (" + Printable.text(
+                                    e.lastReply()) + ")") + "; it stays in the outbox and goes with the next Envoi run.");
                     yield Cli.DELIVERY;
                 }
                 out.println("mail " + e.id() + " queued (" + e.state() + (e.lastReply() == null ? "" : ": "
-                        + oneLine(e.lastReply())) + "); it goes with the next Envoi run, or use --wait");
+                        + Printable.text(e.lastReply())) + "); it goes with the next Envoi run, or use --wait");
                 yield Cli.OK;
             }
         };
@@ -281,7 +284,7 @@ final class MailCommands {
                 State shown = last.put(id, e).state();
                 if (e.state() != shown) {
                     err.println("mail " + id + ": " + e.state() + (e.lastReply() == null || e.state() == State.SENT
-                            ? "" : " (" + oneLine(e.lastReply()) + ")"));
+                            ? "" : " (" + Printable.text(e.lastReply()) + ")"));
                 }
                 boolean done = e.state() == State.SENT || e.state() == State.FAILED || e.state()
                         == State.WAITING_CONSENT || (!wait && e.state() == State.RETRY);
@@ -330,8 +333,9 @@ final class MailCommands {
         } else {
             for (int i = 0; i < mails.size(); i++) {
                 FetchedMail m = mails.get(i);
-                out.println(m.serverId() + "\t" + m.from() + "\t" + m.subject() + (saved.isEmpty() ? "" : "\t"
-                        + saved.get(i)));
+                // From and Subject are the sender's: escaped, they can add no line, column or terminal escape
+                out.println(Printable.field(m.serverId()) + "\t" + Printable.field(m.from()) + "\t" + Printable.field(
+                        m.subject()) + (saved.isEmpty() ? "" : "\t" + saved.get(i)));
             }
         }
         return Cli.OK;
@@ -348,9 +352,5 @@ final class MailCommands {
         } catch (IOException e) {
             return "application/octet-stream";
         }
-    }
-
-    static String oneLine(String s) {
-        return s == null ? "" : s.replaceAll("[\\r\\n]+", " ").strip();
     }
 }

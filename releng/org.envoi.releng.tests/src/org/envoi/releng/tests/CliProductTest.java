@@ -558,7 +558,8 @@ class CliProductTest {
         }
         Run again = run("", "outbox", "retry", id);
         assertEquals(0, again.code(), again.out() + again.err());
-        assertTrue(again.out().matches("(?s)mail " + id + " sent <.+>: 250.*"), "a sent mail stays sent: " + again.out());
+        assertTrue(again.out().matches("(?s)mail " + id + " sent <.+>: 250.*"),
+                "a sent mail stays sent: " + again.out());
     }
 
     @Test
