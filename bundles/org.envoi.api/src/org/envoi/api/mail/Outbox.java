@@ -20,6 +20,11 @@ public interface Outbox {
     /** How many entries are in this state (the Outbox view's counters). */
     int count(OutboxEntry.State state);
 
-    /** Puts a FAILED or WAITING_CONSENT entry back in the queue (the Outbox view's "retry"). */
+    /**
+     * Puts an entry that waits back in the queue, due now: FAILED, WAITING_CONSENT, or RETRY (its back-off ignored).
+     * This is the Outbox view's "retry" and {@code envoi outbox retry}'s. An entry being sent (SENDING: a running Envoi
+     * holds it; one left by an Envoi that stopped goes again by itself once its claim lapses), a QUEUED and a SENT
+     * one are left as they are. It goes with a sender's next pass: {@link OutboxSenders#wake} asks for one now.
+     */
     void retry(long id);
 }

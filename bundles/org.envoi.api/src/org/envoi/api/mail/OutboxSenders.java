@@ -7,7 +7,7 @@ import java.util.List;
  * The background senders of this data folder's outbox, in this process and in the other Envoi processes running on it
  * (the desktop, {@code envoi} commands): those whose passes fail now, and why. A failing sender keeps trying (1 s,
  * doubling up to a minute); the Flow health screen and {@code envoi outbox list} show this so that nobody believes
- * mail is going out while it is not.
+ * mail is going out while it is not. {@link #wake} has this process's sender send now.
  */
 public interface OutboxSenders {
 
@@ -23,4 +23,14 @@ public interface OutboxSenders {
 
     /** The senders failing now (an empty list: every running sender works, or none runs). */
     List<Failing> failing();
+
+    /**
+     * There is something to send now: this process's sender serves the outbox from now on if it did not yet (in a
+     * short-lived process such as a CLI command, {@code envoi.outbox.sender=on-demand}, it starts here, first taking
+     * back the mails a stopped Envoi left SENDING once their claim has lapsed) and sends what is due without waiting
+     * for its next poll. A command that puts mails back in the queue ({@link Outbox#retry}) calls it to send them
+     * itself instead of leaving them to whichever Envoi runs next. Returns at once; the outbox's entries say how each
+     * mail went. Any thread.
+     */
+    void wake();
 }

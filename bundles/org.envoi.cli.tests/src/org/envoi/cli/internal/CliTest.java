@@ -10,8 +10,13 @@ import java.io.PrintStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
+import org.envoi.api.mail.OutboxEntry;
+import org.envoi.api.mail.OutboxStore;
+import org.envoi.api.mail.OutgoingMail;
 import org.envoi.api.tests.contract.OsgiServices;
 import org.envoi.api.vault.TokenVault;
 import org.envoi.api.vault.VaultKey;
@@ -25,6 +30,7 @@ class CliTest {
 
     private static Cli cli;
     private static TokenVault vault;
+    private static OutboxStore store;
 
     @TempDir
     Path temp;
@@ -34,6 +40,7 @@ class CliTest {
         BundleContext ctx = OsgiServices.context(CliTest.class);
         cli = OsgiServices.get(ctx, Cli.class, null);
         vault = OsgiServices.get(ctx, TokenVault.class, null);
+        store = OsgiServices.get(ctx, OutboxStore.class, null);
     }
 
     record Run(int code, String out, String err) {
@@ -98,6 +105,30 @@ class CliTest {
                 && sendHelp.out().contains("Exit codes"), sendHelp.out());
         assertFalse(sendHelp.out().contains("flow add"), "only the command's own usage: " + sendHelp.out());
         assertTrue(run("", "flow", "--help").out().contains("flow import-google-json ID FILE"));
+    }
+
+    @Test
+    void outboxRetryLeavesAMailAnotherEnvoiIsSendingToIt() {
+        long id = store.enqueue("cli-held-flow", "cli-held-op", new OutgoingMail("held-" + System.nanoTime()
+                + "@example.com", "a@example.com", List.of("b@example.com"), List.of(), List.of(), "held", "b", false,
+                OutgoingMail.Priority.NORMAL, Optional.empty(), List.of()));
+        // this test is the other Envoi: it claims the mail (SENDING, a live claim) as its sender would
+        assertTrue(store.claimDue(Instant.now().plusSeconds(1), 50).stream().anyMatch(c -> c.entry().id() == id));
+        try {
+            Run retry = run("", "outbox", "retry", Long.toString(id), "--wait-seconds", "1");
+            assertEquals(0, retry.code(), retry.out() + retry.err());
+            assertTrue(retry.err().contains("mail " + id + " is SENDING: left to the Envoi that holds it"),
+                    retry.err());
+            OutboxEntry e = store.entry(id).orElseThrow();
+            assertEquals(OutboxEntry.State.SENDING, e.state(), "not taken");
+            assertEquals(0, e.attempts(), "not tried by this command");
+        } finally {
+            store.markFailed(id, "test over", Instant.now()); // the claim ends with this test
+        }
+        Run unknown = run("", "outbox", "retry", "987654321");
+        assertEquals(4, unknown.code());
+        assertTrue(unknown.err().startsWith("INVALID_INPUT: There is no mail 987654321"), unknown.err());
+        assertEquals(2, run("", "outbox", "retry", "x1").code());
     }
 
     @Test

@@ -80,7 +80,7 @@ public final class Cli {
               send --operator ID --to ADDR[,ADDR...] [--cc ADDR...] (--subject S --body TEXT | --diffusion CODE
                    [--param KEY=VALUE]...) [--attach FILE]... [--wait [--wait-seconds N]]
               fetch --operator ID [--folder NAME] [--json] [--save DIR] [--mark-seen] [--move-to FOLDER]
-              outbox list [--json] | outbox retry [MAIL_ID]
+              outbox list [--json] | outbox retry [MAIL_ID] [--wait [--wait-seconds N]]
               sandbox                                # runs the local sandbox until interrupted
               demo [--keep]                          # the sandbox, then a BL sent and read back
             Exit codes: 0 success, 2 usage, 3 consent required, 4 invalid data or configuration,
@@ -112,7 +112,7 @@ public final class Cli {
         this.tester = tester;
         this.outbox = outbox;
         this.senders = senders;
-        this.mail = new MailCommands(admin, flows, operators, tokens, diffusion, fetcher, outbox);
+        this.mail = new MailCommands(admin, flows, operators, tokens, diffusion, fetcher, outbox, senders);
         this.sandbox = new SandboxCommands(sandbox, tokens, mail, tester);
     }
 
@@ -156,13 +156,14 @@ public final class Cli {
                 default -> throw new Usage("unknown command '" + command + "'");
             };
         } catch (Usage e) {
-            err.println("USAGE: " + e.getMessage() + " (envoi --help lists the commands)");
+            err.println("USAGE: " + Printable.text(e.getMessage()) + " (envoi --help lists the commands)");
             return USAGE;
         } catch (EnvoiException e) {
-            err.println(e.code() + ": " + e.getMessage().replace('\n', ' '));
+            // one line, whatever a server's reply quoted in the message holds
+            err.println(e.code() + ": " + Printable.text(e.getMessage()));
             return exitCode(e.code());
         } catch (IOException | RuntimeException e) {
-            err.println("FAILURE: " + e.getMessage());
+            err.println("FAILURE: " + Printable.text(String.valueOf(e.getMessage())));
             return FAILURE;
         }
     }
@@ -293,7 +294,8 @@ public final class Cli {
                     out.println(JSON.writeValueAsString(a));
                 } else {
                     for (Flow f : flows.flows()) {
-                        out.println(f.id() + "\t" + f.providerId() + "\t" + f.name());
+                        out.println(Printable.field(f.id()) + "\t" + Printable.field(f.providerId()) + "\t"
+                                + Printable.field(f.name()));
                     }
                 }
             }
@@ -438,7 +440,8 @@ public final class Cli {
                     out.println(JSON.writeValueAsString(a));
                 } else {
                     for (Operator op : operators.operators()) {
-                        out.println(op.id() + "\t" + op.email() + "\t" + operators.flowOf(op.id()).orElse("-"));
+                        out.println(Printable.field(op.id()) + "\t" + Printable.field(op.email()) + "\t"
+                                + Printable.field(operators.flowOf(op.id()).orElse("-")));
                     }
                 }
             }
@@ -458,8 +461,9 @@ public final class Cli {
                     .toMillis()).put("sentence", s.sentence()));
             out.println(JSON.writeValueAsString(n));
         } else {
+            // a step's sentence may quote a server's reply
             r.steps().forEach(s -> out.println((s.ok() ? "OK     " : "FAILED ") + s.name() + " (" + s.took().toMillis()
-                    + " ms): " + s.sentence()));
+                    + " ms): " + Printable.text(s.sentence())));
         }
         if (r.ok()) {
             return OK;
@@ -484,7 +488,7 @@ public final class Cli {
                 for (OutboxSenders.Failing f : senders.failing()) {
                     err.println("SENDER_FAILING: the outbox sender of Envoi process " + f.pid() + " has failed "
                             + f.passes() + " pass(es) in a row since " + f.since() + " and tries again at "
-                            + f.nextAttempt() + ": " + MailCommands.oneLine(f.reason()));
+                            + f.nextAttempt() + ": " + Printable.text(f.reason()));
                 }
                 List<OutboxEntry> entries = outbox.list(1000);
                 if (o.json()) {
@@ -498,27 +502,13 @@ public final class Cli {
                     out.println(JSON.writeValueAsString(a));
                 } else {
                     for (OutboxEntry e : entries) {
-                        out.println(e.id() + "\t" + e.state() + "\t" + e.subject() + "\t" + (e.lastReply() == null ? ""
-                                : e.lastReply()));
+                        out.println(e.id() + "\t" + e.state() + "\t" + Printable.field(e.subject()) + "\t"
+                                + Printable.field(e.lastReply()));
                     }
                 }
             }
             case "retry" -> {
-                List<OutboxEntry> stopped = outbox.list(10_000).stream().filter(e -> e.state()
-                        == OutboxEntry.State.FAILED || e.state() == OutboxEntry.State.WAITING_CONSENT).toList();
-                if (o.positional.isEmpty()) {
-                    stopped.forEach(e -> outbox.retry(e.id()));
-                    out.println(stopped.size() + " mail(s) queued again");
-                } else {
-                    long id;
-                    try {
-                        id = Long.parseLong(o.positional.get(0));
-                    } catch (NumberFormatException e) {
-                        throw new Usage("MAIL_ID '" + o.positional.get(0) + "' is not a number");
-                    }
-                    outbox.retry(id);
-                    out.println("mail " + id + " queued again");
-                }
+                return mail.retry(o, out, err);
             }
             default -> throw new Usage("unknown outbox sub-command '" + args.get(0) + "'");
         }

@@ -25,6 +25,7 @@ import org.envoi.api.flow.FlowAdmin;
 import org.envoi.api.flow.FlowRepository;
 import org.envoi.api.flow.OperatorRepository;
 import org.envoi.api.mail.Outbox;
+import org.envoi.api.mail.OutboxSenders;
 import org.envoi.api.oauth.TokenService;
 import org.envoi.api.provider.ProviderRegistry;
 import org.osgi.framework.BundleContext;
@@ -164,7 +165,8 @@ public final class CliApplication implements IApplication {
     private static String missing(BundleContext bundle) {
         List<String> missing = new ArrayList<>();
         for (Class<?> type : List.of(FlowRepository.class, OperatorRepository.class, Outbox.class, FlowAdmin.class,
-                ProviderRegistry.class, FlowTester.class, TokenService.class, Diffusion.class, MailFetcher.class)) {
+                ProviderRegistry.class, FlowTester.class, TokenService.class, Diffusion.class, MailFetcher.class,
+                OutboxSenders.class)) {
             if (bundle.getServiceReference(type.getName()) == null) {
                 missing.add(type.getSimpleName());
             }

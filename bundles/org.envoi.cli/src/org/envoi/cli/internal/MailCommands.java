@@ -28,6 +28,7 @@ import org.envoi.api.mail.FetchedMail;
 import org.envoi.api.mail.Outbox;
 import org.envoi.api.mail.OutboxEntry;
 import org.envoi.api.mail.OutboxEntry.State;
+import org.envoi.api.mail.OutboxSenders;
 import org.envoi.api.oauth.ConsentHandler;
 import org.envoi.api.oauth.CredentialStatus;
 import org.envoi.api.oauth.TokenService;
@@ -41,7 +42,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
-/** {@code authorize}, {@code send} and {@code fetch}: the operator's side of the command line. */
+/** {@code authorize}, {@code send}, {@code fetch} and {@code outbox retry}: the operator's side of the command line. */
 final class MailCommands {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -54,9 +55,10 @@ final class MailCommands {
     private final Diffusion diffusion;
     private final MailFetcher fetcher;
     private final Outbox outbox;
+    private final OutboxSenders senders;
 
     MailCommands(FlowAdmin admin, FlowRepository flows, OperatorRepository operators, TokenService tokens,
-            Diffusion diffusion, MailFetcher fetcher, Outbox outbox) {
+            Diffusion diffusion, MailFetcher fetcher, Outbox outbox, OutboxSenders senders) {
         this.admin = admin;
         this.flows = flows;
         this.operators = operators;
@@ -64,6 +66,7 @@ final class MailCommands {
         this.diffusion = diffusion;
         this.fetcher = fetcher;
         this.outbox = outbox;
+        this.senders = senders;
     }
 
     MailFetcher fetcher() {
@@ -88,9 +91,11 @@ final class MailCommands {
         switch (how) {
             case "device" -> tokens.authorizeWithDeviceCode(target.client(), target.owner(),
                     (code, uri, complete, expiresIn) -> {
-                        err.println("To sign in, open " + uri + " on any device and enter the code " + code
-                                + " (valid " + Math.max(1, expiresIn.toMinutes()) + " min).");
-                        complete.ifPresent(c -> err.println("Or open " + c));
+                        // the address and the code come from the OAuth server
+                        err.println("To sign in, open " + Printable.text(String.valueOf(uri)) + " on any device and"
+                                + " enter the code " + Printable.text(code) + " (valid " + Math.max(1, expiresIn
+                                        .toMinutes()) + " min).");
+                        complete.ifPresent(c -> err.println("Or open " + Printable.text(String.valueOf(c))));
                         err.println("Waiting for the sign-in...");
                         err.flush();
                     }, Duration.ofMinutes(15));
@@ -161,73 +166,143 @@ final class MailCommands {
             sent = diffusion.sendMessage(o.required("--subject"), o.required("--body"), params, files, operator, to,
                     cc);
         }
-        err.println("queued mail " + sent.outboxId() + ": " + sent.subject() + sent.documentName().map(n -> " ["
-                + n + "]").orElse(""));
+        err.println("queued mail " + sent.outboxId() + ": " + Printable.text(sent.subject()) + sent.documentName()
+                .map(n -> " [" + Printable.text(n) + "]").orElse(""));
         boolean wait = o.flags.contains("--wait");
-        Duration limit = Duration.ofSeconds(o.get("--wait-seconds").map(s -> {
+        Duration limit = waitLimit(o, wait);
+        return report(follow(List.of(sent.outboxId()), wait, limit, err).get(0), wait, limit, out, err);
+    }
+
+    /**
+     * {@code outbox retry [MAIL_ID] [--wait [--wait-seconds N]]}: the mail, or every mail not sent, back in the queue
+     * now (FAILED, WAITING_CONSENT, RETRY without its back-off; QUEUED ones go too), sent by this process and followed
+     * as {@code send} follows its mail. A mail another running Envoi is sending is left to it (followed, not taken).
+     * @return the exit code of the worst outcome
+     */
+    int retry(Options o, PrintStream out, PrintStream err) {
+        List<OutboxEntry> mails;
+        if (o.positional.isEmpty()) {
+            mails = outbox.list(10_000).stream().filter(e -> e.state() != State.SENT).sorted(java.util.Comparator
+                    .comparingLong(OutboxEntry::id)).toList();
+        } else {
+            long id;
+            try {
+                id = Long.parseLong(o.positional.get(0));
+            } catch (NumberFormatException e) {
+                throw new Usage("MAIL_ID '" + o.positional.get(0) + "' is not a number");
+            }
+            mails = List.of(outbox.entry(id).orElseThrow(() -> new EnvoiException(ErrorCode.INVALID_INPUT, "MAIL_ID",
+                    "There is no mail " + id + " in the outbox: envoi outbox list shows them.", null)));
+        }
+        boolean wait = o.flags.contains("--wait");
+        Duration limit = waitLimit(o, wait);
+        if (mails.isEmpty()) {
+            out.println("no mail to send: every mail in the outbox is sent");
+            return Cli.OK;
+        }
+        List<Long> ids = new ArrayList<>();
+        for (OutboxEntry e : mails) {
+            ids.add(e.id());
+            if (e.state() == State.SENDING) {
+                err.println("mail " + e.id() + " is SENDING: left to the Envoi that holds it (taken back if that Envoi"
+                        + " stopped and its claim lapsed)");
+            } else if (e.state() != State.SENT) {
+                outbox.retry(e.id());
+            }
+        }
+        if (ids.size() > 1) {
+            err.println(ids.size() + " mail(s) to send");
+        }
+        if (mails.stream().anyMatch(e -> e.state() != State.SENT)) {
+            senders.wake(); // this process sends them: no other Envoi may be running
+        }
+        int code = Cli.OK;
+        for (OutboxEntry e : follow(ids, wait, limit, err)) {
+            code = Math.max(code, report(e, wait, limit, out, err));
+        }
+        return code;
+    }
+
+    /** {@code --wait-seconds}, else 300 s with {@code --wait} and 120 s (the first attempt) without. */
+    private static Duration waitLimit(Options o, boolean wait) {
+        return Duration.ofSeconds(o.get("--wait-seconds").map(s -> {
             try {
                 return Long.parseLong(s);
             } catch (NumberFormatException e) {
                 throw new Usage("--wait-seconds '" + s + "' is not a number of seconds");
             }
         }).orElse(wait ? 300L : 120L));
-        OutboxEntry e = follow(sent.outboxId(), wait, limit, err);
+    }
+
+    /** A followed mail's final line (standard output when it is sent or goes later, else the coded error). */
+    private static int report(OutboxEntry e, boolean wait, Duration limit, PrintStream out, PrintStream err) {
         return switch (e.state()) {
             case SENT -> {
-                out.println("mail " + e.id() + " sent <" + e.messageId() + ">: " + e.lastReply());
+                out.println("mail " + e.id() + " sent <" + Printable.text(e.messageId()) + ">: " + Printable.text(
+                        e.lastReply()));
                 yield Cli.OK;
             }
             case FAILED -> {
-                err.println("MAIL_REJECTED: mail " + e.id() + " failed: " + oneLine(e.lastReply()));
+                err.println("MAIL_REJECTED: mail " + e.id() + " failed: " + Printable.text(e.lastReply()));
                 yield Cli.DELIVERY;
             }
             case WAITING_CONSENT -> {
-                err.println("CONSENT_REQUIRED: mail " + e.id() + " waits for consent (" + oneLine(e.lastReply())
-                        + "): envoi authorize --operator " + operator + ", then envoi outbox retry " + e.id());
+                err.println("CONSENT_REQUIRED: mail " + e.id() + " waits for consent (" + Printable.text(e.lastReply())
+                        + "): envoi authorize --operator " + e.operatorId() + ", then envoi outbox retry " + e.id());
                 yield Cli.CONSENT;
             }
             default -> {
                 if (wait) {
                     err.println("MAIL_UNAVAILABLE: mail " + e.id() + " is still " + e.state() + " after "
-                            + limit.toSeconds() + " s" + (e.lastReply() == null ? "" : " (" + oneLine(e.lastReply())
-                                    + ")") + "; it stays in the outbox and goes with the next Envoi run.");
+                            + limit.toSeconds() + " s" + (e.lastReply() == null ? "" : " (" + Printable.text(
+                                    e.lastReply()) + ")") + "; it stays in the outbox and goes with the next Envoi run.");
                     yield Cli.DELIVERY;
                 }
                 out.println("mail " + e.id() + " queued (" + e.state() + (e.lastReply() == null ? "" : ": "
-                        + oneLine(e.lastReply())) + "); it goes with the next Envoi run, or use --wait");
+                        + Printable.text(e.lastReply())) + "); it goes with the next Envoi run, or use --wait");
                 yield Cli.OK;
             }
         };
     }
 
     /**
-     * Follows a queued mail, printing each change of state on standard error: until its first attempt is over, or
-     * with {@code --wait} until it is sent, failed or waiting for consent, at most {@code limit}.
+     * Follows queued mails, printing each change of state on standard error: until each one's first attempt is over,
+     * or with {@code --wait} until each is sent, failed or waiting for consent, at most {@code limit} in all.
+     * @return where each stands, in the order of {@code ids}
      */
-    private OutboxEntry follow(long id, boolean wait, Duration limit, PrintStream err) {
+    private List<OutboxEntry> follow(List<Long> ids, boolean wait, Duration limit, PrintStream err) {
         Instant end = Instant.now().plus(limit);
-        OutboxEntry e = outbox.entry(id).orElseThrow();
-        State shown = e.state();
-        while (Instant.now().isBefore(end)) {
-            e = outbox.entry(id).orElseThrow();
-            if (e.state() != shown) {
-                shown = e.state();
-                err.println("mail " + id + ": " + shown + (e.lastReply() == null || shown == State.SENT ? ""
-                        : " (" + oneLine(e.lastReply()) + ")"));
+        Map<Long, OutboxEntry> last = new LinkedHashMap<>();
+        for (long id : ids) {
+            last.put(id, outbox.entry(id).orElseThrow());
+        }
+        List<Long> open = new ArrayList<>(ids);
+        while (!open.isEmpty() && Instant.now().isBefore(end)) {
+            for (java.util.Iterator<Long> i = open.iterator(); i.hasNext();) {
+                long id = i.next();
+                OutboxEntry e = outbox.entry(id).orElseThrow();
+                State shown = last.put(id, e).state();
+                if (e.state() != shown) {
+                    err.println("mail " + id + ": " + e.state() + (e.lastReply() == null || e.state() == State.SENT
+                            ? "" : " (" + Printable.text(e.lastReply()) + ")"));
+                }
+                boolean done = e.state() == State.SENT || e.state() == State.FAILED || e.state()
+                        == State.WAITING_CONSENT || (!wait && e.state() == State.RETRY);
+                if (done) {
+                    i.remove();
+                }
             }
-            boolean done = e.state() == State.SENT || e.state() == State.FAILED || e.state() == State.WAITING_CONSENT
-                    || (!wait && e.state() == State.RETRY);
-            if (done) {
-                return e;
+            if (open.isEmpty()) {
+                break;
             }
             try {
                 Thread.sleep(POLL.toMillis());
             } catch (InterruptedException x) {
                 Thread.currentThread().interrupt();
-                return e;
+                break;
             }
         }
-        return e;
+        return new ArrayList<>(last.values());
     }
 
     /** {@code fetch --operator ID [--folder NAME] [--json] [--save DIR] [--mark-seen] [--move-to FOLDER]}. */
@@ -258,8 +333,9 @@ final class MailCommands {
         } else {
             for (int i = 0; i < mails.size(); i++) {
                 FetchedMail m = mails.get(i);
-                out.println(m.serverId() + "\t" + m.from() + "\t" + m.subject() + (saved.isEmpty() ? "" : "\t"
-                        + saved.get(i)));
+                // From and Subject are the sender's: escaped, they can add no line, column or terminal escape
+                out.println(Printable.field(m.serverId()) + "\t" + Printable.field(m.from()) + "\t" + Printable.field(
+                        m.subject()) + (saved.isEmpty() ? "" : "\t" + saved.get(i)));
             }
         }
         return Cli.OK;
@@ -276,9 +352,5 @@ final class MailCommands {
         } catch (IOException e) {
             return "application/octet-stream";
         }
-    }
-
-    static String oneLine(String s) {
-        return s == null ? "" : s.replaceAll("[\\r\\n]+", " ").strip();
     }
 }

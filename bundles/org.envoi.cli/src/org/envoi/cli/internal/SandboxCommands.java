@@ -90,7 +90,7 @@ final class SandboxCommands {
             FlowTester.Report r = tester.test(flow, operator);
             out.println("3. Flow test: " + (r.ok() ? "every step passed" : "FAILED"));
             r.steps().forEach(step -> out.println("     " + (step.ok() ? "OK     " : "FAILED ") + step.name() + ": "
-                    + step.sentence()));
+                    + Printable.text(step.sentence())));
             if (!r.ok()) {
                 return Cli.FAILURE;
             }
@@ -119,8 +119,8 @@ final class SandboxCommands {
                 err.println("MAIL_UNAVAILABLE: the sent " + number + " did not arrive in the sandbox's INBOX.");
                 return Cli.DELIVERY;
             }
-            out.println("5. Read back over IMAP: \"" + back.get().subject() + "\" with " + attachments.get(back
-                    .get()));
+            out.println("5. Read back over IMAP: \"" + Printable.text(back.get().subject()) + "\" with "
+                    + attachments.get(back.get()));
             out.println("6. A second fetch brings " + mail.fetcher().fetchNew(operator, "INBOX").size()
                     + " new mail: nothing is fetched twice");
             if (o.flags.contains("--keep")) {

@@ -295,6 +295,29 @@ abstract class StoreContractTest {
         assertEquals(List.of(id), ids(other.claimDue(renewed.plus(lease).plusSeconds(2), 10)));
     }
 
+    @Test
+    void retryPutsStoppedAndBackedOffMailsBackAtOnceButNeverOneAnotherEnvoiIsSending() {
+        long backedOff = outbox.enqueue("f", "op", mail("r-retry-" + System.nanoTime() + "@example.com"));
+        long failed = outbox.enqueue("f", "op", mail("r-failed-" + System.nanoTime() + "@example.com"));
+        long consent = outbox.enqueue("f", "op", mail("r-consent-" + System.nanoTime() + "@example.com"));
+        long held = outbox.enqueue("f", "op", mail("r-held-" + System.nanoTime() + "@example.com"));
+        long sent = outbox.enqueue("f", "op", mail("r-sent-" + System.nanoTime() + "@example.com"));
+        Instant now = Instant.now();
+        assertEquals(5, outbox.claimDue(now.plusSeconds(1), 10).size());
+        outbox.markRetry(backedOff, "connection refused", now.plusSeconds(3600), now); // the server was down
+        outbox.markFailed(failed, "550 5.7.1 refused", now);
+        outbox.markWaitingConsent(consent, "invalid_grant", now);
+        outbox.markSent(sent, "250 2.0.0 Ok", now);
+        // held stays SENDING under the live claim of the Envoi sending it
+        for (long id : List.of(backedOff, failed, consent, held, sent)) {
+            outbox.retry(id);
+        }
+        assertEquals(State.SENDING, outbox.entry(held).orElseThrow().state(), "left to the Envoi sending it");
+        assertEquals(State.SENT, outbox.entry(sent).orElseThrow().state(), "a sent mail is not sent again");
+        assertEquals(List.of(backedOff, failed, consent), ids(outbox.claimDue(Instant.now().plusSeconds(1), 10)),
+                "back in the queue at once, the back-off ignored");
+    }
+
     private static List<Long> ids(List<org.envoi.api.mail.OutboxStore.Claimed> claimed) {
         return claimed.stream().map(c -> c.entry().id()).toList();
     }

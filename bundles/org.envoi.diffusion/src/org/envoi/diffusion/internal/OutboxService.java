@@ -28,7 +28,8 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * The background sender of the running product: one thread serving the outbox with the routes of the stored flows,
  * woken by every queued mail; mails a stopped Envoi left SENDING go again once their claim has lapsed. Registered as itself so the
- * pipeline can wake it.
+ * pipeline can wake it, and as the API's {@link OutboxSenders}: their health, and a wake-up for the command line's
+ * {@code outbox retry}.
  */
 @Component(service = { OutboxService.class, OutboxSenders.class }, immediate = true)
 public final class OutboxService implements OutboxSenders {
@@ -79,7 +80,8 @@ public final class OutboxService implements OutboxSenders {
         }
     }
 
-    /** A mail was queued or consent was given: send now. */
+    /** A mail was queued, put back in the queue, or consent was given: send now. */
+    @Override
     public void wake() {
         startServing();
         worker.wake();

@@ -182,9 +182,10 @@ public final class JdbcOutboxStore implements OutboxStore {
 
     @Override
     public void retry(long id) {
-        update("UPDATE outbox SET state = ?, next_attempt = ?, updated = ? WHERE id = ? AND state IN (?, ?)",
+        // never SENDING: the mail may be on the wire from another process (recoverInterrupted takes back lapsed ones)
+        update("UPDATE outbox SET state = ?, next_attempt = ?, updated = ? WHERE id = ? AND state IN (?, ?, ?)",
                 State.QUEUED.name(), ts(clock.instant()), ts(clock.instant()), id, State.FAILED.name(),
-                State.WAITING_CONSENT.name());
+                State.WAITING_CONSENT.name(), State.RETRY.name());
     }
 
     @Override

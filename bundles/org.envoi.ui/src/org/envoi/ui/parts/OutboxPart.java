@@ -16,7 +16,10 @@ import org.envoi.api.mail.OutboxEntry.State;
 
 import jakarta.annotation.PostConstruct;
 
-/** The operator's outbox: every mail with where it stands and why, counters per state, "retry" for a stopped one. */
+/**
+ * The operator's outbox: every mail with where it stands and why, counters per state, "retry" for a stopped one or one
+ * waiting for its next attempt (the desktop's background sender takes it at its next poll, within seconds).
+ */
 public class OutboxPart {
 
     static final String KEY = ProvidersPart.KEY;

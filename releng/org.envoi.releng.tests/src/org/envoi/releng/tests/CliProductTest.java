@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,10 +21,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.envoi.api.tests.servers.BrowserUser;
+import org.envoi.api.tests.servers.CuttingProxy;
 import org.envoi.api.tests.servers.KeycloakDeviceUser;
 import org.envoi.api.tests.servers.KeycloakServer;
 import org.envoi.api.tests.servers.MailPeers;
 import org.envoi.api.tests.servers.MailServers;
+import org.envoi.api.tests.servers.TestServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -540,6 +544,101 @@ class CliProductTest {
             in.write(stdin.getBytes(StandardCharsets.UTF_8));
         }
         return finish(p, BuiltProduct.lines(p.getErrorStream()), new ArrayList<>());
+    }
+
+    @Test
+    @Order(8)
+    void outboxRetrySendsInItsOwnProcessAMailQueuedWhileTheServerWasDown() throws Exception {
+        int port = TestServers.freePort(); // nothing listens there: the SMTP server is down
+        Run add = run(MailServers.CAROL_PASSWORD + "\n", "flow", "add", "e2e-outage", "--provider", "custom",
+                "--type", "basic", "--smtp", "127.0.0.1:" + port, "--smtp-security", "none", "--username", "carol",
+                "--password-stdin");
+        assertEquals(0, add.code(), add.err());
+        assertEquals(0, run("", "operator", "add", "carol", "--email", MailServers.address("carol"), "--flow",
+                "e2e-outage").code());
+        long before = peers.servers.delivered("carol");
+        Run send = run("", "send", "--operator", "carol", "--to", MailServers.address("carol"), "--subject",
+                "after the outage", "--body", "queued while the server was down");
+        assertEquals(0, send.code(), send.out() + send.err());
+        assertTrue(send.out().matches("(?s)mail \\d+ queued \\(RETRY.*"), "the first attempt failed: " + send.out());
+        String id = send.out().split(" ")[1];
+
+        try (CuttingProxy up = CuttingProxy.relay(port, peers.servers.smtpPort)) { // the server is back
+            // 15 s is less than the first back-off (30 s): the retry does not wait for it
+            Run retry = run("", "outbox", "retry", "--wait", "--wait-seconds", "15");
+            // every stopped mail goes: this one, and the one Postfix refused in everyExitCode... (550 again)
+            assertTrue(retry.out().lines().anyMatch(l -> l.matches("mail " + id + " sent <.+>: 250.*")),
+                    "sent by the retry itself, without its back-off: " + retry.out() + retry.err());
+            assertTrue(retry.err().lines().anyMatch(l -> l.equals("mail " + id + ": SENT")),
+                    "progress on standard error: " + retry.err());
+            assertTrue(retry.err().lines().anyMatch(l -> l.startsWith("MAIL_REJECTED: mail ") && l.contains("550")),
+                    "each mail's final line: " + retry.err());
+            assertEquals(5, retry.code(), "the exit code of the worst: " + retry.out() + retry.err());
+            peers.awaitDelivered("carol", before + 1);
+            peers.servers.awaitQueueEmpty(); // nothing accepted is still on its way, and no Envoi runs
+            assertEquals(before + 1, peers.servers.delivered("carol"), "delivered exactly once");
+        }
+        Run again = run("", "outbox", "retry", id);
+        assertEquals(0, again.code(), again.out() + again.err());
+        assertTrue(again.out().matches("(?s)mail " + id + " sent <.+>: 250.*"),
+                "a sent mail stays sent: " + again.out());
+    }
+
+    @Test
+    @Order(9)
+    void aSubjectWithControlCharactersIsOneEscapedLineOfFetch() throws Exception {
+        String subject = "a\tb\nFAKE\trow\u001b[31m\u202eevil";
+        String from = "Carol\u001b]0;owned\u0007";
+        long before = peers.servers.delivered(OPERATOR);
+        submit("carol", MailServers.CAROL_PASSWORD, MailServers.address(OPERATOR), "From: " + encodedWord(from)
+                + " <" + MailServers.address("carol") + ">\r\nTo: " + MailServers.address(OPERATOR) + "\r\nSubject: "
+                + encodedWord(subject) + "\r\nMessage-ID: <forged-" + System.nanoTime() + "@example.test>\r\n"
+                + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nbody\r\n");
+        peers.awaitDelivered(OPERATOR, before + 1);
+        Run fetch = run("", "fetch", "--operator", OPERATOR);
+        assertEquals(0, fetch.code(), fetch.err());
+        List<String> lines = fetch.out().lines().toList();
+        assertEquals(1, lines.size(), "one mail, one line: " + fetch.out());
+        String[] fields = lines.get(0).split("\t", -1);
+        assertEquals(3, fields.length, "UID, From, Subject: " + lines.get(0));
+        assertEquals("a\\tb\\nFAKE\\trow\\x1b[31m\\u202eevil", fields[2], "the escapes visible");
+        assertTrue(lines.get(0).chars().noneMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f || c == 0x202e),
+                "no control character reaches the terminal: " + lines.get(0));
+    }
+
+    /** RFC 2047: the text as one base64 encoded-word, control characters and all. */
+    private static String encodedWord(String text) {
+        return "=?UTF-8?B?" + Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8)) + "?=";
+    }
+
+    /** Submits a raw message to Postfix with AUTH PLAIN, as any sender on the Internet could write it. */
+    private static void submit(String user, String password, String to, String message) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", peers.servers.smtpPort)) {
+            s.setSoTimeout(30_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                    StandardCharsets.US_ASCII));
+            OutputStream out = s.getOutputStream();
+            expect(in, "220");
+            for (String[] step : new String[][] { { "EHLO test.example", "250" }, { "AUTH PLAIN " + Base64
+                    .getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8)),
+                    "235" }, { "MAIL FROM:<" + MailServers.address(user) + ">", "250" }, { "RCPT TO:<" + to + ">",
+                            "250" }, { "DATA", "354" }, { message + ".", "250" }, { "QUIT", "221" } }) {
+                out.write((step[0] + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                expect(in, step[1]);
+            }
+        }
+    }
+
+    /** Reads one SMTP reply (its continuation lines too) and asserts its code. */
+    private static void expect(BufferedReader in, String code) throws IOException {
+        for (String line; (line = in.readLine()) != null;) {
+            if (line.length() < 4 || line.charAt(3) != '-') {
+                assertTrue(line.startsWith(code), "SMTP answered " + line + ", expected " + code);
+                return;
+            }
+        }
+        throw new IOException("the SMTP server closed the connection");
     }
 
     private static String vaultKey() {

@@ -25,24 +25,33 @@ public final class CuttingProxy implements AutoCloseable {
     private final boolean stall;
 
     public CuttingProxy(int upstreamPort, long cutAfter) {
-        this(upstreamPort, cutAfter, false);
+        this(0, upstreamPort, cutAfter, false);
+    }
+
+    /**
+     * A relay on the given port that cuts nothing: a server that comes back on the address a client was already
+     * configured with (before it, nothing listened there: the server was down).
+     */
+    public static CuttingProxy relay(int port, int upstreamPort) {
+        return new CuttingProxy(port, upstreamPort, Long.MAX_VALUE, false);
     }
 
     /** Stops reading what the client sends after {@code stallAfter} bytes, until closed; counted in {@link #cuts}. */
     public static CuttingProxy stalling(int upstreamPort, long stallAfter) {
-        return new CuttingProxy(upstreamPort, stallAfter, true);
+        return new CuttingProxy(0, upstreamPort, stallAfter, true);
     }
 
-    private CuttingProxy(int upstreamPort, long cutAfter, boolean stall) {
+    private CuttingProxy(int port, int upstreamPort, long cutAfter, boolean stall) {
         this.upstreamPort = upstreamPort;
         this.cutAfter = cutAfter;
         this.stall = stall;
         try {
             server = new ServerSocket();
+            server.setReuseAddress(true);
             if (stall) {
                 server.setReceiveBufferSize(16 * 1024); // the client's writes block sooner
             }
-            server.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 10);
+            server.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 10);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

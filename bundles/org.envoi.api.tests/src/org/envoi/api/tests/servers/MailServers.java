@@ -485,6 +485,43 @@ public final class MailServers implements AutoCloseable {
         return n;
     }
 
+    /**
+     * Waits up to 30 s until Postfix's queue holds no mail (every mail it accepted has reached a mailbox or bounced),
+     * then asserts it: a mailbox count taken after this is final as long as no client sends.
+     */
+    public void awaitQueueEmpty() {
+        Path queue = base.resolve("postfix/queue");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        try {
+            long left;
+            while ((left = queued(queue)) > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            if (left > 0) {
+                throw new AssertionError(left + " mail(s) still in Postfix's queue " + queue + " after 30 s");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The mails in Postfix's queues: one file each, under folders named by hash. */
+    private static long queued(Path queue) throws IOException {
+        long n = 0;
+        for (String q : List.of("maildrop", "incoming", "active", "deferred", "hold")) {
+            Path dir = queue.resolve(q);
+            if (Files.isDirectory(dir)) {
+                try (Stream<Path> s = Files.walk(dir)) {
+                    n += s.filter(Files::isRegularFile).count();
+                }
+            }
+        }
+        return n;
+    }
+
     /** Dovecot's and Postfix's processes and their children (smtpd, lmtp, auth...) as they are now. */
     public List<ProcessHandle> processTree() {
         List<ProcessHandle> all = new ArrayList<>();
