@@ -46,7 +46,7 @@ class StartProgramTest {
                     .filter(l -> !l.isEmpty() && !l.regionMatches(true, 0, "rem", 0, 3) && !l.startsWith("::"))
                     .toList();
             for (String line : code) {
-                Matcher positional = Pattern.compile("%~?[a-z$:]*[0-9]").matcher(line);
+                Matcher positional = Pattern.compile("(?i)%~?[a-z$:]*[1-9]").matcher(line);
                 assertFalse(positional.find(), cmd + ": reads an argument by position: " + line);
                 assertFalse(line.matches("(?i).*\\bshift\\b.*"), cmd + ": shifts the arguments: " + line);
                 assertFalse(line.matches("(?i).*enabledelayedexpansion.*"), cmd + ": ! would be expanded: " + line);
