@@ -15,8 +15,8 @@ if exist "%~dp0jre\bin\java.exe" set "JAVA=%~dp0jre\bin\java.exe"
 if defined JAVA_HOME if exist "%JAVA_HOME%\bin\java.exe" set "JAVA=%JAVA_HOME%\bin\java.exe"
 if defined ENVOI_JAVA_HOME if exist "%ENVOI_JAVA_HOME%\bin\java.exe" set "JAVA=%ENVOI_JAVA_HOME%\bin\java.exe"
 if not "%JAVA%"=="java" goto run
-where java >nul 2>nul
-if errorlevel 1 goto nojava
+for %%j in (java.exe) do set "JAVA=%%~$PATH:j"
+if not defined JAVA goto nojava
 :run
 "%JAVA%" -cp "%~dp0envoi-launcher.jar" org.envoi.launcher.Main %*
 exit /b %ERRORLEVEL%
