@@ -78,7 +78,9 @@ class StartProgramTest {
     @Test
     void anOldJavaFirstHandsOverToAJava21WithTheArgumentsUntouchedAndTheVmOptions() throws Exception {
         Optional<Path> old = oldJava();
-        Assumptions.assumeTrue(old.isPresent(), "no Java older than 21 under /usr/lib/jvm to start the program with");
+        if (old.isEmpty()) {
+            Assumptions.abort("no Java older than 21 under /usr/lib/jvm to start the program with");
+        }
         Path data = temp.resolve("data-old-java");
         Map<String, String> env = Map.of("ENVOI_JAVA_HOME", System.getProperty("java.home"), "JAVA_HOME",
                 old.get().toString(), "ENVOI_VMARGS", "-Xmx300m -Denvoi.test.vmarg=\"two words\"");

@@ -53,6 +53,7 @@ public final class Main {
     static final int MIN_JAVA = 21;
     /** The arguments of a hand-over to a Java 21+: "count:" then each argument's UTF-8 in base64, comma-separated. */
     static final String ARGS_VARIABLE = "ENVOI_LAUNCHER_ARGS";
+    static final String HANDOVER_PROPERTY = "envoi.launcher.handover";
     private static final String CLI_APPLICATION = "org.envoi.cli.app";
     /** run's answer when the Equinox launcher returned instead of exiting: its framework may go on running. */
     static final int KEEP_RUNNING = Integer.MIN_VALUE;
@@ -74,9 +75,10 @@ public final class Main {
 
     static int run(String[] commandLine) throws Failure {
         Path here = home();
-        String handedOver = System.getenv(ARGS_VARIABLE);
-        boolean secondStart = handedOver != null;
-        String[] args = secondStart ? decode(handedOver) : commandLine;
+        // the hand-over sets a property on the new JVM's own command line: a variable inherited by some process Envoi
+        // started is never taken for this one's arguments
+        boolean secondStart = Boolean.getBoolean(HANDOVER_PROPERTY);
+        String[] args = secondStart ? decode(env(ARGS_VARIABLE)) : commandLine;
         String vmArgs = secondStart ? "" : env("ENVOI_VMARGS");
         if (javaFeature(System.getProperty("java.specification.version")) >= MIN_JAVA && vmArgs.isEmpty()) {
             return launch(here, args);
@@ -156,6 +158,7 @@ public final class Main {
         List<String> command = new ArrayList<String>();
         command.add(java.toString());
         command.addAll(vmArgs);
+        command.add("-D" + HANDOVER_PROPERTY + "=true");
         command.add("-cp");
         command.add(ownJar().toString());
         command.add(Main.class.getName());
