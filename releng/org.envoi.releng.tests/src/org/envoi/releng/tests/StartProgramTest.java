@@ -146,7 +146,7 @@ class StartProgramTest {
 
     private static List<Path> startScripts(String name) throws IOException {
         List<Path> found = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(BuiltProduct.products(), 6)) {
+        try (Stream<Path> s = Files.walk(BuiltProduct.products(), 8)) {
             s.filter(p -> p.getFileName().toString().equals(name)).forEach(found::add);
         }
         assertTrue(found.size() >= 4, "every product ships " + name + ": " + found);
