@@ -42,6 +42,8 @@ class StartProgramTest {
     void envoiCmdPassesItsCommandLineThroughAndParsesNoArgument() throws IOException {
         for (Path cmd : startScripts("envoi.cmd")) {
             String text = Files.readString(cmd, StandardCharsets.UTF_8);
+            assertTrue(text.endsWith("\r\n") && text.replace("\r\n", "").indexOf('\n') < 0,
+                    cmd + ": CRLF line ends (cmd can miss a goto label in a file with LF ends only)");
             List<String> code = text.lines().map(String::strip)
                     .filter(l -> !l.isEmpty() && !l.regionMatches(true, 0, "rem", 0, 3) && !l.startsWith("::"))
                     .toList();
