@@ -27,6 +27,8 @@ class ProductLayoutTest {
             assertTrue(BuiltProduct.hasBundle(product, "org.envoi.provider.microsoft"), folder);
             assertTrue(BuiltProduct.hasBundle(product, "org.envoi.provider.google"), folder);
             assertTrue(Files.exists(product.resolve("envoi.cmd")), "Windows start script in " + folder);
+            assertTrue(Files.isRegularFile(product.resolve("envoi-launcher.jar")), "envoi.cmd's start program in "
+                    + folder);
             assertTrue(Files.isExecutable(product.resolve("envoi")), "executable start script in " + folder);
         });
     }
