@@ -104,6 +104,79 @@ class FlowAdminTest {
         assertFalse(e.getMessage().contains("never-stored"));
     }
 
+    private static Flow withEndpoints(Flow f, String auth, String token, String device) {
+        return new Flow(f.id(), f.name(), f.type(), f.providerId(), f.oauth(),
+                Optional.ofNullable(auth).map(URI::create), Optional.ofNullable(token).map(URI::create),
+                Optional.ofNullable(device).map(URI::create), f.smtp(), f.imap(), f.pop(), f.username(),
+                f.genericAddress(), f.attachmentLimitBytes(), f.secretExpiry());
+    }
+
+    private static Flow google(String id) {
+        return new Flow(id, "Gmail " + id, FlowType.OAUTH2, "google", new ProviderFields("",
+                "123-abc.apps.googleusercontent.com", "http://127.0.0.1:3017/", List.of("https://mail.google.com/"),
+                ConsentHost.LOOPBACK, false), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.of(MailServer.of("smtp.gmail.com", 587, TlsMode.STARTTLS)), Optional.empty(),
+                Optional.empty(), "", Optional.empty(), 0, Optional.empty());
+    }
+
+    @Test
+    void aProviderFlowsEndpointsPassTheHttpsOrLoopbackRuleOnSave() {
+        String id = "m365-http-" + System.nanoTime();
+        Flow m365 = microsoft(id, "contoso.onmicrosoft.com", SCOPES, "", SMTP);
+        for (String field : List.of("authorizationUri", "tokenUri", "deviceUri")) {
+            String evil = "http://evil.example/" + field;
+            Flow bad = withEndpoints(m365, field.equals("authorizationUri") ? evil : null,
+                    field.equals("tokenUri") ? evil : null, field.equals("deviceUri") ? evil : null);
+            EnvoiException e = assertThrows(EnvoiException.class, () -> admin.save(bad, Optional.of("never-sent")),
+                    field + " " + evil + " was accepted");
+            assertEquals(ErrorCode.INVALID_FLOW_DATA, e.code());
+            assertEquals(field, e.field(), e.getMessage());
+            assertTrue(e.getMessage().contains("https"), e.getMessage());
+            assertTrue(flows.flow(id).isEmpty(), "nothing saved");
+            assertTrue(vault.read(VaultKey.clientSecret(id)).isEmpty(), "no secret stored");
+        }
+        Flow gmail = withEndpoints(google("g-http-" + System.nanoTime()), null, "http://evil.example/token", null);
+        assertEquals("tokenUri", assertThrows(EnvoiException.class, () -> admin.save(gmail, Optional.empty()))
+                .field());
+        Flow tls = withEndpoints(google("g-ftp-" + System.nanoTime()), "ftp://accounts.google.com/auth", null, null);
+        assertEquals("authorizationUri", assertThrows(EnvoiException.class, () -> admin.save(tls,
+                Optional.empty())).field());
+
+        for (String ok : List.of("https://login.example.com/t/token", "http://127.0.0.1:8080/token",
+                "http://127.3.4.5/token", "http://localhost:9000/token", "http://[::1]:9000/token",
+                "http://[0:0:0:0:0:0:0:1]/token")) {
+            Flow good = withEndpoints(m365, ok.replace("token", "authorize"), ok, ok.replace("token", "devicecode"));
+            assertEquals(List.of(), admin.validate(good), ok);
+            admin.save(good, Optional.empty());
+            assertEquals(Optional.of(URI.create(ok)), flows.flow(id).orElseThrow().tokenUri());
+        }
+        for (String bad : List.of("http://127.0.0.256/token", "http://127.0.0.1.evil.example/token",
+                "http://[::2]/token", "http://localhost.evil.example/token")) {
+            assertEquals("tokenUri", only(admin.validate(withEndpoints(m365, null, bad, null)), "tokenUri").field(),
+                    bad);
+        }
+    }
+
+    @Test
+    void anImportedProviderFlowWithAnHttpEndpointIsRefusedWhole() {
+        String good = "imp-ok-" + System.nanoTime();
+        String bad = "imp-bad-" + System.nanoTime();
+        String flow = "{\"id\": \"%s\", \"type\": \"oauth2\", \"provider\": \"microsoft\", \"tenant\":"
+                + " \"contoso.onmicrosoft.com\", \"clientId\": \"11111111-2222-3333-4444-555555555555\", \"scopes\":"
+                + " [\"offline_access\", \"https://outlook.office.com/SMTP.Send\"], %s\"smtp\": {\"host\":"
+                + " \"smtp.office365.com\", \"port\": 587, \"security\": \"starttls\"}}";
+        String json = "{\"envoi\": \"flows\", \"format\": 1, \"flows\": [" + String.format(flow, good,
+                "\"tokenUri\": \"http://[::1]:8443/token\", ") + ", " + String.format(flow, bad,
+                        "\"tokenUri\": \"http://evil.example/token\", ") + "]}";
+        EnvoiException e = assertThrows(EnvoiException.class, () -> admin.importFlows(json));
+        assertEquals(ErrorCode.INVALID_FLOW_DATA, e.code());
+        assertEquals("flows[1].tokenUri", e.field(), e.getMessage());
+        assertTrue(flows.flow(good).isEmpty() && flows.flow(bad).isEmpty(), "all or nothing");
+        List<Flow> imported = admin.importFlows(json.replace("http://evil.example/token",
+                "https://login.example.com/token"));
+        assertEquals(2, imported.size());
+    }
+
     @Test
     void aPortOutOfRangeInAnImportNamesTheServerAndImportsNothing() {
         String good = "ok-" + System.nanoTime();

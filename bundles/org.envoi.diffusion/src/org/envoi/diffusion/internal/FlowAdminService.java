@@ -5,7 +5,6 @@ import java.net.URISyntaxException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -18,6 +17,8 @@ import org.envoi.api.flow.FlowRepository;
 import org.envoi.api.flow.FlowType;
 import org.envoi.api.mail.MailServer;
 import org.envoi.api.provider.ConsentHost;
+import org.envoi.api.provider.EndpointRule;
+import org.envoi.api.provider.EndpointTemplate;
 import org.envoi.api.provider.FieldProblem;
 import org.envoi.api.provider.MailCapability;
 import org.envoi.api.provider.MailProvider;
@@ -83,11 +84,13 @@ public final class FlowAdminService implements FlowAdmin {
             return out;
         }
         ProviderFields o = f.oauth();
-        if (f.providerId().equals(FlowClients.CUSTOM)) {
+        // every flow's endpoints, a provider's overrides as much as a custom flow's: the secret and tokens go there
+        boolean custom = f.providerId().equals(FlowClients.CUSTOM);
+        endpoint("authorizationUri", f.authorizationUri(), custom, out);
+        endpoint("tokenUri", f.tokenUri(), custom, out);
+        endpoint("deviceUri", f.deviceUri(), false, out);
+        if (custom) {
             out.addAll(o.commonProblems());
-            endpoint("authorizationUri", f.authorizationUri(), true, out);
-            endpoint("tokenUri", f.tokenUri(), true, out);
-            endpoint("deviceUri", f.deviceUri(), false, out);
             return out;
         }
         Optional<MailProvider> provider = providers.find(f.providerId());
@@ -98,6 +101,16 @@ public final class FlowAdminService implements FlowAdmin {
             return out;
         }
         out.addAll(provider.get().validate(o));
+        // the preset's own endpoints too, so that a provider bundle cannot bring an http endpoint either
+        if (f.authorizationUri().isEmpty()) {
+            endpoint("authorizationUri", presetEndpoint(provider.get().preset().authorization()), false, out);
+        }
+        if (f.tokenUri().isEmpty()) {
+            endpoint("tokenUri", presetEndpoint(provider.get().preset().token()), false, out);
+        }
+        if (f.deviceUri().isEmpty()) {
+            provider.get().preset().device().ifPresent(d -> endpoint("deviceUri", presetEndpoint(d), false, out));
+        }
         Set<String> known = provider.get().preset().knownScopes();
         for (String s : o.scopes()) {
             if (!known.contains(s) && !IDENTITY_SCOPES.contains(s)) {
@@ -118,6 +131,11 @@ public final class FlowAdminService implements FlowAdmin {
                         + " password in clear: choose STARTTLS or TLS (no TLS is only for a server on this machine)")));
     }
 
+    /** Scheme and host are what the rule looks at; the tenant (checked on its own) only fills the path. */
+    private static Optional<URI> presetEndpoint(EndpointTemplate t) {
+        return Optional.of(URI.create(t.template().replace(EndpointTemplate.TENANT, "tenant")));
+    }
+
     private static void endpoint(String field, Optional<URI> uri, boolean required, List<FieldProblem> out) {
         if (uri.isEmpty()) {
             if (required) {
@@ -125,12 +143,7 @@ public final class FlowAdminService implements FlowAdmin {
             }
             return;
         }
-        URI u = uri.get();
-        String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-        boolean loopback = "127.0.0.1".equals(u.getHost()) || "localhost".equalsIgnoreCase(u.getHost());
-        if (!scheme.equals("https") && !(scheme.equals("http") && loopback)) {
-            out.add(new FieldProblem(field, "'" + u + "' must be an https address (http only for this machine)"));
-        }
+        EndpointRule.problem(field, uri.get()).ifPresent(out::add);
     }
 
     @Override
@@ -241,8 +254,7 @@ public final class FlowAdminService implements FlowAdmin {
         for (JsonNode r : client.path("redirect_uris")) {
             try {
                 URI u = new URI(r.asText());
-                if ("http".equals(u.getScheme()) && ("127.0.0.1".equals(u.getHost())
-                        || "localhost".equalsIgnoreCase(u.getHost()))) {
+                if ("http".equals(u.getScheme()) && EndpointRule.isLoopbackHost(u.getHost())) {
                     return Optional.of(u.toString());
                 }
             } catch (URISyntaxException e) {

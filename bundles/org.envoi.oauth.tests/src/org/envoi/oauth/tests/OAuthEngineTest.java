@@ -410,6 +410,25 @@ class OAuthEngineTest {
     }
 
     @Test
+    void anEndpointNeitherHttpsNorLoopbackIsGivenNothingWhateverTheProvider() {
+        vault.write(VaultKey.clientSecret("evil-flow"), "never-sent");
+        OAuthClient evil = new OAuthClient("evil-flow", "microsoft", URI.create("https://login.example.com/auth"),
+                URI.create("http://evil.example/token"), Optional.empty(), "envoi-daemon", true, List.of("s"),
+                Optional.empty(), Map.of());
+        long before = engine.tokenRequests();
+        EnvoiException e = assertThrows(EnvoiException.class, () -> engine.clientCredentials(evil));
+        assertEquals(ErrorCode.INVALID_FLOW_DATA, e.code());
+        assertEquals("tokenUri", e.field());
+        assertFalse(e.getMessage().contains("never-sent"));
+        assertEquals(before, engine.tokenRequests(), "no request was made");
+        OAuthClient v6 = new OAuthClient("v6-flow", "custom", URI.create("http://[::1]:1/auth"),
+                URI.create("http://[::1]:1/token"), Optional.of(URI.create("http://evil.example/device")),
+                "envoi-desktop", false, List.of("s"), Optional.empty(), Map.of());
+        assertEquals("deviceUri", assertThrows(EnvoiException.class, () -> engine.authorizeWithDeviceCode(v6, "alice",
+                (code, uri, complete, expires) -> { }, Duration.ofSeconds(1))).field());
+    }
+
+    @Test
     void noSecretEverReachesALogOrAnErrorMessage() throws Exception {
         List<String> messages = new ArrayList<>();
         vault.write(VaultKey.clientSecret("app-flow"), "s3cr3t-client-value");

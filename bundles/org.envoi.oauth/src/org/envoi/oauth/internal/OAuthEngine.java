@@ -30,6 +30,7 @@ import org.envoi.api.oauth.DeviceCodePrompt;
 import org.envoi.api.oauth.OAuthClient;
 import org.envoi.api.oauth.TokenService;
 import org.envoi.api.oauth.TokenSet;
+import org.envoi.api.provider.EndpointRule;
 import org.envoi.api.provider.MailProvider;
 import org.envoi.api.provider.ProviderError;
 import org.envoi.api.vault.TokenVault;
@@ -318,6 +319,10 @@ public final class OAuthEngine implements TokenService {
     }
 
     private OAuth20Service service(OAuthClient client, String secret, URI redirect) {
+        // the same rule as flow validation, here too: a flow stored before it, or by an ERP's own repository
+        checkEndpoint(client, "authorizationUri", client.authorizationUri());
+        checkEndpoint(client, "tokenUri", client.tokenUri());
+        client.deviceUri().ifPresent(d -> checkEndpoint(client, "deviceUri", d));
         int timeout = (int) options.httpTimeout().toMillis();
         // the HTTP client is given, not found: ScribeJava's ServiceLoader lookup depends on the thread's context class
         // loader, which inside OSGi may see no provider at all
@@ -334,6 +339,13 @@ public final class OAuthEngine implements TokenService {
             b.defaultScope(String.join(" ", client.scopes()));
         }
         return b.build(new ProviderApi(client));
+    }
+
+    private static void checkEndpoint(OAuthClient client, String field, URI uri) {
+        EndpointRule.problem(uri).ifPresent(p -> {
+            throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, field, "The flow '" + client.flowId() + "' cannot"
+                    + " be used: " + field + ": " + p + ". Nothing was sent.", null);
+        });
     }
 
     @FunctionalInterface
