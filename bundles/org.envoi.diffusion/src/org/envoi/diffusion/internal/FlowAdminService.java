@@ -16,6 +16,9 @@ import org.envoi.api.flow.FlowAdmin;
 import org.envoi.api.flow.FlowRepository;
 import org.envoi.api.flow.FlowType;
 import org.envoi.api.mail.MailServer;
+import org.envoi.api.oauth.ClientBinding;
+import org.envoi.api.oauth.OAuthClient;
+import org.envoi.api.oauth.TokenService;
 import org.envoi.api.provider.ConsentHost;
 import org.envoi.api.provider.EndpointRule;
 import org.envoi.api.provider.EndpointTemplate;
@@ -48,13 +51,15 @@ public final class FlowAdminService implements FlowAdmin {
     private final FlowRepository flows;
     private final ProviderRegistry providers;
     private final TokenVault vault;
+    private final TokenService tokens;
 
     @Activate
     public FlowAdminService(@Reference FlowRepository flows, @Reference ProviderRegistry providers,
-            @Reference TokenVault vault) {
+            @Reference TokenVault vault, @Reference TokenService tokens) {
         this.flows = flows;
         this.providers = providers;
         this.vault = vault;
+        this.tokens = tokens;
     }
 
     @Override
@@ -149,13 +154,63 @@ public final class FlowAdminService implements FlowAdmin {
     @Override
     public void save(Flow flow, Optional<String> secret) {
         refuseIfInvalid(flow, "");
-        secret.filter(s -> !s.isEmpty()).ifPresent(s -> vault.write(secretKey(flow), s));
+        clientChanging(flow);
+        secret.filter(s -> !s.isEmpty()).ifPresent(s -> {
+            vault.write(secretKey(flow), s);
+            // after the secret: a crash in between leaves it bound to the previous endpoint, refused, never sent
+            if (flow.type() == FlowType.OAUTH2) {
+                vault.write(VaultKey.clientBinding(flow.id()), ClientBinding.of(FlowClients.client(flow, providers))
+                        .encode());
+            }
+        });
         flows.save(flow);
+    }
+
+    /**
+     * Before a stored flow gets another client ID or token endpoint: its sign-ins and secret stay bound to the
+     * previous ones (marked, before the flow changes, so that a crash in between cannot hand them to the new one).
+     */
+    private void clientChanging(Flow flow) {
+        if (flow.type() != FlowType.OAUTH2) {
+            return;
+        }
+        Optional<Flow> old = flows.flow(flow.id()).filter(f -> f.type() == FlowType.OAUTH2);
+        if (old.isEmpty()) {
+            return;
+        }
+        OAuthClient before;
+        try {
+            before = FlowClients.client(old.get(), providers);
+        } catch (RuntimeException e) {
+            return; // the stored flow no longer resolves (provider removed): its entries are bound when used
+        }
+        OAuthClient after = FlowClients.client(flow, providers);
+        if (!ClientBinding.of(before).equals(ClientBinding.of(after))) {
+            tokens.clientChanged(before, after);
+        }
+    }
+
+    @Override
+    public boolean remove(String flowId) {
+        // the entries first: a crash in between leaves a flow without secrets, never secrets without their flow
+        for (VaultKey key : vault.keys(flowId)) {
+            vault.delete(key);
+        }
+        return flows.remove(flowId);
     }
 
     @Override
     public boolean hasSecret(Flow flow) {
-        return vault.read(secretKey(flow)).isPresent();
+        if (vault.read(secretKey(flow)).isEmpty()) {
+            return false;
+        }
+        if (flow.type() != FlowType.OAUTH2) {
+            return true;
+        }
+        // a secret entered for another client ID or token endpoint must be entered again
+        Optional<String> bound = vault.read(VaultKey.clientBinding(flow.id()));
+        return bound.isEmpty() || ClientBinding.decode(bound.get()).equals(Optional.of(ClientBinding.of(
+                FlowClients.client(flow, providers))));
     }
 
     private static VaultKey secretKey(Flow flow) {
@@ -187,7 +242,10 @@ public final class FlowAdminService implements FlowAdmin {
         for (int i = 0; i < read.size(); i++) {
             refuseIfInvalid(read.get(i), "flows[" + i + "].");
         }
-        read.forEach(flows::save);
+        for (Flow f : read) {
+            clientChanging(f);
+            flows.save(f);
+        }
         return read;
     }
 
