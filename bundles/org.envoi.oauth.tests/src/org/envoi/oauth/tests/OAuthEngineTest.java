@@ -598,6 +598,27 @@ class OAuthEngineTest {
     }
 
     @Test
+    void appOnlyAccessOnAnotherEndpointWaitsForTheSecretThenGrantsAgain() throws Exception {
+        vault.write(VaultKey.clientSecret("app-moved"), "app-secret");
+        OAuthClient app = new OAuthClient("app-moved", "custom", client.authorizationUri(), client.tokenUri(),
+                Optional.empty(), "envoi-daemon", true, List.of("s"), Optional.empty(), Map.of());
+        String first = engine.clientCredentials(app).accessToken();
+        OAuthClient elsewhere = moved(app, server.authorizationEndpoint("other"), server.tokenEndpoint("other"),
+                app.clientId());
+        engine.clientChanged(app, elsewhere);
+        long before = engine.tokenRequests();
+        EnvoiException e = assertThrows(EnvoiException.class, () -> engine.accessToken(elsewhere, VaultKey.SHARED));
+        assertEquals("clientSecret", e.field(), "the token of the old endpoint is not handed out: " + e.getMessage());
+        assertEquals(before, engine.tokenRequests(), "and the old secret is not sent");
+
+        vault.write(VaultKey.clientSecret("app-moved"), "new-app-secret");
+        vault.write(VaultKey.clientBinding("app-moved"), ClientBinding.of(elsewhere).encode());
+        String second = engine.accessToken(elsewhere, VaultKey.SHARED);
+        assertNotEquals(first, second, "a new grant at the new endpoint, no sign-in needed");
+        assertEquals(CredentialStatus.State.VALID, engine.status("app-moved", VaultKey.SHARED).state());
+    }
+
+    @Test
     void entriesStoredBeforeBindingsAreBoundOnFirstUse() throws Exception {
         consent("alice");
         VaultKey key = VaultKey.tokens(client.flowId(), "alice");

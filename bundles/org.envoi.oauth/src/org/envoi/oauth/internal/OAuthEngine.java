@@ -219,6 +219,10 @@ public final class OAuthEngine implements TokenService {
             current = current.withBinding(now);
             vault.write(key, current.toJson());
         } else if (!current.binding().get().equals(now)) {
+            if (appOnly(key, current)) {
+                // nobody signs in for app-only access: a new grant, with a secret entered for this endpoint
+                return clientCredentialsLocked(client, key).accessToken();
+            }
             String reason = changedReason(key, current.binding().get(), now);
             if (current.state() == State.CONSENT_REQUIRED && current.reason().equals(Optional.of(reason))) {
                 throw new EnvoiException(ErrorCode.CONSENT_REQUIRED, reason);
@@ -328,7 +332,7 @@ public final class OAuthEngine implements TokenService {
     private void markChanged(VaultKey key, ClientBinding before, ClientBinding after) {
         load(key).ifPresent(c -> {
             ClientBinding granted = c.binding().orElse(before);
-            if (granted.equals(after)) { // granted for the new endpoint already (a change undone)
+            if (granted.equals(after) || appOnly(key, c)) { // granted there already (a change undone), or app-only
                 if (c.binding().isEmpty()) {
                     vault.write(key, c.withBinding(granted).toJson());
                 }
@@ -395,6 +399,11 @@ public final class OAuthEngine implements TokenService {
                     + " the flow.", null);
         }
         return secret;
+    }
+
+    /** A client-credentials token: renewed by a new grant, never by a sign-in. */
+    private static boolean appOnly(VaultKey key, StoredCredential c) {
+        return VaultKey.SHARED.equals(key.operatorId()) && c.tokens().refreshToken().isEmpty();
     }
 
     private static String changedReason(VaultKey key, ClientBinding granted, ClientBinding now) {
