@@ -59,7 +59,7 @@ public final class VaultComponent implements TokenVault {
                 LOG.log(Level.INFO, "Envoi vault " + vault.folder() + " opened with the key from "
                         + r.provider().description());
                 if (sharedDatabase != null) {
-                    shared = new JdbcTokenVault(sharedDatabase, key.get(), r.provider().description());
+                    shared = new JdbcTokenVault(sharedDatabase, key.get());
                     LOG.log(Level.INFO, "Envoi keeps the flow-wide vault entries in the shared database");
                 }
                 return;
