@@ -43,6 +43,14 @@ public interface FlowAdmin {
     /** @throws org.envoi.api.EnvoiException INVALID_FLOW_DATA when the flow is unknown or not OAuth2 */
     SignInTarget signInTarget(String flowId, String operatorId);
 
+    /**
+     * Removes the flow and its vault entries: every operator's sign-in, the shared mailbox's, the client secret or
+     * password.
+     *
+     * @return false when there was no such flow
+     */
+    boolean remove(String flowId);
+
     /** Whether the flow's client secret (OAuth2) or password (basic) is in the vault; never the secret itself. */
     boolean hasSecret(Flow flow);
 

@@ -35,4 +35,12 @@ public interface TokenService {
     void reject(OAuthClient client, String operatorId, String rejectedAccessToken);
 
     CredentialStatus status(String flowId, String operatorId);
+
+    /**
+     * The flow's client ID or token endpoint is about to change from {@code previous} to {@code current} (an edit,
+     * an import). Its stored sign-ins are not sent to the new endpoint: each is marked {@code CONSENT_REQUIRED} with
+     * that reason, and the client secret stays bound to {@code previous} until it is entered again. Entries stored
+     * before bindings existed are bound to {@code previous} here, the endpoint they were granted for.
+     */
+    void clientChanged(OAuthClient previous, OAuthClient current);
 }

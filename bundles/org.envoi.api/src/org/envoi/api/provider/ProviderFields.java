@@ -79,6 +79,6 @@ public record ProviderFields(String tenant, String clientId, String redirectUri,
     }
 
     private static boolean isLoopback(String host) {
-        return host != null && (host.equals("127.0.0.1") || host.equalsIgnoreCase("localhost") || host.equals("[::1]"));
+        return EndpointRule.isLoopbackHost(host);
     }
 }

@@ -16,6 +16,8 @@ public record VaultKey(String kind, String flowId, String operatorId) {
     public static final String TOKENS = "tokens";
     public static final String CLIENT_SECRET = "client-secret";
     public static final String PASSWORD = "password";
+    /** The client ID and token endpoint the flow's client secret was entered for ({@code ClientBinding}). */
+    public static final String CLIENT_BINDING = "client-binding";
     /** The operator id of entries that belong to the whole flow. */
     public static final String SHARED = "*";
 
@@ -41,6 +43,10 @@ public record VaultKey(String kind, String flowId, String operatorId) {
 
     public static VaultKey clientSecret(String flowId) {
         return new VaultKey(CLIENT_SECRET, flowId, SHARED);
+    }
+
+    public static VaultKey clientBinding(String flowId) {
+        return new VaultKey(CLIENT_BINDING, flowId, SHARED);
     }
 
     /** The form bound to each ciphertext as associated data. */

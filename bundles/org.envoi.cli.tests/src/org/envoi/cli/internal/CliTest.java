@@ -132,6 +132,26 @@ class CliTest {
     }
 
     @Test
+    void aProviderFlowsEndpointsAreHttpsOrLoopbackAndRemovingAFlowRemovesItsSecrets() {
+        String id = "cli-ep-" + System.nanoTime();
+        for (String option : new String[] { "--token-url", "--auth-url", "--device-url" }) {
+            Run evil = run("secret\n", "flow", "add", id, "--provider", "microsoft", "--tenant", "contoso.com",
+                    "--client-id", GUID, option, "http://evil.example/x", "--client-secret-stdin");
+            assertEquals(4, evil.code(), option + ": " + evil.err());
+            assertTrue(evil.err().startsWith("INVALID_FLOW_DATA: ") && evil.err().contains("https"), evil.err());
+            assertEquals(Optional.empty(), vault.read(VaultKey.clientSecret(id)), "nothing stored");
+        }
+        Run loopback = run("secret\n", "flow", "add", id, "--provider", "microsoft", "--tenant", "contoso.com",
+                "--client-id", GUID, "--token-url", "http://[::1]:8443/token", "--client-secret-stdin");
+        assertEquals(0, loopback.code(), loopback.err());
+        vault.write(VaultKey.tokens(id, "cli-op"), "an operator's sign-in");
+        Run remove = run("", "flow", "remove", id);
+        assertEquals(0, remove.code(), remove.err());
+        assertEquals(java.util.List.of(), vault.keys(id), "the secret and the sign-ins went with the flow");
+        assertEquals(4, run("", "flow", "remove", id).code());
+    }
+
+    @Test
     void operatorsAreAttachedToFlowsAndFlowsGoOutAndComeBackAsJson() {
         String flow = "cli-flow-" + System.nanoTime();
         assertEquals(0, run("", "flow", "add", flow, "--provider", "microsoft", "--tenant", "contoso.com",

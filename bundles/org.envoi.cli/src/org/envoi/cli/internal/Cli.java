@@ -307,7 +307,7 @@ public final class Cli {
             }
             case "remove" -> {
                 String id = o.arg(0, "the flow ID");
-                if (!flows.remove(id)) {
+                if (!admin.remove(id)) { // with its vault entries: secret and every operator's sign-in
                     throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "id", "There is no flow '" + id + "'.",
                             null);
                 }

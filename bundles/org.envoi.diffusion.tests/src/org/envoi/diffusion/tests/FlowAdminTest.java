@@ -17,6 +17,9 @@ import org.envoi.api.flow.FlowAdmin;
 import org.envoi.api.flow.FlowRepository;
 import org.envoi.api.flow.FlowType;
 import org.envoi.api.mail.MailServer;
+import org.envoi.api.oauth.CredentialStatus;
+import org.envoi.api.oauth.OAuthClient;
+import org.envoi.api.oauth.TokenService;
 import org.envoi.api.provider.ConsentHost;
 import org.envoi.api.provider.FieldProblem;
 import org.envoi.api.provider.ProviderFields;
@@ -34,6 +37,7 @@ class FlowAdminTest {
     private static FlowAdmin admin;
     private static FlowRepository flows;
     private static TokenVault vault;
+    private static TokenService tokens;
 
     @BeforeAll
     static void services() {
@@ -41,6 +45,7 @@ class FlowAdminTest {
         admin = OsgiServices.get(ctx, FlowAdmin.class, null);
         flows = OsgiServices.get(ctx, FlowRepository.class, null);
         vault = OsgiServices.get(ctx, TokenVault.class, null);
+        tokens = OsgiServices.get(ctx, TokenService.class, null);
     }
 
     static Flow microsoft(String id, String tenant, List<String> scopes, String redirect, MailServer smtp) {
@@ -102,6 +107,141 @@ class FlowAdminTest {
         assertTrue(flows.flow(id).isEmpty(), "nothing saved");
         assertTrue(vault.read(VaultKey.clientSecret(id)).isEmpty(), "no secret stored");
         assertFalse(e.getMessage().contains("never-stored"));
+    }
+
+    private static Flow withEndpoints(Flow f, String auth, String token, String device) {
+        return new Flow(f.id(), f.name(), f.type(), f.providerId(), f.oauth(),
+                Optional.ofNullable(auth).map(URI::create), Optional.ofNullable(token).map(URI::create),
+                Optional.ofNullable(device).map(URI::create), f.smtp(), f.imap(), f.pop(), f.username(),
+                f.genericAddress(), f.attachmentLimitBytes(), f.secretExpiry());
+    }
+
+    private static Flow google(String id) {
+        return new Flow(id, "Gmail " + id, FlowType.OAUTH2, "google", new ProviderFields("",
+                "123-abc.apps.googleusercontent.com", "http://127.0.0.1:3017/", List.of("https://mail.google.com/"),
+                ConsentHost.LOOPBACK, false), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.of(MailServer.of("smtp.gmail.com", 587, TlsMode.STARTTLS)), Optional.empty(),
+                Optional.empty(), "", Optional.empty(), 0, Optional.empty());
+    }
+
+    @Test
+    void aProviderFlowsEndpointsPassTheHttpsOrLoopbackRuleOnSave() {
+        String id = "m365-http-" + System.nanoTime();
+        Flow m365 = microsoft(id, "contoso.onmicrosoft.com", SCOPES, "", SMTP);
+        for (String field : List.of("authorizationUri", "tokenUri", "deviceUri")) {
+            String evil = "http://evil.example/" + field;
+            Flow bad = withEndpoints(m365, field.equals("authorizationUri") ? evil : null,
+                    field.equals("tokenUri") ? evil : null, field.equals("deviceUri") ? evil : null);
+            EnvoiException e = assertThrows(EnvoiException.class, () -> admin.save(bad, Optional.of("never-sent")),
+                    field + " " + evil + " was accepted");
+            assertEquals(ErrorCode.INVALID_FLOW_DATA, e.code());
+            assertEquals(field, e.field(), e.getMessage());
+            assertTrue(e.getMessage().contains("https"), e.getMessage());
+            assertTrue(flows.flow(id).isEmpty(), "nothing saved");
+            assertTrue(vault.read(VaultKey.clientSecret(id)).isEmpty(), "no secret stored");
+        }
+        Flow gmail = withEndpoints(google("g-http-" + System.nanoTime()), null, "http://evil.example/token", null);
+        assertEquals("tokenUri", assertThrows(EnvoiException.class, () -> admin.save(gmail, Optional.empty()))
+                .field());
+        Flow tls = withEndpoints(google("g-ftp-" + System.nanoTime()), "ftp://accounts.google.com/auth", null, null);
+        assertEquals("authorizationUri", assertThrows(EnvoiException.class, () -> admin.save(tls,
+                Optional.empty())).field());
+
+        for (String ok : List.of("https://login.example.com/t/token", "http://127.0.0.1:8080/token",
+                "http://127.3.4.5/token", "http://localhost:9000/token", "http://[::1]:9000/token",
+                "http://[0:0:0:0:0:0:0:1]/token")) {
+            Flow good = withEndpoints(m365, ok.replace("token", "authorize"), ok, ok.replace("token", "devicecode"));
+            assertEquals(List.of(), admin.validate(good), ok);
+            admin.save(good, Optional.empty());
+            assertEquals(Optional.of(URI.create(ok)), flows.flow(id).orElseThrow().tokenUri());
+        }
+        for (String bad : List.of("http://127.0.0.256/token", "http://127.0.0.1.evil.example/token",
+                "http://[::2]/token", "http://localhost.evil.example/token")) {
+            assertEquals("tokenUri", only(admin.validate(withEndpoints(m365, null, bad, null)), "tokenUri").field(),
+                    bad);
+        }
+    }
+
+    @Test
+    void anImportedProviderFlowWithAnHttpEndpointIsRefusedWhole() {
+        String good = "imp-ok-" + System.nanoTime();
+        String bad = "imp-bad-" + System.nanoTime();
+        String flow = "{\"id\": \"%s\", \"type\": \"oauth2\", \"provider\": \"microsoft\", \"tenant\":"
+                + " \"contoso.onmicrosoft.com\", \"clientId\": \"11111111-2222-3333-4444-555555555555\", \"scopes\":"
+                + " [\"offline_access\", \"https://outlook.office.com/SMTP.Send\"], %s\"smtp\": {\"host\":"
+                + " \"smtp.office365.com\", \"port\": 587, \"security\": \"starttls\"}}";
+        String json = "{\"envoi\": \"flows\", \"format\": 1, \"flows\": [" + String.format(flow, good,
+                "\"tokenUri\": \"http://[::1]:8443/token\", ") + ", " + String.format(flow, bad,
+                        "\"tokenUri\": \"http://evil.example/token\", ") + "]}";
+        EnvoiException e = assertThrows(EnvoiException.class, () -> admin.importFlows(json));
+        assertEquals(ErrorCode.INVALID_FLOW_DATA, e.code());
+        assertEquals("flows[1].tokenUri", e.field(), e.getMessage());
+        assertTrue(flows.flow(good).isEmpty() && flows.flow(bad).isEmpty(), "all or nothing");
+        List<Flow> imported = admin.importFlows(json.replace("http://evil.example/token",
+                "https://login.example.com/token"));
+        assertEquals(2, imported.size());
+    }
+
+    /** A sign-in as the previous version stored it: no client ID or token endpoint recorded. */
+    private static void signedInBeforeBindings(String flowId, String operator) {
+        long in1h = java.time.Instant.now().getEpochSecond() + 3600;
+        vault.write(VaultKey.tokens(flowId, operator), "{\"version\":1,\"access\":\"at-" + operator
+                + "\",\"refresh\":\"rt-" + operator + "\",\"expiresAt\":" + in1h + ",\"scopes\":[],\"state\":"
+                + "\"VALID\",\"lastRefresh\":0}");
+    }
+
+    @Test
+    void anotherTokenEndpointOrClientIdAsksForTheSecretAndTheSignInsAgain() {
+        String id = "moved-" + System.nanoTime();
+        Flow before = microsoft(id, "contoso.onmicrosoft.com", SCOPES, "", SMTP);
+        admin.save(before, Optional.of("first-secret"));
+        signedInBeforeBindings(id, "op1");
+        signedInBeforeBindings(id, "op2");
+        assertEquals(CredentialStatus.State.VALID, tokens.status(id, "op1").state());
+        assertEquals("at-op1", tokens.accessToken(admin.signInTarget(id, "op1").client(), "op1"),
+                "an entry from before works for the endpoint the flow has");
+
+        Flow moved = withEndpoints(before, null, "https://login.example.com/other/token", null);
+        admin.save(moved, Optional.empty());
+        for (String op : List.of("op1", "op2")) {
+            CredentialStatus s = tokens.status(id, op);
+            assertEquals(CredentialStatus.State.CONSENT_REQUIRED, s.state(), op);
+            assertTrue(s.reason().orElseThrow().contains("token endpoint changed"), s.reason().orElseThrow());
+        }
+        assertFalse(admin.hasSecret(moved), "the secret must be entered again for the new endpoint");
+        OAuthClient client = admin.signInTarget(id, "op1").client();
+        EnvoiException e = assertThrows(EnvoiException.class, () -> tokens.accessToken(client, "op1"));
+        assertEquals(ErrorCode.CONSENT_REQUIRED, e.code());
+        EnvoiException secret = assertThrows(EnvoiException.class, () -> tokens.clientCredentials(client));
+        assertEquals("clientSecret", secret.field(), secret.getMessage());
+
+        admin.save(moved, Optional.of("second-secret"));
+        assertTrue(admin.hasSecret(moved), "entered again");
+
+        // an import with another client ID does the same to a new sign-in
+        signedInBeforeBindings(id, "op3");
+        String json = admin.export().replace("11111111-2222-3333-4444-555555555555",
+                "99999999-2222-3333-4444-555555555555");
+        admin.importFlows(json);
+        CredentialStatus s3 = tokens.status(id, "op3");
+        assertEquals(CredentialStatus.State.CONSENT_REQUIRED, s3.state());
+        assertTrue(s3.reason().orElseThrow().contains("client ID changed"), s3.reason().orElseThrow());
+        assertFalse(admin.hasSecret(flows.flow(id).orElseThrow()));
+    }
+
+    @Test
+    void removingAFlowRemovesItsSecretAndEveryOperatorsSignIn() {
+        String id = "removed-" + System.nanoTime();
+        admin.save(microsoft(id, "contoso.onmicrosoft.com", SCOPES, "", SMTP), Optional.of("the-secret"));
+        signedInBeforeBindings(id, "op1");
+        signedInBeforeBindings(id, "op2");
+        vault.write(VaultKey.tokens(id, VaultKey.SHARED), "shared mailbox");
+        signedInBeforeBindings("kept-" + id, "op1");
+        assertTrue(admin.remove(id));
+        assertEquals(List.of(), vault.keys(id), "no secret, no sign-in left");
+        assertTrue(flows.flow(id).isEmpty());
+        assertTrue(vault.read(VaultKey.tokens("kept-" + id, "op1")).isPresent(), "another flow's entries stay");
+        assertFalse(admin.remove(id));
     }
 
     @Test

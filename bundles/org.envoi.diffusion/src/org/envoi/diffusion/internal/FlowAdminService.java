@@ -5,7 +5,6 @@ import java.net.URISyntaxException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -17,7 +16,12 @@ import org.envoi.api.flow.FlowAdmin;
 import org.envoi.api.flow.FlowRepository;
 import org.envoi.api.flow.FlowType;
 import org.envoi.api.mail.MailServer;
+import org.envoi.api.oauth.ClientBinding;
+import org.envoi.api.oauth.OAuthClient;
+import org.envoi.api.oauth.TokenService;
 import org.envoi.api.provider.ConsentHost;
+import org.envoi.api.provider.EndpointRule;
+import org.envoi.api.provider.EndpointTemplate;
 import org.envoi.api.provider.FieldProblem;
 import org.envoi.api.provider.MailCapability;
 import org.envoi.api.provider.MailProvider;
@@ -47,13 +51,15 @@ public final class FlowAdminService implements FlowAdmin {
     private final FlowRepository flows;
     private final ProviderRegistry providers;
     private final TokenVault vault;
+    private final TokenService tokens;
 
     @Activate
     public FlowAdminService(@Reference FlowRepository flows, @Reference ProviderRegistry providers,
-            @Reference TokenVault vault) {
+            @Reference TokenVault vault, @Reference TokenService tokens) {
         this.flows = flows;
         this.providers = providers;
         this.vault = vault;
+        this.tokens = tokens;
     }
 
     @Override
@@ -83,11 +89,13 @@ public final class FlowAdminService implements FlowAdmin {
             return out;
         }
         ProviderFields o = f.oauth();
-        if (f.providerId().equals(FlowClients.CUSTOM)) {
+        // every flow's endpoints, a provider's overrides as much as a custom flow's: the secret and tokens go there
+        boolean custom = f.providerId().equals(FlowClients.CUSTOM);
+        endpoint("authorizationUri", f.authorizationUri(), custom, out);
+        endpoint("tokenUri", f.tokenUri(), custom, out);
+        endpoint("deviceUri", f.deviceUri(), false, out);
+        if (custom) {
             out.addAll(o.commonProblems());
-            endpoint("authorizationUri", f.authorizationUri(), true, out);
-            endpoint("tokenUri", f.tokenUri(), true, out);
-            endpoint("deviceUri", f.deviceUri(), false, out);
             return out;
         }
         Optional<MailProvider> provider = providers.find(f.providerId());
@@ -98,6 +106,16 @@ public final class FlowAdminService implements FlowAdmin {
             return out;
         }
         out.addAll(provider.get().validate(o));
+        // the preset's own endpoints too, so that a provider bundle cannot bring an http endpoint either
+        if (f.authorizationUri().isEmpty()) {
+            endpoint("authorizationUri", presetEndpoint(provider.get().preset().authorization()), false, out);
+        }
+        if (f.tokenUri().isEmpty()) {
+            endpoint("tokenUri", presetEndpoint(provider.get().preset().token()), false, out);
+        }
+        if (f.deviceUri().isEmpty()) {
+            provider.get().preset().device().ifPresent(d -> endpoint("deviceUri", presetEndpoint(d), false, out));
+        }
         Set<String> known = provider.get().preset().knownScopes();
         for (String s : o.scopes()) {
             if (!known.contains(s) && !IDENTITY_SCOPES.contains(s)) {
@@ -118,6 +136,11 @@ public final class FlowAdminService implements FlowAdmin {
                         + " password in clear: choose STARTTLS or TLS (no TLS is only for a server on this machine)")));
     }
 
+    /** Scheme and host are what the rule looks at; the tenant (checked on its own) only fills the path. */
+    private static Optional<URI> presetEndpoint(EndpointTemplate t) {
+        return Optional.of(URI.create(t.template().replace(EndpointTemplate.TENANT, "tenant")));
+    }
+
     private static void endpoint(String field, Optional<URI> uri, boolean required, List<FieldProblem> out) {
         if (uri.isEmpty()) {
             if (required) {
@@ -125,24 +148,69 @@ public final class FlowAdminService implements FlowAdmin {
             }
             return;
         }
-        URI u = uri.get();
-        String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-        boolean loopback = "127.0.0.1".equals(u.getHost()) || "localhost".equalsIgnoreCase(u.getHost());
-        if (!scheme.equals("https") && !(scheme.equals("http") && loopback)) {
-            out.add(new FieldProblem(field, "'" + u + "' must be an https address (http only for this machine)"));
-        }
+        EndpointRule.problem(field, uri.get()).ifPresent(out::add);
     }
 
     @Override
     public void save(Flow flow, Optional<String> secret) {
         refuseIfInvalid(flow, "");
-        secret.filter(s -> !s.isEmpty()).ifPresent(s -> vault.write(secretKey(flow), s));
+        clientChanging(flow);
+        secret.filter(s -> !s.isEmpty()).ifPresent(s -> {
+            vault.write(secretKey(flow), s);
+            // after the secret: a crash in between leaves it bound to the previous endpoint, refused, never sent
+            if (flow.type() == FlowType.OAUTH2) {
+                vault.write(VaultKey.clientBinding(flow.id()), ClientBinding.of(FlowClients.client(flow, providers))
+                        .encode());
+            }
+        });
         flows.save(flow);
+    }
+
+    /**
+     * Before a stored flow gets another client ID or token endpoint: its sign-ins and secret stay bound to the
+     * previous ones (marked, before the flow changes, so that a crash in between cannot hand them to the new one).
+     */
+    private void clientChanging(Flow flow) {
+        if (flow.type() != FlowType.OAUTH2) {
+            return;
+        }
+        Optional<Flow> old = flows.flow(flow.id()).filter(f -> f.type() == FlowType.OAUTH2);
+        if (old.isEmpty()) {
+            return;
+        }
+        OAuthClient before;
+        try {
+            before = FlowClients.client(old.get(), providers);
+        } catch (RuntimeException e) {
+            return; // the stored flow no longer resolves (provider removed): its entries are bound when used
+        }
+        OAuthClient after = FlowClients.client(flow, providers);
+        if (!ClientBinding.of(before).equals(ClientBinding.of(after))) {
+            tokens.clientChanged(before, after);
+        }
+    }
+
+    @Override
+    public boolean remove(String flowId) {
+        // the entries first: a crash in between leaves a flow without secrets, never secrets without their flow
+        for (VaultKey key : vault.keys(flowId)) {
+            vault.delete(key);
+        }
+        return flows.remove(flowId);
     }
 
     @Override
     public boolean hasSecret(Flow flow) {
-        return vault.read(secretKey(flow)).isPresent();
+        if (vault.read(secretKey(flow)).isEmpty()) {
+            return false;
+        }
+        if (flow.type() != FlowType.OAUTH2) {
+            return true;
+        }
+        // a secret entered for another client ID or token endpoint must be entered again
+        Optional<String> bound = vault.read(VaultKey.clientBinding(flow.id()));
+        return bound.isEmpty() || ClientBinding.decode(bound.get()).equals(Optional.of(ClientBinding.of(
+                FlowClients.client(flow, providers))));
     }
 
     private static VaultKey secretKey(Flow flow) {
@@ -174,7 +242,10 @@ public final class FlowAdminService implements FlowAdmin {
         for (int i = 0; i < read.size(); i++) {
             refuseIfInvalid(read.get(i), "flows[" + i + "].");
         }
-        read.forEach(flows::save);
+        for (Flow f : read) {
+            clientChanging(f);
+            flows.save(f);
+        }
         return read;
     }
 
@@ -241,8 +312,7 @@ public final class FlowAdminService implements FlowAdmin {
         for (JsonNode r : client.path("redirect_uris")) {
             try {
                 URI u = new URI(r.asText());
-                if ("http".equals(u.getScheme()) && ("127.0.0.1".equals(u.getHost())
-                        || "localhost".equalsIgnoreCase(u.getHost()))) {
+                if ("http".equals(u.getScheme()) && EndpointRule.isLoopbackHost(u.getHost())) {
                     return Optional.of(u.toString());
                 }
             } catch (URISyntaxException e) {

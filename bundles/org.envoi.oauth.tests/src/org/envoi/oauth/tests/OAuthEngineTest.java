@@ -45,6 +45,7 @@ import java.util.logging.LogRecord;
 
 import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
+import org.envoi.api.oauth.ClientBinding;
 import org.envoi.api.oauth.CredentialStatus;
 import org.envoi.api.oauth.OAuthClient;
 import org.envoi.api.oauth.TokenSet;
@@ -411,6 +412,25 @@ class OAuthEngineTest {
     }
 
     @Test
+    void anEndpointNeitherHttpsNorLoopbackIsGivenNothingWhateverTheProvider() {
+        vault.write(VaultKey.clientSecret("evil-flow"), "never-sent");
+        OAuthClient evil = new OAuthClient("evil-flow", "microsoft", URI.create("https://login.example.com/auth"),
+                URI.create("http://evil.example/token"), Optional.empty(), "envoi-daemon", true, List.of("s"),
+                Optional.empty(), Map.of());
+        long before = engine.tokenRequests();
+        EnvoiException e = assertThrows(EnvoiException.class, () -> engine.clientCredentials(evil));
+        assertEquals(ErrorCode.INVALID_FLOW_DATA, e.code());
+        assertEquals("tokenUri", e.field());
+        assertFalse(e.getMessage().contains("never-sent"));
+        assertEquals(before, engine.tokenRequests(), "no request was made");
+        OAuthClient v6 = new OAuthClient("v6-flow", "custom", URI.create("http://[::1]:1/auth"),
+                URI.create("http://[::1]:1/token"), Optional.of(URI.create("http://evil.example/device")),
+                "envoi-desktop", false, List.of("s"), Optional.empty(), Map.of());
+        assertEquals("deviceUri", assertThrows(EnvoiException.class, () -> engine.authorizeWithDeviceCode(v6, "alice",
+                (code, uri, complete, expires) -> { }, Duration.ofSeconds(1))).field());
+    }
+
+    @Test
     void noSecretEverReachesALogOrAnErrorMessage() throws Exception {
         List<String> messages = new ArrayList<>();
         vault.write(VaultKey.clientSecret("app-flow"), "s3cr3t-client-value");
@@ -436,6 +456,194 @@ class OAuthEngineTest {
                 assertFalse(line.contains(secret), "a secret leaked into: " + line);
             }
         }
+    }
+
+    /**
+     * Stands in front of a real server and keeps every byte sent to it, so that a test can prove what reached it.
+     */
+    private static final class RecordingRelay implements AutoCloseable {
+        private final ServerSocket listener;
+        private final int target;
+        private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+        private final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+
+        RecordingRelay(int target) throws IOException {
+            this.target = target;
+            this.listener = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+            Thread t = new Thread(this::serve, "recording-relay");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        URI uri(URI real) {
+            return URI.create(real.toString().replace(":" + target + "/", ":" + listener.getLocalPort() + "/"));
+        }
+
+        private void serve() {
+            while (!listener.isClosed()) {
+                try {
+                    java.net.Socket in = listener.accept();
+                    connections.incrementAndGet();
+                    java.net.Socket out = new java.net.Socket("127.0.0.1", target);
+                    pump(in, out, true);
+                    pump(out, in, false);
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }
+
+        private void pump(java.net.Socket from, java.net.Socket to, boolean record) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[8192];
+                try (var i = from.getInputStream(); var o = to.getOutputStream()) {
+                    for (int n = i.read(buf); n >= 0; n = i.read(buf)) {
+                        if (record) {
+                            synchronized (received) {
+                                received.write(buf, 0, n);
+                            }
+                        }
+                        o.write(buf, 0, n);
+                        o.flush();
+                    }
+                } catch (IOException e) {
+                    // the other side closed
+                } finally {
+                    try {
+                        from.close();
+                        to.close();
+                    } catch (IOException e) {
+                        // closing anyway
+                    }
+                }
+            }, "recording-relay-pump");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        int connections() {
+            return connections.get();
+        }
+
+        String received() {
+            synchronized (received) {
+                return URLDecoder.decode(received.toString(StandardCharsets.ISO_8859_1), StandardCharsets.ISO_8859_1);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            listener.close();
+        }
+    }
+
+    private static OAuthClient moved(OAuthClient c, URI auth, URI token, String clientId) {
+        return new OAuthClient(c.flowId(), c.providerId(), auth, token, c.deviceUri(), clientId, c.confidential(),
+                c.scopes(), c.redirectUri(), c.authorizationParameters());
+    }
+
+    @Test
+    void aSignInAndTheSecretAreNeverSentToAnotherTokenEndpoint() throws Exception {
+        try (MockOAuth2Server second = MockOAuth2Server.start(MockOAuth2Server.ROTATING);
+                RecordingRelay relay = new RecordingRelay(second.port())) {
+            String flow = "moved-flow";
+            vault.write(VaultKey.clientSecret(flow), "first-client-secret");
+            client = new OAuthClient(flow, "custom", server.authorizationEndpoint("default"),
+                    server.tokenEndpoint("default"), Optional.empty(), "envoi-desktop", true,
+                    List.of("openid", "offline_access"), Optional.empty(), Map.of());
+            consent("alice");
+            TokenSet signedIn = stored("alice");
+            // an import or an edit gives the flow another token endpoint: a second real server
+            OAuthClient elsewhere = moved(client, relay.uri(second.authorizationEndpoint("default")),
+                    relay.uri(second.tokenEndpoint("default")), client.clientId());
+            expireAccessToken();
+
+            EnvoiException e = assertThrows(EnvoiException.class, () -> engine.accessToken(elsewhere, "alice"));
+            assertEquals(ErrorCode.CONSENT_REQUIRED, e.code(), e.getMessage());
+            assertTrue(e.getMessage().contains("token endpoint changed"), e.getMessage());
+            CredentialStatus status = engine.status(flow, "alice");
+            assertEquals(CredentialStatus.State.CONSENT_REQUIRED, status.state());
+            assertTrue(status.reason().orElseThrow().contains("token endpoint changed")
+                    && status.reason().orElseThrow().contains("sign in again"), status.reason().orElseThrow());
+            EnvoiException secret = assertThrows(EnvoiException.class, () -> engine.clientCredentials(elsewhere));
+            assertEquals(ErrorCode.INVALID_FLOW_DATA, secret.code());
+            assertEquals("clientSecret", secret.field());
+            assertTrue(secret.getMessage().contains("enter") && secret.getMessage().contains("token endpoint"),
+                    secret.getMessage());
+            EnvoiException signIn = assertThrows(EnvoiException.class, () -> engine.authorize(elsewhere, "bob",
+                    new LoopbackConsentHandler(browser(url -> new BrowserUser("bob").signInAndReturn(url))),
+                    CONSENT_TIMEOUT));
+            assertEquals("clientSecret", signIn.field(), "a sign-in would send the old secret: refused first");
+            assertEquals(0, relay.connections(), "the second server received nothing: " + relay.received());
+
+            // the same endpoint with another client ID: the same refusal
+            consent("carol");
+            OAuthClient otherApp = moved(client, client.authorizationUri(), client.tokenUri(), "another-app");
+            expireAccessToken();
+            EnvoiException app = assertThrows(EnvoiException.class, () -> engine.accessToken(otherApp, "carol"));
+            assertEquals(ErrorCode.CONSENT_REQUIRED, app.code());
+            assertTrue(app.getMessage().contains("client ID changed"), app.getMessage());
+
+            // the administrator enters the secret for the new endpoint; alice signs in there: the relay sees it all
+            vault.write(VaultKey.clientSecret(flow), "second-client-secret");
+            vault.write(VaultKey.clientBinding(flow), ClientBinding.of(elsewhere).encode());
+            client = elsewhere;
+            consent("alice");
+            assertTrue(relay.received().contains("second-client-secret"), "the relay records what is sent to it");
+            assertFalse(relay.received().contains("first-client-secret"));
+            assertFalse(relay.received().contains(signedIn.refreshToken().orElseThrow()));
+            assertFalse(relay.received().contains(signedIn.accessToken()));
+            assertEquals(CredentialStatus.State.VALID, engine.status(flow, "alice").state());
+            assertEquals(stored("alice").accessToken(), engine.accessToken(elsewhere, "alice"));
+        }
+    }
+
+    @Test
+    void appOnlyAccessOnAnotherEndpointWaitsForTheSecretThenGrantsAgain() throws Exception {
+        vault.write(VaultKey.clientSecret("app-moved"), "app-secret");
+        OAuthClient app = new OAuthClient("app-moved", "custom", client.authorizationUri(), client.tokenUri(),
+                Optional.empty(), "envoi-daemon", true, List.of("s"), Optional.empty(), Map.of());
+        String first = engine.clientCredentials(app).accessToken();
+        OAuthClient elsewhere = moved(app, server.authorizationEndpoint("other"), server.tokenEndpoint("other"),
+                app.clientId());
+        engine.clientChanged(app, elsewhere);
+        long before = engine.tokenRequests();
+        EnvoiException e = assertThrows(EnvoiException.class, () -> engine.accessToken(elsewhere, VaultKey.SHARED));
+        assertEquals("clientSecret", e.field(), "the token of the old endpoint is not handed out: " + e.getMessage());
+        assertEquals(before, engine.tokenRequests(), "and the old secret is not sent");
+
+        vault.write(VaultKey.clientSecret("app-moved"), "new-app-secret");
+        vault.write(VaultKey.clientBinding("app-moved"), ClientBinding.of(elsewhere).encode());
+        String second = engine.accessToken(elsewhere, VaultKey.SHARED);
+        assertNotEquals(first, second, "a new grant at the new endpoint, no sign-in needed");
+        assertEquals(CredentialStatus.State.VALID, engine.status("app-moved", VaultKey.SHARED).state());
+    }
+
+    @Test
+    void entriesStoredBeforeBindingsAreBoundOnFirstUse() throws Exception {
+        consent("alice");
+        VaultKey key = VaultKey.tokens(client.flowId(), "alice");
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(vault.read(key).orElseThrow());
+        json.remove(List.of("clientId", "tokenUri"));
+        vault.write(key, json.toString()); // as the previous version wrote it
+        vault.write(VaultKey.clientSecret("app-flow"), "app-secret"); // a secret without a binding
+        engine = newEngine(server);
+
+        expireAccessToken();
+        String fresh = engine.accessToken(client, "alice");
+        assertEquals(stored("alice").accessToken(), fresh, "an old entry works for the endpoint the flow has");
+        OAuthClient app = new OAuthClient("app-flow", "custom", client.authorizationUri(), client.tokenUri(),
+                Optional.empty(), "envoi-daemon", true, List.of("s"), Optional.empty(), Map.of());
+        engine.clientCredentials(app);
+        assertEquals(Optional.of(ClientBinding.of(app).encode()), vault.read(VaultKey.clientBinding("app-flow")),
+                "the secret was bound to the endpoint it was first used with");
+        OAuthClient moved = moved(client, client.authorizationUri(), URI.create("https://login.example.com/token"),
+                client.clientId());
+        assertEquals(ErrorCode.CONSENT_REQUIRED, assertThrows(EnvoiException.class, () -> {
+            expireAccessToken();
+            engine.accessToken(moved, "alice");
+        }).code(), "and is bound from then on");
     }
 
     private int refreshDirectly(String refreshToken) throws Exception {

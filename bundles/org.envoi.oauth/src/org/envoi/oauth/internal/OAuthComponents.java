@@ -65,6 +65,11 @@ public final class OAuthComponents {
         public CredentialStatus status(String flowId, String operatorId) {
             return engine.status(flowId, operatorId);
         }
+
+        @Override
+        public void clientChanged(OAuthClient previous, OAuthClient current) {
+            engine.clientChanged(previous, current);
+        }
     }
 
     /** Consent in the system browser with the loopback listener. */

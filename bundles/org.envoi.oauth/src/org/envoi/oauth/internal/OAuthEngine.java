@@ -22,6 +22,7 @@ import java.util.function.Function;
 import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
 import org.envoi.api.oauth.AuthorizationResponse;
+import org.envoi.api.oauth.ClientBinding;
 import org.envoi.api.oauth.ConsentHandler;
 import org.envoi.api.oauth.ConsentSession;
 import org.envoi.api.oauth.CredentialStatus;
@@ -30,6 +31,7 @@ import org.envoi.api.oauth.DeviceCodePrompt;
 import org.envoi.api.oauth.OAuthClient;
 import org.envoi.api.oauth.TokenService;
 import org.envoi.api.oauth.TokenSet;
+import org.envoi.api.provider.EndpointRule;
 import org.envoi.api.provider.MailProvider;
 import org.envoi.api.provider.ProviderError;
 import org.envoi.api.vault.TokenVault;
@@ -112,7 +114,7 @@ public final class OAuthEngine implements TokenService {
             // a code is single-use: no retry here, a failure means signing in again
             OAuth2AccessToken token = call(client, () -> service
                     .getAccessToken(AccessTokenRequestParams.create(code).pkceCodeVerifier(verifier)), 1);
-            return store(key, toTokenSet(token, Optional.empty(), client), "consent");
+            return store(key, toTokenSet(token, Optional.empty(), client), "consent", client);
         } catch (IOException e) {
             throw new EnvoiException(ErrorCode.OAUTH_FAILED, null, "Envoi could not start the sign-in: "
                     + e.getMessage(), e);
@@ -148,7 +150,7 @@ public final class OAuthEngine implements TokenService {
                 tokenRequests.incrementAndGet();
                 OAuth2AccessToken token = service.getAccessTokenDeviceAuthorizationGrant(device);
                 return store(VaultKey.tokens(client.flowId(), operatorId), toTokenSet(token, Optional.empty(), client),
-                        "device code");
+                        "device code", client);
             } catch (TokenEndpointError e) {
                 if ("authorization_pending".equals(e.error)) {
                     continue;
@@ -188,7 +190,7 @@ public final class OAuthEngine implements TokenService {
         OAuth2AccessToken token = call(client,
                 () -> service.getAccessTokenClientCredentialsGrant(String.join(" ", client.scopes())),
                 options.attempts());
-        return store(key, toTokenSet(token, Optional.empty(), client), "client credentials");
+        return store(key, toTokenSet(token, Optional.empty(), client), "client credentials", client);
     }
 
     // ---------------------------------------------------------------- silent refresh
@@ -197,8 +199,8 @@ public final class OAuthEngine implements TokenService {
     public String accessToken(OAuthClient client, String operatorId) {
         VaultKey key = VaultKey.tokens(client.flowId(), operatorId);
         StoredCredential cached = cache.get(key);
-        if (cached != null && cached.state() == State.VALID && cached.tokens().validAt(clock.instant(),
-                options.refreshSkew())) {
+        if (cached != null && cached.state() == State.VALID && cached.binding().equals(Optional.of(ClientBinding.of(
+                client))) && cached.tokens().validAt(clock.instant(), options.refreshSkew())) {
             return cached.tokens().accessToken();
         }
         ReentrantLock lock = lockOf(key);
@@ -216,6 +218,22 @@ public final class OAuthEngine implements TokenService {
         StoredCredential current = load(key).orElseThrow(() -> new EnvoiException(ErrorCode.CONSENT_REQUIRED,
                 "Nobody has signed in for flow '" + client.flowId() + "' as " + who(operatorId)
                         + " yet: sign in once in the browser."));
+        ClientBinding now = ClientBinding.of(client);
+        if (current.binding().isEmpty()) {
+            // written before bindings existed: it belongs to the endpoint the flow has now
+            current = current.withBinding(now);
+            vault.write(key, current.toJson());
+        } else if (!current.binding().get().equals(now)) {
+            if (appOnly(key, current)) {
+                // nobody signs in for app-only access: a new grant, with a secret entered for this endpoint
+                return clientCredentialsLocked(client, key).accessToken();
+            }
+            String reason = changedReason(key, current.binding().get(), now);
+            if (current.state() == State.CONSENT_REQUIRED && current.reason().equals(Optional.of(reason))) {
+                throw new EnvoiException(ErrorCode.CONSENT_REQUIRED, reason);
+            }
+            throw consentRequired(key, current, reason);
+        }
         if (current.state() == State.CONSENT_REQUIRED) {
             throw new EnvoiException(ErrorCode.CONSENT_REQUIRED, current.reason().orElse("Sign in again."));
         }
@@ -251,7 +269,7 @@ public final class OAuthEngine implements TokenService {
         if (fresh.refreshToken().isPresent() && !fresh.refreshToken().equals(current.tokens().refreshToken())) {
             LOG.log(Level.DEBUG, "Envoi stored the rotated refresh token of " + describe(key));
         }
-        return store(key, fresh, "refresh");
+        return store(key, fresh, "refresh", client);
     }
 
     private EnvoiException consentRequired(VaultKey key, StoredCredential current, String reason) {
@@ -282,10 +300,60 @@ public final class OAuthEngine implements TokenService {
                 .orElse(new CredentialStatus(State.NONE, Optional.empty(), Optional.empty(), Optional.empty()));
     }
 
+    @Override
+    public void clientChanged(OAuthClient previous, OAuthClient current) {
+        ClientBinding before = ClientBinding.of(previous);
+        ClientBinding after = ClientBinding.of(current);
+        if (before.equals(after)) {
+            return;
+        }
+        String flowId = current.flowId();
+        // a secret from before bindings was entered for the previous endpoint: say so before the flow changes
+        VaultKey bindingKey = VaultKey.clientBinding(flowId);
+        if (vault.read(VaultKey.clientSecret(flowId)).isPresent() && vault.read(bindingKey).isEmpty()) {
+            vault.write(bindingKey, before.encode());
+        }
+        for (VaultKey key : vault.keys(flowId)) {
+            if (!key.kind().equals(VaultKey.TOKENS)) {
+                continue;
+            }
+            ReentrantLock lock = lockOf(key);
+            lock.lock();
+            try {
+                vault.withLock(key, () -> {
+                    markChanged(key, before, after);
+                    return null;
+                });
+            } catch (EnvoiException e) {
+                // an entry that cannot be read cannot be sent either; the others are still marked
+                LOG.log(Level.WARNING, "Envoi could not mark the sign-in of " + describe(key) + ": " + e.getMessage());
+            } finally {
+                cache.remove(key);
+                lock.unlock();
+            }
+        }
+    }
+
+    private void markChanged(VaultKey key, ClientBinding before, ClientBinding after) {
+        load(key).ifPresent(c -> {
+            ClientBinding granted = c.binding().orElse(before);
+            if (granted.equals(after) || appOnly(key, c)) { // granted there already (a change undone), or app-only
+                if (c.binding().isEmpty()) {
+                    vault.write(key, c.withBinding(granted).toJson());
+                }
+                return;
+            }
+            String reason = changedReason(key, granted, after);
+            vault.write(key, c.withBinding(granted).withState(State.CONSENT_REQUIRED, reason).toJson());
+            LOG.log(Level.WARNING, "Envoi needs a new consent for " + describe(key) + ": " + reason);
+        });
+    }
+
     // ---------------------------------------------------------------- plumbing
 
-    private TokenSet store(VaultKey key, TokenSet tokens, String how) {
-        StoredCredential c = new StoredCredential(tokens, State.VALID, Optional.empty(), clock.instant());
+    private TokenSet store(VaultKey key, TokenSet tokens, String how, OAuthClient client) {
+        StoredCredential c = new StoredCredential(tokens, State.VALID, Optional.empty(), clock.instant(),
+                Optional.of(ClientBinding.of(client)));
         vault.write(key, c.toJson()); // before anyone gets the access token
         cache.put(key, c);
         LOG.log(Level.INFO, "Envoi obtained tokens by " + how + " for " + describe(key) + ", valid until "
@@ -317,12 +385,42 @@ public final class OAuthEngine implements TokenService {
         if (!client.confidential()) {
             return null;
         }
-        return vault.read(VaultKey.clientSecret(client.flowId())).orElseThrow(() -> new EnvoiException(
+        String secret = vault.read(VaultKey.clientSecret(client.flowId())).orElseThrow(() -> new EnvoiException(
                 ErrorCode.INVALID_FLOW_DATA, "clientSecret", "The client secret of flow '" + client.flowId()
                         + "' is not set: enter it in the flow (it is stored encrypted).", null));
+        ClientBinding now = ClientBinding.of(client);
+        VaultKey bindingKey = VaultKey.clientBinding(client.flowId());
+        Optional<String> stored = vault.read(bindingKey);
+        if (stored.isEmpty()) {
+            // entered before bindings existed: it belongs to the client and endpoint the flow has now
+            vault.write(bindingKey, now.encode());
+            return secret;
+        }
+        Optional<ClientBinding> bound = ClientBinding.decode(stored.get());
+        if (!bound.equals(Optional.of(now))) {
+            throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "clientSecret", "The client secret of flow '"
+                    + client.flowId() + "' was entered for another endpoint: " + bound.map(b -> b.changeTo(now))
+                            .orElse("its binding cannot be read") + ". It was not sent: enter the secret again in"
+                    + " the flow.", null);
+        }
+        return secret;
+    }
+
+    /** A client-credentials token: renewed by a new grant, never by a sign-in. */
+    private static boolean appOnly(VaultKey key, StoredCredential c) {
+        return VaultKey.SHARED.equals(key.operatorId()) && c.tokens().refreshToken().isEmpty();
+    }
+
+    private static String changedReason(VaultKey key, ClientBinding granted, ClientBinding now) {
+        return "The sign-in of " + describe(key) + " was granted for another endpoint: " + granted.changeTo(now)
+                + ". Its tokens were not sent there: sign in again.";
     }
 
     private OAuth20Service service(OAuthClient client, String secret, URI redirect) {
+        // the same rule as flow validation, here too: a flow stored before it, or by an ERP's own repository
+        checkEndpoint(client, "authorizationUri", client.authorizationUri());
+        checkEndpoint(client, "tokenUri", client.tokenUri());
+        client.deviceUri().ifPresent(d -> checkEndpoint(client, "deviceUri", d));
         int timeout = (int) options.httpTimeout().toMillis();
         // the HTTP client is given, not found: ScribeJava's ServiceLoader lookup depends on the thread's context class
         // loader, which inside OSGi may see no provider at all
@@ -339,6 +437,13 @@ public final class OAuthEngine implements TokenService {
             b.defaultScope(String.join(" ", client.scopes()));
         }
         return b.build(new ProviderApi(client));
+    }
+
+    private static void checkEndpoint(OAuthClient client, String field, URI uri) {
+        EndpointRule.problem(uri).ifPresent(p -> {
+            throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, field, "The flow '" + client.flowId() + "' cannot"
+                    + " be used: " + field + ": " + p + ". Nothing was sent.", null);
+        });
     }
 
     @FunctionalInterface

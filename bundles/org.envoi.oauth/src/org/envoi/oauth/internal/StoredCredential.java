@@ -6,23 +6,32 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import org.envoi.api.oauth.ClientBinding;
 import org.envoi.api.oauth.CredentialStatus;
 import org.envoi.api.oauth.TokenSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** What the vault holds for one operator of one flow: the tokens and where the credential stands. */
-record StoredCredential(TokenSet tokens, CredentialStatus.State state, Optional<String> reason, Instant lastRefresh) {
+/**
+ * What the vault holds for one operator of one flow: the tokens, where the credential stands, and the client ID and
+ * token endpoint it was granted for (empty for an entry written before bindings existed).
+ */
+record StoredCredential(TokenSet tokens, CredentialStatus.State state, Optional<String> reason, Instant lastRefresh,
+        Optional<ClientBinding> binding) {
 
     StoredCredential withState(CredentialStatus.State newState, String why) {
-        return new StoredCredential(tokens, newState, Optional.ofNullable(why), lastRefresh);
+        return new StoredCredential(tokens, newState, Optional.ofNullable(why), lastRefresh, binding);
+    }
+
+    StoredCredential withBinding(ClientBinding b) {
+        return new StoredCredential(tokens, state, reason, lastRefresh, Optional.of(b));
     }
 
     /** The same credential with its access token marked as dead (the server refused it). */
     StoredCredential withAccessExpired() {
         return new StoredCredential(new TokenSet(tokens.accessToken(), tokens.refreshToken(), Instant.EPOCH,
-                tokens.scopes()), state, reason, lastRefresh);
+                tokens.scopes()), state, reason, lastRefresh, binding);
     }
 
     CredentialStatus status() {
@@ -39,6 +48,10 @@ record StoredCredential(TokenSet tokens, CredentialStatus.State state, Optional<
         n.put("state", state.name());
         reason.ifPresent(r -> n.put("reason", r));
         n.put("lastRefresh", lastRefresh.getEpochSecond());
+        binding.ifPresent(b -> {
+            n.put("clientId", b.clientId());
+            n.put("tokenUri", b.tokenEndpoint());
+        });
         return n.toString();
     }
 
@@ -52,7 +65,9 @@ record StoredCredential(TokenSet tokens, CredentialStatus.State state, Optional<
                 Instant.ofEpochSecond(n.get("expiresAt").asLong()), scopes);
         return new StoredCredential(t, CredentialStatus.State.valueOf(n.get("state").asText()),
                 Optional.ofNullable(TokenResponseReader.text(n, "reason")),
-                Instant.ofEpochSecond(n.get("lastRefresh").asLong()));
+                Instant.ofEpochSecond(n.get("lastRefresh").asLong()),
+                Optional.ofNullable(TokenResponseReader.text(n, "tokenUri")).map(uri -> new ClientBinding(
+                        Optional.ofNullable(TokenResponseReader.text(n, "clientId")).orElse(""), uri)));
     }
 
     @Override

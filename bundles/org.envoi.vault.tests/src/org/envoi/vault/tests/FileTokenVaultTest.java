@@ -195,6 +195,61 @@ class FileTokenVaultTest {
     }
 
     @Test
+    void namesThatDifferOnlyByCaseGetFileNamesThatDifferWhateverTheCase() throws Exception {
+        FileTokenVault vault = open(newKey());
+        VaultKey upper = VaultKey.tokens("Sales", "Alice");
+        VaultKey lower = VaultKey.tokens("sales", "alice");
+        String upperName = vault.fileFor(upper).getFileName().toString();
+        String lowerName = vault.fileFor(lower).getFileName().toString();
+        // on Windows and macOS file systems two names equal but for case are one file
+        assertFalse(upperName.equalsIgnoreCase(lowerName), upperName + " and " + lowerName + " are one file there");
+        vault.write(upper, "Alice's tokens");
+        vault.write(lower, "alice's tokens");
+        assertEquals(Optional.of("Alice's tokens"), vault.read(upper));
+        assertEquals(Optional.of("alice's tokens"), vault.read(lower));
+        assertEquals(List.of(upper), vault.keys("Sales"));
+        assertEquals(List.of(lower), vault.keys("sales"));
+        VaultKey star = VaultKey.clientSecret("Sales");
+        vault.write(star, "secret");
+        assertEquals(List.of(star, upper), vault.keys("Sales"), "the shared '*' operator still round-trips");
+    }
+
+    @Test
+    void entriesWrittenUnderTheOldNamesAreStillReadAndMovedOnTheNextWrite() throws Exception {
+        byte[] key = newKey();
+        FileTokenVault vault = open(key);
+        VaultKey alice = VaultKey.tokens("Sales", "Alice");
+        VaultKey shared = VaultKey.clientSecret("Sales");
+        vault.write(alice, "written before the upgrade");
+        vault.write(shared, "old secret");
+        // the names the vault used before: ids as they are, '*' spelled %2A
+        Path oldAlice = vault.folder().resolve("tokens~Sales~Alice.vlt");
+        Path oldShared = vault.folder().resolve("client-secret~Sales~%2A.vlt");
+        if (!vault.fileFor(alice).equals(oldAlice)) {
+            Files.move(vault.fileFor(alice), oldAlice);
+        }
+        if (!vault.fileFor(shared).equals(oldShared)) {
+            Files.move(vault.fileFor(shared), oldShared);
+        }
+
+        FileTokenVault reopened = open(key);
+        assertEquals(Optional.of("written before the upgrade"), reopened.read(alice));
+        assertEquals(Optional.of("old secret"), reopened.read(shared));
+        assertEquals(List.of(shared, alice), reopened.keys("Sales"), "listed once each");
+        assertEquals(Optional.empty(), reopened.read(VaultKey.tokens("Sales", "alice")),
+                "the old file of 'Alice' is not 'alice''s");
+
+        reopened.write(alice, "after the upgrade");
+        assertEquals(Optional.of("after the upgrade"), reopened.read(alice));
+        assertFalse(Files.exists(oldAlice), "the old name is gone once the entry is written under the new one");
+        assertTrue(Files.exists(reopened.fileFor(alice)));
+        assertTrue(reopened.delete(shared));
+        assertEquals(Optional.empty(), reopened.read(shared));
+        assertFalse(Files.exists(oldShared));
+        assertEquals(List.of(alice), reopened.keys("Sales"));
+    }
+
+    @Test
     void crashBetweenWriteAndRenameKeepsTheOldValue() throws Exception {
         byte[] key = newKey();
         FileTokenVault vault = open(key);

@@ -111,7 +111,18 @@ public final class FileTokenVault implements TokenVault {
         try {
             sealed = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            return Optional.empty();
+            Optional<Path> legacy = legacyFileOf(key);
+            if (legacy.isEmpty()) {
+                return Optional.empty();
+            }
+            file = legacy.get();
+            try {
+                sealed = Files.readAllBytes(file);
+            } catch (NoSuchFileException gone) {
+                return Optional.empty();
+            } catch (IOException e2) {
+                throw error("cannot read the vault entry " + describe(key) + ": " + e2.getMessage(), e2);
+            }
         } catch (IOException e) {
             throw error("cannot read the vault entry " + describe(key) + ": " + e.getMessage(), e);
         }
@@ -130,6 +141,7 @@ public final class FileTokenVault implements TokenVault {
             try {
                 keepDamagedAside(key, file);
                 atomicWrite(file, cipher.seal(key.canonical(), value.getBytes(StandardCharsets.UTF_8)));
+                removeLegacy(key);
             } catch (IOException e) {
                 throw error("cannot write the vault entry " + describe(key) + ": " + e.getMessage()
                         + "; the previous value is unchanged", e);
@@ -161,6 +173,7 @@ public final class FileTokenVault implements TokenVault {
         synchronized (locks.computeIfAbsent(file.getFileName().toString(), k -> new Object())) {
             try {
                 boolean existed = Files.deleteIfExists(file);
+                existed |= removeLegacy(key);
                 forceDirectory();
                 return existed;
             } catch (IOException e) {
@@ -171,32 +184,99 @@ public final class FileTokenVault implements TokenVault {
 
     @Override
     public List<VaultKey> keys(String flowId) {
-        List<VaultKey> out = new ArrayList<>();
+        java.util.Set<VaultKey> out = new java.util.TreeSet<>(java.util.Comparator.comparing(VaultKey::canonical));
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
             for (Path p : s) {
                 String[] parts = p.getFileName().toString().replace(SUFFIX, "").split("~", -1);
-                if (parts.length == 3 && decode(parts[1]).equals(flowId)) {
-                    out.add(new VaultKey(decode(parts[0]), decode(parts[1]), decode(parts[2])));
+                try {
+                    if (parts.length == 3 && decode(parts[1]).equals(flowId)) {
+                        out.add(new VaultKey(decode(parts[0]), decode(parts[1]), decode(parts[2])));
+                    }
+                } catch (IllegalArgumentException e) {
+                    // not a name this vault writes (copied in by hand): not an entry
                 }
             }
         } catch (IOException e) {
             throw error("cannot list the vault folder " + dir + ": " + e.getMessage(), e);
         }
-        out.sort(java.util.Comparator.comparing(VaultKey::canonical));
-        return out;
+        return new ArrayList<>(out);
     }
 
-    /** Readable names: ids are restricted to file-safe characters; '~' separates, '*' is spelled %2A. */
+    /**
+     * Readable names: ids are restricted to file-safe characters; '~' separates, '*' is spelled %2A and every
+     * upper-case letter %XX, so that "Alice" and "alice" stay two files where the file system ignores case (Windows,
+     * macOS).
+     */
     private Path fileOf(VaultKey key) {
         return dir.resolve(encode(key.kind()) + "~" + encode(key.flowId()) + "~" + encode(key.operatorId()) + SUFFIX);
     }
 
+    /** The name the vault used before upper-case letters were encoded. */
+    private static String legacyNameOf(VaultKey key) {
+        return key.kind().replace("*", "%2A") + "~" + key.flowId().replace("*", "%2A") + "~"
+                + key.operatorId().replace("*", "%2A") + SUFFIX;
+    }
+
+    /**
+     * The entry's file under its old name, if the folder holds a file of exactly that name (compared with case, since
+     * on a case-insensitive file system the old name of "Alice" also finds the file of "alice").
+     */
+    private Optional<Path> legacyFileOf(VaultKey key) {
+        String legacy = legacyNameOf(key);
+        if (legacy.equals(fileOf(key).getFileName().toString())) {
+            return Optional.empty();
+        }
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+            for (Path p : s) {
+                if (p.getFileName().toString().equals(legacy)) {
+                    return Optional.of(p);
+                }
+            }
+        } catch (IOException e) {
+            throw error("cannot list the vault folder " + dir + ": " + e.getMessage(), e);
+        }
+        return Optional.empty();
+    }
+
+    /** Removes the entry's file under its old name once it is proved to be this entry's (it opens under its name). */
+    private boolean removeLegacy(VaultKey key) throws IOException {
+        Optional<Path> legacy = legacyFileOf(key);
+        if (legacy.isEmpty()) {
+            return false;
+        }
+        try {
+            cipher.open(key.canonical(), Files.readAllBytes(legacy.get()));
+        } catch (DamagedEntryException | NoSuchFileException e) {
+            return false; // not provably this entry's: left as it is
+        }
+        return Files.deleteIfExists(legacy.get());
+    }
+
     private static String encode(String s) {
-        return s.replace("*", "%2A");
+        StringBuilder b = new StringBuilder(s.length() + 8);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '*' || (c >= 'A' && c <= 'Z')) {
+                b.append('%').append(String.format("%02X", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     private static String decode(String s) {
-        return s.replace("%2A", "*");
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%' && i + 2 < s.length()) {
+                b.append((char) Integer.parseInt(s.substring(i + 1, i + 3), 16));
+                i += 2;
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     private void atomicWrite(Path target, byte[] bytes) throws IOException {

@@ -26,16 +26,110 @@ import org.envoi.api.vault.VaultKey;
  */
 public final class JdbcTokenVault implements TokenVault {
 
+    /** The row that proves which key seals this database; its entry key has no '|', so it is no entry's. */
+    private static final String CHECK_KEY = "envoi-vault-key-check";
+    private static final String CHECK_AAD = "envoi-shared-vault-key-check";
+
     private final DataSource db;
     private final VaultCipher cipher;
+    private final String keySource;
+    /** Set once this desk's key is proved to be the database's; a refusal is not kept (the check row may come). */
+    private volatile boolean keyChecked;
 
     public JdbcTokenVault(DataSource db, byte[] masterKey) {
+        this(db, masterKey, "this desk's vault key");
+    }
+
+    /** @param keySource says where the key came from, for error messages */
+    public JdbcTokenVault(DataSource db, byte[] masterKey, String keySource) {
         this.db = db;
         this.cipher = new VaultCipher(masterKey);
+        this.keySource = keySource;
+    }
+
+    /**
+     * Proves that this desk's key is the one the shared entries are sealed with, before anything is read or written:
+     * a desk with another key would otherwise overwrite the shared mailbox's tokens and every other desk would fail.
+     * The first desk seals a check row; a database from before the check gets it only from a key that opens one of its
+     * entries, so a desk with another key arriving first cannot claim it.
+     */
+    private void checkKey() {
+        if (keyChecked) {
+            return;
+        }
+        synchronized (this) {
+            if (keyChecked) {
+                return;
+            }
+            try (Connection c = db.getConnection()) {
+                byte[] check = sealedOf(c, CHECK_KEY);
+                if (check == null) {
+                    if (!opensAnEntry(c)) {
+                        throw wrongKey();
+                    }
+                    try (PreparedStatement p = c.prepareStatement(
+                            "INSERT INTO vault_entry (entry_key, flow_id, sealed, updated) VALUES (?, '', ?, ?)")) {
+                        p.setString(1, CHECK_KEY);
+                        p.setBytes(2, cipher.seal(CHECK_AAD, CHECK_AAD.getBytes(StandardCharsets.UTF_8)));
+                        p.setTimestamp(3, Timestamp.from(Instant.now()));
+                        p.executeUpdate();
+                    } catch (SQLException e) {
+                        if (e.getSQLState() == null || !e.getSQLState().startsWith("23")) {
+                            throw e;
+                        }
+                        check = sealedOf(c, CHECK_KEY); // another desk sealed it at the same moment
+                    }
+                }
+                if (check != null) {
+                    cipher.open(CHECK_AAD, check);
+                }
+                keyChecked = true;
+            } catch (VaultCipher.DamagedEntryException e) {
+                throw wrongKey();
+            } catch (SQLException e) {
+                throw error("the key check cannot be read: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** True when the table has no entry yet, or this key opens one of them. */
+    private boolean opensAnEntry(Connection c) throws SQLException {
+        boolean any = false;
+        try (PreparedStatement p = c.prepareStatement("SELECT entry_key, sealed FROM vault_entry WHERE entry_key <> ?")) {
+            p.setString(1, CHECK_KEY);
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    any = true;
+                    try {
+                        cipher.open(r.getString(1), r.getBytes(2));
+                        return true;
+                    } catch (VaultCipher.DamagedEntryException e) {
+                        // another key, or this entry is damaged: look at the next one
+                    }
+                }
+            }
+        }
+        return !any;
+    }
+
+    private static byte[] sealedOf(Connection c, String entryKey) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT sealed FROM vault_entry WHERE entry_key = ?")) {
+            p.setString(1, entryKey);
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? r.getBytes(1) : null;
+            }
+        }
+    }
+
+    private EnvoiException wrongKey() {
+        return error("the entries in the shared database were sealed with another key than this desk's (from "
+                + keySource + "): every desk must use the same key, so set ENVOI_VAULT_KEY on this desk to the key the"
+                + " other desks use (base64 of 32 bytes). Nothing was read or written", null);
     }
 
     @Override
     public Optional<String> read(VaultKey key) {
+        checkKey();
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                 "SELECT sealed FROM vault_entry WHERE entry_key = ?")) {
             p.setString(1, key.canonical());
@@ -55,6 +149,7 @@ public final class JdbcTokenVault implements TokenVault {
 
     @Override
     public void write(VaultKey key, String value) {
+        checkKey();
         byte[] sealed = cipher.seal(key.canonical(), value.getBytes(StandardCharsets.UTF_8));
         Timestamp now = Timestamp.from(Instant.now());
         try (Connection c = db.getConnection()) {
@@ -91,6 +186,7 @@ public final class JdbcTokenVault implements TokenVault {
 
     @Override
     public boolean delete(VaultKey key) {
+        checkKey();
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                 "DELETE FROM vault_entry WHERE entry_key = ?")) {
             p.setString(1, key.canonical());
@@ -120,6 +216,7 @@ public final class JdbcTokenVault implements TokenVault {
 
     @Override
     public <T> T withLock(VaultKey key, Supplier<T> work) {
+        checkKey();
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {

@@ -67,7 +67,7 @@ public final class VaultComponent implements TokenVault {
                             source);
                     LOG.log(Level.INFO, "Envoi vault " + vault.folder() + " opened with the key from " + source);
                     if (sharedDatabase != null) {
-                        shared = new JdbcTokenVault(sharedDatabase, key.get());
+                        shared = new JdbcTokenVault(sharedDatabase, key.get(), source);
                         LOG.log(Level.INFO, "Envoi keeps the flow-wide vault entries in the shared database");
                     }
                     return;
