@@ -23,10 +23,23 @@ public final class Migrations {
     static final List<String> SCRIPTS = List.of("db/V1__outbox_and_marks.sql", "db/V2__flows_operators_settings.sql",
             "db/V3__shared_vault.sql", "db/V4__outbox_claim_index.sql", "db/V5__outbox_claim_lease.sql");
 
+    /** The schema version these scripts reach. */
+    public static final int SCHEMA_VERSION = SCRIPTS.size();
+
+    /** Told after each statement of a script has run: the test seam that halts a process there. */
+    @FunctionalInterface
+    public interface AfterStatement {
+        void ran(int version, int statement);
+    }
+
     private Migrations() {
     }
 
     public static int migrate(DataSource ds) throws SQLException {
+        return migrate(ds, (v, n) -> { });
+    }
+
+    public static int migrate(DataSource ds, AfterStatement after) throws SQLException {
         try (Connection c = ds.getConnection()) {
             try (Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE IF NOT EXISTS envoi_schema (version INT PRIMARY KEY, script VARCHAR(255)"
@@ -47,8 +60,10 @@ public final class Migrations {
             for (int v = current + 1; v <= SCRIPTS.size(); v++) {
                 String script = SCRIPTS.get(v - 1);
                 try (Statement s = c.createStatement()) {
+                    int n = 0;
                     for (String sql : statements(Dialect.of(c).expand(read(script)))) {
                         s.execute(sql);
+                        after.ran(v, ++n);
                     }
                 }
                 try (PreparedStatement p = c.prepareStatement("INSERT INTO envoi_schema (version, script) VALUES (?, ?)")) {
