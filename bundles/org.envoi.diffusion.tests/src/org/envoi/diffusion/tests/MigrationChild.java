@@ -21,7 +21,7 @@ import org.envoi.store.internal.StoreComponent;
  * A separate JVM for {@link MigrationCrashTest}. Arguments: the H2 database file, then {@code crash N} (halts the JVM,
  * no shutdown hook, no finally, right after the N-th statement of the migrations ran: prints {@code HALT} first, or
  * {@code DONE} when the migrations have fewer statements) or {@code race} (prints {@code READY}, waits for {@code GO}
- * on standard input, opens and migrates the database slowly (prints {@code MIGRATING} at its first statement), queues a mail, prints {@code UP <version>}).
+ * on standard input, opens and migrates the database slowly (prints {@code MIGRATING} at its first statement), queues a mail, prints {@code UP <version>}, ends at the next line on standard input).
  */
 public final class MigrationChild {
 
@@ -69,6 +69,7 @@ public final class MigrationChild {
         System.out.println("QUEUED " + id);
         System.out.println("UP " + version);
         System.out.flush();
+        in.readLine(); // stays up until the other one is up too: the test is about starting, not H2's hand-over
         ((org.h2.jdbcx.JdbcConnectionPool) db).dispose();
         System.exit(0);
     }
