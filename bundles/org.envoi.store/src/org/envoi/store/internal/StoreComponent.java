@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 
 import javax.sql.DataSource;
 
@@ -48,10 +50,8 @@ public final class StoreComponent {
     public StoreComponent(BundleContext context) throws SQLException {
         String url = context.getProperty(DB_URL);
         boolean embedded = url == null || url.isBlank();
-        Path h2File = DataFolder.resolve(context::getProperty).resolve("db/envoi");
-        pool = embedded ? (JdbcConnectionPool) h2(h2File)
-                : (JdbcConnectionPool) postgresql(url, context.getProperty(DB_USER), password(context));
-        Migrations.migrate(pool);
+        Path h2File = h2File(context::getProperty);
+        pool = (JdbcConnectionPool) open(context::getProperty, System.getenv());
         Clock clock = Clock.systemUTC();
         // one desk's H2: the mails' contents in files beside it; a shared PostgreSQL keeps them for every desk
         JdbcOutboxStore outbox = new JdbcOutboxStore(pool, clock, embedded ? outboxFolder(h2File) : null);
@@ -68,9 +68,34 @@ public final class StoreComponent {
         }
     }
 
-    private static String password(BundleContext context) {
-        String p = context.getProperty(DB_PASSWORD);
-        return p != null ? p : System.getenv().getOrDefault("ENVOI_DB_PASSWORD", "");
+    /**
+     * The database the framework properties choose, opened and migrated: what the component runs on.
+     *
+     * @param property the framework properties
+     * @param environment the process's environment
+     */
+    public static DataSource open(UnaryOperator<String> property, Map<String, String> environment)
+            throws SQLException {
+        String url = property.apply(DB_URL);
+        DataSource ds;
+        if (url == null || url.isBlank()) {
+            ds = h2(h2File(property));
+        } else {
+            String p = property.apply(DB_PASSWORD);
+            ds = postgresql(url, property.apply(DB_USER), p != null ? p : environment.getOrDefault(
+                    "ENVOI_DB_PASSWORD", ""));
+        }
+        try {
+            Migrations.migrate(ds);
+        } catch (SQLException | RuntimeException e) {
+            ((JdbcConnectionPool) ds).dispose();
+            throw e;
+        }
+        return ds;
+    }
+
+    private static Path h2File(UnaryOperator<String> property) {
+        return DataFolder.resolve(property).resolve("db/envoi");
     }
 
     private void register(BundleContext context, String[] names, Object service) {
