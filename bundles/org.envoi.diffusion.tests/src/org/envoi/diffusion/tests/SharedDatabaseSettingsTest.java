@@ -26,6 +26,7 @@ import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
 import org.envoi.api.tests.servers.PostgresServer;
 import org.envoi.api.tests.servers.TestServers;
+import org.envoi.store.internal.DatabaseSettings;
 import org.envoi.store.internal.StoreComponent;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.junit.jupiter.api.AfterAll;
@@ -141,6 +142,44 @@ class SharedDatabaseSettingsTest {
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         JdbcConnectionPool db = (JdbcConnectionPool) open(p, Map.of());
         db.dispose();
+    }
+
+    @Test
+    void tlsOrLoopbackIsReadFromTheUrlAsPostgreSqlJdbcReadsIt() {
+        for (String ok : new String[] { "jdbc:postgresql://db.example.com/envoi?sslmode=verify-full",
+                "jdbc:postgresql://db.example.com:5432/envoi?ApplicationName=x&sslmode=require",
+                "jdbc:postgresql://db.example.com/envoi?ssl=true", "jdbc:postgresql://[::1]:5432/envoi",
+                "jdbc:postgresql://127.0.0.2/envoi", "jdbc:postgresql://localhost/envoi", "jdbc:postgresql:envoi",
+                "jdbc:postgresql:///envoi", "jdbc:postgresql://127.0.0.1:5432,[::1]:5433/envoi" }) {
+            assertTrue(DatabaseSettings.from(properties(ok)::get, Map.of()).isPresent(), ok);
+        }
+        for (String refused : new String[] { "jdbc:postgresql://db.example.com/envoi",
+                "jdbc:postgresql://192.0.2.7:5432/envoi?sslmode=disable",
+                "jdbc:postgresql://db.example.com/envoi?ssl=true&sslmode=allow",
+                "jdbc:postgresql://127.0.0.1:5432,db.example.com:5432/envoi",
+                "jdbc:postgresql://localhost.example.com/envoi", "jdbc:postgresql://[2001:db8::1]/envoi" }) {
+            EnvoiException e = assertThrows(EnvoiException.class, () -> DatabaseSettings.from(properties(
+                    refused)::get, Map.of()), refused);
+            assertEquals("envoi.db.url", e.field(), refused);
+        }
+        assertEquals("envoi.db.url", assertThrows(EnvoiException.class, () -> DatabaseSettings.from(properties(
+                "jdbc:mysql://127.0.0.1/envoi")::get, Map.of())).field());
+        assertTrue(DatabaseSettings.from(Map.of("envoi.data", "/tmp")::get, Map.of()).isEmpty(), "the embedded H2");
+    }
+
+    @Test
+    void thePasswordComesFromTheEnvironmentElseAnOwnerOnlyFile() throws Exception {
+        Path file = Files.writeString(temp.resolve("db-password-owner"), "from file\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        Map<String, String> p = properties("jdbc:postgresql://127.0.0.1/envoi");
+        p.put("envoi.db.passwordFile", file.toString());
+        assertEquals("from file", DatabaseSettings.from(p::get, Map.of()).orElseThrow().password());
+        assertEquals("from env", DatabaseSettings.from(p::get, Map.of("ENVOI_DB_PASSWORD", "from env")).orElseThrow()
+                .password());
+        assertFalse(DatabaseSettings.from(p::get, Map.of()).orElseThrow().toString().contains("from file"));
+        p.put("envoi.db.passwordFile", temp.resolve("no-such-file").toString());
+        assertEquals("envoi.db.passwordFile", assertThrows(EnvoiException.class, () -> DatabaseSettings.from(p::get,
+                Map.of())).field());
     }
 
     /** The machine's address on a real interface (a listener there is reached without the loopback). */

@@ -8,6 +8,7 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 import javax.sql.DataSource;
@@ -32,16 +33,15 @@ import org.postgresql.ds.PGConnectionPoolDataSource;
  * The default store. Opens the database, migrates it, and registers one service per repository: the outbox, the
  * fetched-mail marks, flows, operators and groups, settings. The database is an embedded H2 file in
  * {@code <data>/db}, or a shared PostgreSQL when the framework property {@code envoi.db.url} holds a
- * {@code jdbc:postgresql:} URL ({@code envoi.db.user}; the password from {@code envoi.db.password} or the
- * {@code ENVOI_DB_PASSWORD} variable). The services have ranking 0: an ERP registers its own with a higher ranking
- * to replace any of them.
+ * {@code jdbc:postgresql:} URL (see {@link DatabaseSettings}: TLS unless on this machine, the password from the
+ * {@code ENVOI_DB_PASSWORD} variable or an owner-only file). The services have ranking 0: an ERP registers its own
+ * with a higher ranking to replace any of them.
  */
 @Component(immediate = true)
 public final class StoreComponent {
 
-    public static final String DB_URL = "envoi.db.url";
-    public static final String DB_USER = "envoi.db.user";
-    public static final String DB_PASSWORD = "envoi.db.password";
+    public static final String DB_URL = DatabaseSettings.URL;
+    public static final String DB_USER = DatabaseSettings.USER;
 
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
     private JdbcConnectionPool pool;
@@ -76,15 +76,8 @@ public final class StoreComponent {
      */
     public static DataSource open(UnaryOperator<String> property, Map<String, String> environment)
             throws SQLException {
-        String url = property.apply(DB_URL);
-        DataSource ds;
-        if (url == null || url.isBlank()) {
-            ds = h2(h2File(property));
-        } else {
-            String p = property.apply(DB_PASSWORD);
-            ds = postgresql(url, property.apply(DB_USER), p != null ? p : environment.getOrDefault(
-                    "ENVOI_DB_PASSWORD", ""));
-        }
+        Optional<DatabaseSettings> shared = DatabaseSettings.from(property, environment); // before any connection
+        DataSource ds = shared.isPresent() ? postgresql(shared.get()) : h2(h2File(property));
         try {
             Migrations.migrate(ds);
         } catch (SQLException | RuntimeException e) {
@@ -143,15 +136,25 @@ public final class StoreComponent {
         return file.resolveSibling(file.getFileName() + ".outbox");
     }
 
-    /** A shared PostgreSQL database (several desks), pooled the same way. */
+    /**
+     * A shared PostgreSQL database (several desks) on a loopback address or over TLS, pooled the same way.
+     *
+     * @throws org.envoi.api.EnvoiException INVALID_INPUT for a database on another machine without TLS
+     */
     public static DataSource postgresql(String url, String user, String password) {
+        DatabaseSettings.checkTransport(url, false);
+        return postgresql(new DatabaseSettings(url, user, password));
+    }
+
+    /** The database that {@link DatabaseSettings#from} checked. */
+    static DataSource postgresql(DatabaseSettings settings) {
         PGConnectionPoolDataSource pg = new PGConnectionPoolDataSource();
-        pg.setURL(url);
-        if (user != null) {
-            pg.setUser(user);
+        pg.setURL(settings.url());
+        if (settings.user() != null) {
+            pg.setUser(settings.user());
         }
-        if (password != null && !password.isEmpty()) {
-            pg.setPassword(password);
+        if (settings.password() != null && !settings.password().isEmpty()) {
+            pg.setPassword(settings.password());
         }
         pg.setConnectTimeout(10);
         pg.setApplicationName("Envoi");
