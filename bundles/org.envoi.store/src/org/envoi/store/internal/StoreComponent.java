@@ -119,15 +119,25 @@ public final class StoreComponent {
      * call returns; H2's default keeps up to a second of commits in memory, and a killed process lost its queued mails
      * (ProcessKillTest). The file is not forced to the disk on each commit: a power cut may lose the last ones.
      * AUTO_SERVER's listener binds to 127.0.0.1 ({@code h2.bindAddress}, read by H2 once, before its first use),
-     * unless the host application chose another address.
+     * unless the host application chose another address. Every local user can reach that listener: the database's
+     * folder is owner-only and the database has a random password kept beside it ({@link PrivateH2}).
      */
     public static DataSource h2(Path file) {
         if (System.getProperty("h2.bindAddress") == null) {
             System.setProperty("h2.bindAddress", "127.0.0.1");
         }
-        JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + file.toAbsolutePath()
-                + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000;WRITE_DELAY=0", "envoi", "");
+        Path absolute = file.toAbsolutePath();
+        PrivateH2.privateFolder(absolute.getParent());
+        String password = PrivateH2.password(absolute);
+        String url = "jdbc:h2:file:" + absolute + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000;WRITE_DELAY=0";
+        JdbcConnectionPool pool = JdbcConnectionPool.create(url, PrivateH2.USER, password);
         pool.setMaxConnections(8);
+        try {
+            PrivateH2.adopt(pool, url, password);
+        } catch (RuntimeException e) {
+            pool.dispose();
+            throw e;
+        }
         return pool;
     }
 
