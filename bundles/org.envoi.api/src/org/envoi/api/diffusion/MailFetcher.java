@@ -7,7 +7,13 @@ import org.envoi.api.mail.FetchedMail;
 
 /**
  * Reads the new mail of an operator's flow (IMAP, else POP3) with the flow's authentication. What was fetched once is
- * never returned again, across restarts (the marks are kept in the store once the mails are handed over).
+ * never returned again, across restarts (the marks are kept in the store once the mails are handed over), nor when
+ * the server renumbers an IMAP mailbox (a new UIDVALIDITY): the re-sync skips the mails already handed over, known by
+ * their Message-ID, else by their headers.
+ * <p>
+ * Each message goes from the server to a private spool file in the data folder as it comes, whatever its size; the
+ * returned mails keep their headers, and their content ({@link FetchedMail#open()}) can be read until
+ * {@code fetchNew} returns, when the spool files are removed: a {@link Keeper} copies what it keeps.
  */
 public interface MailFetcher {
 
@@ -41,5 +47,28 @@ public interface MailFetcher {
      *
      * @throws org.envoi.api.EnvoiException also INVALID_INPUT when {@code after} asks for something on a POP3 flow
      */
-    List<FetchedMail> fetchNew(String operatorId, String folder, AfterFetch after);
+    default List<FetchedMail> fetchNew(String operatorId, String folder, AfterFetch after) {
+        return fetchNew(operatorId, folder, after, mails -> {
+        });
+    }
+
+    /**
+     * Where the caller keeps the fetched mails (files, its own database) before Envoi records them as fetched. It is
+     * handed the new mails before the mark is saved and before anything is flagged or moved on the server; when it
+     * throws, nothing is recorded or touched, so the next fetch brings the same mails again. It must return only once
+     * the mails are durably kept (written and forced to the disk). It reads each mail's content with
+     * {@link FetchedMail#open()} (streamed: a mail may be larger than the heap).
+     */
+    @FunctionalInterface
+    interface Keeper {
+        /** @throws RuntimeException (an {@link org.envoi.api.EnvoiException} with a sentence) when they cannot be kept */
+        void keep(List<FetchedMail> mails);
+    }
+
+    /**
+     * As {@link #fetchNew(String, String, AfterFetch)}, the mails going to {@code keeper} first.
+     *
+     * @throws RuntimeException also what {@code keeper} threw, as it threw it: then nothing was recorded
+     */
+    List<FetchedMail> fetchNew(String operatorId, String folder, AfterFetch after, Keeper keeper);
 }

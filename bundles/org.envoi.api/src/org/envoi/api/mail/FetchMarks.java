@@ -15,6 +15,26 @@ public interface FetchMarks {
 
     void saveImapMark(String mailbox, ImapMark mark);
 
+    /**
+     * The keys (see {@link #saveImapMark(String, ImapMark, Collection, boolean)}) of the mails handed over from
+     * {@code mailbox} under another UIDVALIDITY than {@code uidValidity}: what the re-sync after the server renumbered
+     * the mailbox must skip. Empty by default (an implementation that keeps no keys fetches a renumbered mailbox
+     * again, whole).
+     */
+    default Set<String> keysBefore(String mailbox, long uidValidity) {
+        return Set.of();
+    }
+
+    /**
+     * Saves the mark with the keys of the mails it covers (a digest of the Message-ID, else of the headers), in one
+     * transaction. When {@code renumbered}, the keys of the earlier UIDVALIDITY are dropped: they served this re-sync
+     * only, and {@code keys} then names every mail the renumbered mailbox held. So the keys kept are those of the mails
+     * fetched since the last renumbering, never more. By default, the mark alone.
+     */
+    default void saveImapMark(String mailbox, ImapMark mark, Collection<String> keys, boolean renumbered) {
+        saveImapMark(mailbox, mark);
+    }
+
     Set<String> pop3Seen(String mailbox);
 
     void addPop3Seen(String mailbox, Collection<String> uidls);

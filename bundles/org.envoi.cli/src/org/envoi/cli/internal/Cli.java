@@ -31,6 +31,7 @@ import org.envoi.api.flow.OperatorRepository;
 import org.envoi.api.mail.MailServer;
 import org.envoi.api.mail.Outbox;
 import org.envoi.api.mail.OutboxEntry;
+import org.envoi.api.mail.OutboxSenders;
 import org.envoi.api.oauth.TokenService;
 import org.envoi.api.provider.ConsentHost;
 import org.envoi.api.provider.MailCapability;
@@ -94,6 +95,7 @@ public final class Cli {
     private final ProviderRegistry providers;
     private final FlowTester tester;
     private final Outbox outbox;
+    private final OutboxSenders senders;
     private final MailCommands mail;
     private final SandboxCommands sandbox;
 
@@ -101,13 +103,15 @@ public final class Cli {
     public Cli(@Reference FlowAdmin admin, @Reference FlowRepository flows,
             @Reference OperatorRepository operators, @Reference ProviderRegistry providers,
             @Reference FlowTester tester, @Reference Outbox outbox, @Reference TokenService tokens,
-            @Reference Diffusion diffusion, @Reference MailFetcher fetcher, @Reference Sandbox sandbox) {
+            @Reference Diffusion diffusion, @Reference MailFetcher fetcher, @Reference Sandbox sandbox,
+            @Reference OutboxSenders senders) {
         this.admin = admin;
         this.flows = flows;
         this.operators = operators;
         this.providers = providers;
         this.tester = tester;
         this.outbox = outbox;
+        this.senders = senders;
         this.mail = new MailCommands(admin, flows, operators, tokens, diffusion, fetcher, outbox);
         this.sandbox = new SandboxCommands(sandbox, tokens, mail, tester);
     }
@@ -143,7 +147,7 @@ public final class Cli {
                 case "flow" -> flow(rest, out, in);
                 case "operator" -> operator(rest, out);
                 case "test" -> test(new Options(rest), out);
-                case "outbox" -> outbox(rest, out);
+                case "outbox" -> outbox(rest, out, err);
                 case "authorize" -> mail.authorize(new Options(rest), out, err, in);
                 case "send" -> mail.send(new Options(rest), out, err);
                 case "fetch" -> mail.fetch(new Options(rest), out, err);
@@ -469,13 +473,19 @@ public final class Cli {
         return FAILURE;
     }
 
-    private int outbox(List<String> args, PrintStream out) throws IOException {
+    private int outbox(List<String> args, PrintStream out, PrintStream err) throws IOException {
         if (args.isEmpty()) {
             throw new Usage("outbox needs a sub-command: list, retry");
         }
         Options o = new Options(args.subList(1, args.size()));
         switch (args.get(0)) {
             case "list" -> {
+                // a sender that cannot go through the outbox: said on standard error, the list stays as it was
+                for (OutboxSenders.Failing f : senders.failing()) {
+                    err.println("SENDER_FAILING: the outbox sender of Envoi process " + f.pid() + " has failed "
+                            + f.passes() + " pass(es) in a row since " + f.since() + " and tries again at "
+                            + f.nextAttempt() + ": " + MailCommands.oneLine(f.reason()));
+                }
                 List<OutboxEntry> entries = outbox.list(1000);
                 if (o.json()) {
                     ArrayNode a = JSON.createArrayNode();

@@ -2,13 +2,14 @@ package org.envoi.cli.internal;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.FileHandler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -28,6 +29,9 @@ import org.envoi.api.oauth.TokenService;
 import org.envoi.api.provider.ProviderRegistry;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.util.tracker.ServiceTracker;
 
 /**
@@ -48,22 +52,85 @@ public final class CliApplication implements IApplication {
         logToDataFolder(DataFolder.resolve(bundle::getProperty));
         ServiceTracker<Cli, Cli> tracker = new ServiceTracker<>(bundle, Cli.class, null);
         tracker.open();
+        ServiceTracker<ServiceComponentRuntime, ServiceComponentRuntime> scr = new ServiceTracker<>(bundle,
+                ServiceComponentRuntime.class, null);
+        scr.open();
         try {
-            Cli cli = tracker.waitForService(WAIT_MS);
+            Cli cli = null;
+            long start = System.nanoTime();
+            long failureSeen = 0;
+            while (cli == null && System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(WAIT_MS)) {
+                cli = tracker.waitForService(100);
+                if (cli != null) {
+                    break;
+                }
+                // a component that failed to start is not retried: say which and why at once, not after a minute
+                Optional<String> failed = failedComponent(scr.getService());
+                if (failed.isPresent()) {
+                    if (failureSeen == 0) {
+                        failureSeen = System.nanoTime();
+                    } else if (System.nanoTime() - failureSeen > TimeUnit.SECONDS.toNanos(2)) {
+                        System.err.println(failed.get());
+                        return Integer.valueOf(Cli.FAILURE);
+                    }
+                }
+            }
             if (cli == null) {
-                System.err.println("FAILURE: Envoi's services did not start (missing: " + missing(bundle) + "); is"
-                        + " the data folder readable and its database reachable? See the log in the data folder.");
+                System.err.println("FAILURE: Envoi's services did not start within " + WAIT_MS / 1000 + " s (missing: "
+                        + missing(bundle) + "); is the data folder readable and its database reachable? See the log"
+                        + " in the data folder.");
                 return Integer.valueOf(Cli.FAILURE);
             }
             PrintStream out = System.out;
+            // read through StandardInput: a sign-in waiting for a pasted line then sees the end of input at once
             int code = cli.run(args == null ? new String[0] : args, out, System.err, new BufferedReader(
-                    new InputStreamReader(System.in, Charset.defaultCharset())));
+                    new StandardInput(System.in, Charset.defaultCharset())));
             out.flush();
             System.err.flush();
             return Integer.valueOf(code);
         } finally {
+            scr.close();
             tracker.close();
         }
+    }
+
+    /**
+     * The first of Envoi's components whose activation failed, as the one-line error to print: its stable code when
+     * the failure was an {@code EnvoiException} ({@code VAULT_ERROR: …}), else {@code FAILURE: …}.
+     */
+    private static Optional<String> failedComponent(ServiceComponentRuntime runtime) {
+        if (runtime == null) {
+            return Optional.empty();
+        }
+        for (ComponentDescriptionDTO d : runtime.getComponentDescriptionDTOs()) {
+            if (!d.bundle.symbolicName.startsWith("org.envoi.")) {
+                continue;
+            }
+            for (ComponentConfigurationDTO c : runtime.getComponentConfigurationDTOs(d)) {
+                if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
+                    return Optional.of(failureLine(d.name, c.failure));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    static String failureLine(String component, String failure) {
+        String text = failure == null ? "" : failure;
+        // an EnvoiException prints as "CODE: sentence", wherever SCR's wrapping puts it in the trace
+        java.util.regex.Matcher coded = java.util.regex.Pattern.compile("(?m)(?:^|[\\s:])([A-Z][A-Z_]{3,}): (.+)$")
+                .matcher(text);
+        while (coded.find()) {
+            try {
+                org.envoi.api.ErrorCode code = org.envoi.api.ErrorCode.valueOf(coded.group(1));
+                return code + ": " + coded.group(2).strip() + " (" + component + " could not start)";
+            } catch (IllegalArgumentException e) {
+                // not one of ours
+            }
+        }
+        String first = text.lines().findFirst().orElse("").strip();
+        return "FAILURE: Envoi's component " + component + " could not start: " + (first.isEmpty() ? "see the log"
+                + " in the data folder" : first);
     }
 
     /**

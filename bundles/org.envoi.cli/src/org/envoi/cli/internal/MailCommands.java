@@ -236,25 +236,20 @@ final class MailCommands {
         String folder = o.get("--folder").orElse("INBOX");
         Optional<Path> save = o.get("--save").map(Path::of);
         err.println("fetching the new mail of " + operator + " (" + folder + ")...");
-        List<FetchedMail> mails = fetcher.fetchNew(operator, folder, new MailFetcher.AfterFetch(o.flags.contains(
-                "--mark-seen"), o.get("--move-to")));
-        err.println(mails.size() + " new mail(s)");
         List<Path> saved = new ArrayList<>();
-        if (save.isPresent()) {
-            Files.createDirectories(save.get());
-            for (FetchedMail m : mails) {
-                Path file = save.get().resolve(folder.replaceAll("[^A-Za-z0-9._-]", "_") + "-"
-                        + m.serverId().replaceAll("[^A-Za-z0-9._-]", "_") + ".eml");
-                Files.write(file, m.raw());
-                saved.add(file);
-            }
-        }
+        // the files are written and forced to the disk before Envoi records the mails as fetched
+        MailFetcher.Keeper keeper = save.<MailFetcher.Keeper>map(dir -> mails -> saved.addAll(MailFiles.write(dir,
+                folder, mails))).orElse(mails -> {
+                });
+        List<FetchedMail> mails = fetcher.fetchNew(operator, folder, new MailFetcher.AfterFetch(o.flags.contains(
+                "--mark-seen"), o.get("--move-to")), keeper);
+        err.println(mails.size() + " new mail(s)");
         if (o.json()) {
             ArrayNode a = JSON.createArrayNode();
             for (int i = 0; i < mails.size(); i++) {
                 FetchedMail m = mails.get(i);
                 var n = a.addObject().put("serverId", m.serverId()).put("messageId", m.messageId()).put("from",
-                        m.from()).put("subject", m.subject()).put("size", m.raw().length);
+                        m.from()).put("subject", m.subject()).put("size", m.size());
                 if (!saved.isEmpty()) {
                     n.put("file", saved.get(i).toString());
                 }

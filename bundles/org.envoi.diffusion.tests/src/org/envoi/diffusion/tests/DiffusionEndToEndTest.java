@@ -233,6 +233,38 @@ class DiffusionEndToEndTest {
     }
 
     @Test
+    void attachmentNamesArriveWithoutInvisibleCharactersReservedNamesOrHalfCharacters() throws Exception {
+        long before = servers.delivered("bob");
+        byte[] one = { 1 };
+        String pages = "\uD83D\uDCC4".repeat(100); // U+1F4C4, two chars each
+        Diffusion.Sent sent = diffusion.send(new DocumentContext("BL", Map.of("ID_BL", "\u202E42\u200B", "CLIENT", "c"),
+                List.of()), List.of(new Attachment("erp.pdf", "application/pdf", one),
+                        new Attachment("notice\u202Efdp.exe", "application/pdf", one),
+                        new Attachment("con.pdf", "application/pdf", one),
+                        new Attachment("a" + pages + ".pdf", "application/pdf", one)),
+                "jdupont", List.of(MailServers.address("bob")), List.of());
+        awaitDelivered("bob", before + 1); // first: the other tests count bob's mails
+        assertEquals(Optional.of("BL_42.pdf"), sent.documentName());
+        MimeMessage m = readBack(sent.messageId());
+        List<String> names = MailClassLoader.call(() -> {
+            List<Part> parts = new ArrayList<>();
+            flatten(m, parts);
+            List<String> out = new ArrayList<>();
+            for (Part p : parts) {
+                if (p.isMimeType("application/pdf")) {
+                    out.add(p.getFileName());
+                }
+            }
+            return out;
+        });
+        assertEquals(4, names.size(), names.toString());
+        assertEquals(List.of("BL_42.pdf", "noticefdp.exe", "_con.pdf"), names.subList(0, 3));
+        String cut = names.get(3);
+        assertTrue(cut.length() <= 120 && cut.endsWith("\uD83D\uDCC4.pdf"), cut);
+        assertTrue(cut.codePoints().noneMatch(c -> Character.getType(c) == Character.SURROGATE), cut);
+    }
+
+    @Test
     void everyNamedErrorSaysWhatToDoAndQueuesNothing() {
         int queued = outbox.list(10_000).size();
         List<Attachment> pdf = List.of(new Attachment("a.pdf", "application/pdf", new byte[] { 1 }));

@@ -61,8 +61,8 @@ abstract class StoreContractTest {
     @BeforeEach
     void open() throws Exception {
         db = freshDatabase();
-        assertEquals(5, Migrations.migrate(db));
-        assertEquals(5, Migrations.migrate(db), "migrating twice changes nothing");
+        assertEquals(6, Migrations.migrate(db));
+        assertEquals(6, Migrations.migrate(db), "migrating twice changes nothing");
         flows = new JdbcFlowRepository(db, Clock.systemUTC());
         operators = new JdbcOperatorRepository(db);
         settings = new JdbcSettingsRepository(db);
@@ -84,6 +84,32 @@ abstract class StoreContractTest {
         if (db instanceof org.h2.jdbcx.JdbcConnectionPool pool) {
             pool.dispose();
         }
+    }
+
+    /**
+     * Issue 15.9a: the keys of the fetched mails are kept with the mark; those of an earlier UIDVALIDITY serve the one
+     * re-sync after a renumbering, which replaces them by the renumbered mailbox's.
+     */
+    @Test
+    void fetchKeysServeOneResyncAndThenFollowTheMailbox() {
+        var marks = new org.envoi.store.internal.JdbcFetchMarks(db);
+        String box = "imap:flow:user:INBOX";
+        assertEquals(org.envoi.api.mail.ImapMark.NONE, marks.imapMark(box));
+        marks.saveImapMark(box, new org.envoi.api.mail.ImapMark(7, 2), List.of("a", "b"), false);
+        marks.saveImapMark(box, new org.envoi.api.mail.ImapMark(7, 3), List.of("c"), false);
+        assertEquals(new org.envoi.api.mail.ImapMark(7, 3), marks.imapMark(box));
+        assertEquals(java.util.Set.of(), marks.keysBefore(box, 7), "nothing to skip while the numbering holds");
+        assertEquals(java.util.Set.of("a", "b", "c"), marks.keysBefore(box, 8));
+
+        // the re-sync under UIDVALIDITY 8 found b, c (skipped) and d (new), twice the same Message-ID; a was deleted
+        marks.saveImapMark(box, new org.envoi.api.mail.ImapMark(8, 3), List.of("b", "c", "d", "d"), true);
+        assertEquals(new org.envoi.api.mail.ImapMark(8, 3), marks.imapMark(box));
+        assertEquals(java.util.Set.of(), marks.keysBefore(box, 8));
+        assertEquals(java.util.Set.of("b", "c", "d"), marks.keysBefore(box, 9), "the old numbering's keys are gone");
+        assertEquals(java.util.Set.of(), marks.keysBefore("imap:flow:other:INBOX", 1));
+        marks.saveImapMark("imap:flow:other:INBOX", new org.envoi.api.mail.ImapMark(3, 1));
+        marks.saveImapMark("imap:flow:other:INBOX", new org.envoi.api.mail.ImapMark(3, 5));
+        assertEquals(new org.envoi.api.mail.ImapMark(3, 5), marks.imapMark("imap:flow:other:INBOX"), "the mark alone");
     }
 
     @Test

@@ -1,7 +1,9 @@
 package org.envoi.diffusion.internal;
 
+import java.nio.file.Path;
 import java.util.List;
 
+import org.envoi.api.DataFolder;
 import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
 import org.envoi.api.diffusion.MailFetcher;
@@ -16,15 +18,18 @@ import org.envoi.api.oauth.TokenService;
 import org.envoi.api.provider.ProviderRegistry;
 import org.envoi.api.vault.TokenVault;
 import org.envoi.mail.internal.ImapReader;
+import org.envoi.mail.internal.MailSpool;
 import org.envoi.mail.internal.OutboxWorker;
 import org.envoi.mail.internal.Pop3Reader;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
  * New mail for an operator: the flow's IMAP folder above the stored mark (POP3: UIDLs not yet kept). The mark is
- * saved only after the mails are in hand, so a failure fetches them again rather than losing them. A refused token is
+ * saved only after the caller's keeper has the mails, so a failure (theirs or ours) fetches them again rather than
+ * losing them. A refused token is
  * handed back to the engine and tried once more, as for sending.
  */
 @Component(service = MailFetcher.class)
@@ -39,10 +44,14 @@ public final class MailFetcherService implements MailFetcher {
     private final TokenService tokens;
     private final TokenVault vault;
 
+    private final Path spool;
+
     @Activate
-    public MailFetcherService(@Reference OperatorRepository operators, @Reference FlowRepository flows,
-            @Reference FetchMarks marks, @Reference ProviderRegistry providers, @Reference TokenService tokens,
-            @Reference TokenVault vault) {
+    public MailFetcherService(BundleContext context, @Reference OperatorRepository operators,
+            @Reference FlowRepository flows, @Reference FetchMarks marks, @Reference ProviderRegistry providers,
+            @Reference TokenService tokens, @Reference TokenVault vault) {
+        // where the fetched messages wait, owner-only, until the keeper has them
+        this.spool = DataFolder.resolve(context::getProperty).resolve("spool");
         this.operators = operators;
         this.flows = flows;
         this.marks = marks;
@@ -52,7 +61,23 @@ public final class MailFetcherService implements MailFetcher {
     }
 
     @Override
-    public List<FetchedMail> fetchNew(String operatorId, String folder, AfterFetch after) {
+    public List<FetchedMail> fetchNew(String operatorId, String folder, AfterFetch after, Keeper keeper) {
+        MailSpool files;
+        try {
+            files = MailSpool.in(spool);
+        } catch (java.io.IOException e) {
+            throw new EnvoiException(ErrorCode.MAIL_UNAVAILABLE, null, "Envoi cannot write the fetched mails to "
+                    + spool + " (" + e.getMessage() + "): free some space or check the data folder; nothing was"
+                    + " fetched.", e);
+        }
+        // the contents are read by the keeper; the caller keeps the headers
+        try (files) {
+            return fetchNew(operatorId, folder, after, keeper, files);
+        }
+    }
+
+    private List<FetchedMail> fetchNew(String operatorId, String folder, AfterFetch after, Keeper keeper,
+            MailSpool files) {
         Operator operator = operators.operator(operatorId).orElseThrow(() -> new EnvoiException(
                 ErrorCode.NO_FLOW_FOR_OPERATOR, null, "The operator '" + operatorId + "' is not known to Envoi.", null));
         Flow flow = operators.flowOf(operatorId).flatMap(flows::flow).orElseThrow(() -> new EnvoiException(
@@ -65,9 +90,12 @@ public final class MailFetcherService implements MailFetcher {
             MailServer imap = flow.imap().get();
             String mailbox = "imap:" + flow.id() + ":" + user + ":" + name;
             // one login: read, save the mark, then mark as seen or move on the same connection
+            // after a renumbering the re-sync skips what was handed over before (by Message-ID, else headers)
             ImapReader.Kept k = logins.withRenewal(login -> ImapReader.fetchNew(imap, login, name,
-                    marks.imapMark(mailbox), f -> marks.saveImapMark(mailbox, f.mark()), after.markSeen(),
-                    after.moveTo()));
+                    marks.imapMark(mailbox), v -> marks.keysBefore(mailbox, v), files, f -> {
+                        keeper.keep(f.result());
+                        marks.saveImapMark(mailbox, f.mark(), f.keys(), f.renumbered());
+                    }, after.markSeen(), after.moveTo()));
             List<FetchedMail> got = k.fetch().result();
             // the mails are in hand and the mark is saved: they are returned; only the tidying failed
             k.tidyFailure().ifPresent(e -> LOG.log(System.Logger.Level.WARNING, "Envoi fetched " + got.size()
@@ -83,7 +111,8 @@ public final class MailFetcherService implements MailFetcher {
             MailServer pop = flow.pop().get();
             String mailbox = "pop3:" + flow.id() + ":" + user;
             List<FetchedMail> got = logins.withRenewal(login -> Pop3Reader.fetchNew(pop, login, marks.pop3Seen(
-                    mailbox)));
+                    mailbox), files));
+            keeper.keep(got);
             marks.addPop3Seen(mailbox, got.stream().map(FetchedMail::serverId).toList());
             return got;
         }

@@ -3,12 +3,16 @@ package org.envoi.diffusion.internal;
 import java.time.Clock;
 import java.time.Duration;
 
+import java.util.List;
+
+import org.envoi.api.DataFolder;
 import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
 import org.envoi.api.flow.Flow;
 import org.envoi.api.flow.FlowRepository;
 import org.envoi.api.flow.Operator;
 import org.envoi.api.flow.OperatorRepository;
+import org.envoi.api.mail.OutboxSenders;
 import org.envoi.api.mail.OutboxStore;
 import org.envoi.api.oauth.TokenService;
 import org.envoi.api.provider.ProviderRegistry;
@@ -26,8 +30,8 @@ import org.osgi.service.component.annotations.Reference;
  * woken by every queued mail; mails a stopped Envoi left SENDING go again once their claim has lapsed. Registered as itself so the
  * pipeline can wake it.
  */
-@Component(service = OutboxService.class, immediate = true)
-public final class OutboxService {
+@Component(service = { OutboxService.class, OutboxSenders.class }, immediate = true)
+public final class OutboxService implements OutboxSenders {
 
     private final OutboxStore store;
     private final FlowRepository flows;
@@ -37,6 +41,7 @@ public final class OutboxService {
     private final TokenVault vault;
     private final OutboxWorker worker;
     private final Thread thread;
+    private final SenderHealthFiles health;
     private volatile boolean stopped;
 
     /**
@@ -58,8 +63,9 @@ public final class OutboxService {
         this.vault = vault;
         this.worker = new OutboxWorker(store, this::route, Clock.systemUTC(), Duration.ofSeconds(30),
                 Duration.ofHours(1));
-        this.thread = new Thread(() -> worker.serve(() -> stopped, Duration.ofSeconds(5), Duration.ofSeconds(30)),
-                "envoi-outbox");
+        this.health = new SenderHealthFiles(DataFolder.resolve(context::getProperty));
+        this.thread = new Thread(() -> worker.serve(() -> stopped, Duration.ofSeconds(5), Duration.ofSeconds(30),
+                health), "envoi-outbox");
         thread.setDaemon(true);
         if (!"on-demand".equals(context.getProperty(MODE))) {
             startServing();
@@ -98,6 +104,11 @@ public final class OutboxService {
                 providers, tokens, vault));
     }
 
+    @Override
+    public List<Failing> failing() {
+        return health.read();
+    }
+
     @Deactivate
     void stop() {
         stopped = true;
@@ -110,5 +121,6 @@ public final class OutboxService {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        health.clear();
     }
 }

@@ -111,6 +111,56 @@ class OutboxWorkerTest {
         peers.awaitDelivered(user, count);
     }
 
+    /**
+     * Issue 15.7: a pass that fails (here H2's lock time-out, a row held by another connection for longer than it)
+     * must not end the background sender: it is logged and reported, the sender waits and goes on, and the mail goes
+     * once the database answers again.
+     */
+    @Test
+    void aFailedPassDoesNotStopTheSenderWhichGoesOnOnceTheDatabaseAnswers() throws Exception {
+        long before = servers.delivered("bob");
+        long id = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "after a locked outbox", null));
+        OutboxWorker w = worker(new Route(smtp(servers.smtpPort), 10_000_000, tokensOf("alice")));
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Throwable> died = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread sender = new Thread(() -> {
+            try {
+                w.serve(stop::get, Duration.ofMillis(200), Duration.ofSeconds(30));
+            } catch (Throwable t) {
+                died.set(t);
+            }
+        }, "test-outbox-sender");
+        try (java.sql.Connection lock = db.getConnection()) {
+            lock.setAutoCommit(false);
+            try (java.sql.Statement st = lock.createStatement()) {
+                assertEquals(1, st.executeUpdate("UPDATE outbox SET attempts = attempts WHERE id = " + id));
+            }
+            sender.start();
+            // the claim waits for the row, then H2's lock time-out (10 s) fails the pass
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+            while (died.get() == null && w.failing().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(null, died.get(), "the sender thread ended on a failed pass");
+            assertTrue(sender.isAlive(), "the sender goes on");
+            OutboxWorker.Failing f = w.failing().orElseThrow(() -> new AssertionError("no failing pass reported"));
+            assertTrue(f.passes() >= 1 && f.reason().toLowerCase().contains("lock"), f.toString());
+            lock.rollback();
+        }
+        awaitDelivered("bob", before + 1);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (outbox.entry(id).orElseThrow().state() != State.SENT && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(State.SENT, outbox.entry(id).orElseThrow().state());
+        assertEquals(Optional.empty(), w.failing(), "the first good pass clears the failure");
+        assertTrue(sender.isAlive());
+        stop.set(true);
+        w.wake();
+        sender.join(10_000);
+        assertEquals(null, died.get());
+    }
+
     @Test
     void queuedMailsGoOutAndCarryTheServersAnswer() throws Exception {
         long before = servers.delivered("bob");

@@ -125,6 +125,49 @@ class RealServersTest {
                 "UIDLs already kept are not fetched again");
     }
 
+    /**
+     * Issue 15.1: Postfix at its default {@code line_length_limit} (2048) and Dovecot's submission service (which
+     * answers an AUTH line over 512 octets {@code 500 5.5.2 Line too long}) take a 2-4 KB token only after the 334.
+     */
+    @Test
+    void aLongTokenGoesAfterTheContinuationOnStrictSubmissionServers() throws Exception {
+        long before = servers.delivered("bob");
+        int sent = 0;
+        for (int port : List.of(servers.smtpPort, servers.submissionPort)) {
+            for (Mechanism m : Mechanism.values()) {
+                MailLogin login = bearer("alice", m);
+                assertTrue(((MailLogin.Bearer) login).token().length() > 2048, "a token longer than Postfix's line");
+                try (SmtpSender smtp = SmtpSender.open(local(port), login)) {
+                    String reply = smtp.send(mail(MailServers.address("alice"), MailServers.address("bob"), m
+                            + " on port " + port)).reply();
+                    assertTrue(reply.startsWith("250"), reply);
+                }
+                sent++;
+            }
+        }
+        awaitDelivered("bob", before + sent);
+    }
+
+    /**
+     * Issue 15.1: a syntax or size reply to the AUTH exchange (500/501/5.5.x) says nothing about the token: it must not
+     * be read as a refused token (which would ask the operator to sign in again). A response over Postfix's
+     * {@code smtpd_sasl_response_limit} (12,288) and over Dovecot submission's limits draws such a reply.
+     */
+    @Test
+    void aSyntaxReplyToAuthIsNotReadAsARefusedToken() {
+        String oversized = "x".repeat(13_000);
+        for (int port : List.of(servers.smtpPort, servers.submissionPort)) {
+            for (Mechanism m : Mechanism.values()) {
+                EnvoiException e = assertThrows(EnvoiException.class, () -> SmtpSender.open(local(port),
+                        new MailLogin.Bearer("alice", oversized, m)));
+                assertEquals(ErrorCode.MAIL_UNAVAILABLE, e.code(), m + " on " + port + ": " + e.getMessage());
+                assertFalse(e.getMessage().contains("refused the access token"), e.getMessage());
+                assertTrue(e.getMessage().contains("not a problem of the token"), e.getMessage());
+                assertFalse(e.getMessage().contains(oversized), "no token in the message");
+            }
+        }
+    }
+
     @Test
     void fetchedMailIsMarkedSeenOrMovedOnlyWhenAsked() throws Exception {
         MailLogin frank = bearer("frank", Mechanism.XOAUTH2);
@@ -336,6 +379,97 @@ class RealServersTest {
         assertTrue(e.getMessage().contains("Certificate") || e.getMessage().contains("certification path")
                 || e.getMessage().contains("SSL"), "a certificate no trusted authority signed is refused: "
                 + e.getMessage());
+    }
+
+    /**
+     * Issue 15.9a: Dovecot renumbers the mailbox (new UIDVALIDITY), twice. Each re-sync brings only what arrived
+     * since, never a mail already handed over, with or without a Message-ID; the keys kept are one per mail the
+     * mailbox holds, not one per mail ever fetched; the spool files are gone once the fetch is over.
+     */
+    @Test
+    void aRenumberedMailboxBringsOnlyNewMailAndKeepsFewKeys() throws Exception {
+        javax.sql.DataSource db = org.envoi.store.internal.StoreComponent.h2(temp.resolve("renumber/envoi"));
+        org.envoi.store.internal.Migrations.migrate(db);
+        var marks = new org.envoi.store.internal.JdbcFetchMarks(db);
+        String box = "imap:renumber:alice:INBOX";
+        Path spool = temp.resolve("renumber-spool");
+        fetchKept(marks, box, spool); // whatever alice holds from the other tests
+        long before = servers.delivered("alice");
+        servers.putInMaildir("alice", "no-id", out -> out.write(("From: erp@" + MailServers.DOMAIN + "\r\nTo: "
+                + MailServers.address("alice") + "\r\nSubject: without Message-ID\r\n\r\nbody\r\n").getBytes(
+                        StandardCharsets.US_ASCII)));
+        try (SmtpSender smtp = SmtpSender.open(local(servers.smtpPort), bearer("bob", Mechanism.XOAUTH2))) {
+            smtp.send(mail(MailServers.address("bob"), MailServers.address("alice"), "before renumbering"));
+        }
+        awaitDelivered("alice", before + 2);
+        assertEquals(Set.of("without Message-ID", "before renumbering"), Set.copyOf(fetchKept(marks, box, spool)));
+
+        for (int round = 1; round <= 2; round++) {
+            long validity = servers.uidValidity("alice");
+            servers.renumber("alice");
+            Thread.sleep(1_100); // Dovecot's new UIDVALIDITY is the time in seconds: not the old one's second
+            try (SmtpSender smtp = SmtpSender.open(local(servers.smtpPort), bearer("bob", Mechanism.XOAUTH2))) {
+                smtp.send(mail(MailServers.address("bob"), MailServers.address("alice"), "after renumbering " + round));
+            }
+            awaitDelivered("alice", before + 2 + round);
+            assertEquals(List.of("after renumbering " + round), fetchKept(marks, box, spool), "round " + round);
+            assertTrue(servers.uidValidity("alice") != validity, "Dovecot renumbered the mailbox");
+            assertEquals(List.of(), fetchKept(marks, box, spool), "then nothing");
+        }
+        try (java.sql.Connection c = db.getConnection(); var q = c.prepareStatement(
+                "SELECT COUNT(*) FROM fetch_key WHERE mailbox = ?")) {
+            q.setString(1, box);
+            try (var r = q.executeQuery()) {
+                r.next();
+                long keys = r.getLong(1);
+                assertTrue(keys >= 4 && keys <= servers.delivered("alice"), keys + " keys for "
+                        + servers.delivered("alice") + " mails in the mailbox");
+            }
+        }
+        try (var left = java.nio.file.Files.list(spool)) {
+            assertEquals(List.of(), left.toList(), "the spool is emptied after each fetch");
+        }
+    }
+
+    /** Issue 15.9c: POP3 too writes each message to the spool folder, whole, and nothing stays there afterwards. */
+    @Test
+    void pop3ContentsGoToTheSpoolFolderWhole() throws Exception {
+        MailLogin bob = bearer("bob", Mechanism.XOAUTH2);
+        java.util.Map<String, String> inMemory = new java.util.HashMap<>();
+        for (FetchedMail m : Pop3Reader.fetchNew(local(servers.pop3Port), bob, Set.of())) {
+            inMemory.put(m.serverId(), new String(m.raw(), StandardCharsets.ISO_8859_1));
+        }
+        assertFalse(inMemory.isEmpty(), "bob has mail");
+        Path spool = temp.resolve("pop3-spool");
+        try (MailSpool files = MailSpool.in(spool)) {
+            List<FetchedMail> spooled = Pop3Reader.fetchNew(local(servers.pop3Port), bob, Set.of(), files);
+            assertEquals(inMemory.keySet(), spooled.stream().map(FetchedMail::serverId).collect(Collectors.toSet()));
+            for (FetchedMail m : spooled) {
+                String whole = new String(m.raw(), StandardCharsets.ISO_8859_1);
+                assertEquals(inMemory.get(m.serverId()), whole, m.serverId());
+                assertEquals(whole.length(), m.size());
+            }
+        }
+        try (var left = java.nio.file.Files.list(spool)) {
+            assertEquals(List.of(), left.toList(), "the spool is emptied");
+        }
+    }
+
+    /** A fetch as MailFetcherService does it: spooled to files, read whole by the keeper, the mark and keys saved. */
+    private static List<String> fetchKept(org.envoi.store.internal.JdbcFetchMarks marks, String box, Path spool)
+            throws Exception {
+        List<String> kept = new java.util.ArrayList<>();
+        try (MailSpool files = MailSpool.in(spool)) {
+            ImapReader.fetchNew(local(servers.imapPort), bearer("alice", Mechanism.XOAUTH2), "INBOX", marks.imapMark(
+                    box), v -> marks.keysBefore(box, v), files, f -> {
+                        for (FetchedMail m : f.result()) {
+                            assertEquals(m.size(), m.raw().length, "the whole content, readable while kept");
+                            kept.add(m.subject());
+                        }
+                        marks.saveImapMark(box, f.mark(), f.keys(), f.renumbered());
+                    }, false, Optional.empty());
+        }
+        return kept;
     }
 
     @Test

@@ -17,7 +17,7 @@ class SaslWireFormatTest {
     @Test
     void xoauth2InitialResponseIsTheDocumentedString() throws Exception {
         SaslOutcome outcome = new SaslOutcome();
-        BearerSaslClient c = new BearerSaslClient(Mechanism.XOAUTH2, "someuser@example.com", "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg",
+        BearerSaslClient c = new BearerSaslClient("smtp", Mechanism.XOAUTH2, "someuser@example.com", "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg",
                 "smtp.gmail.com", 587, outcome);
         assertTrue(c.hasInitialResponse());
         byte[] ir = c.evaluateChallenge(new byte[0]);
@@ -35,7 +35,7 @@ class SaslWireFormatTest {
     @Test
     void oauthbearerFollowsRfc7628() throws Exception {
         SaslOutcome outcome = new SaslOutcome();
-        BearerSaslClient c = new BearerSaslClient(Mechanism.OAUTHBEARER, "user,with=odd", "vF9dft4qmTc2", "server.example.com",
+        BearerSaslClient c = new BearerSaslClient("smtp", Mechanism.OAUTHBEARER, "user,with=odd", "vF9dft4qmTc2", "server.example.com",
                 143, outcome);
         String ir = new String(c.evaluateChallenge(new byte[0]), StandardCharsets.UTF_8);
         assertEquals("n,a=user=2Cwith=3Dodd,\u0001host=server.example.com\u0001port=143\u0001auth=Bearer vF9dft4qmTc2"
@@ -46,14 +46,22 @@ class SaslWireFormatTest {
     }
 
     @Test
-    void aTokenTooLongForTheAuthLineIsSentAfterTheContinuation() throws Exception {
-        String fourKb = "x".repeat(4096);
-        assertTrue(new BearerSaslClient(Mechanism.XOAUTH2, "u@example.com", fourKb, "h", 587, new SaslOutcome())
-                .hasInitialResponse(), "a 4 KB token fits in RFC 4954's 12,288-octet AUTH line");
-        BearerSaslClient huge = new BearerSaslClient(Mechanism.XOAUTH2, "u@example.com", "x".repeat(9500), "h", 587,
-                new SaslOutcome());
-        assertFalse(huge.hasInitialResponse(), "over the limit: AUTH alone, the response after 334");
+    void aTokenTooLongForTheCommandLineIsSentAfterTheContinuation() throws Exception {
+        // RFC 5321's 512-octet SMTP command line: "AUTH XOAUTH2 " + base64 + CRLF
+        String fits = "x".repeat(330);
+        assertTrue(new BearerSaslClient("smtp", Mechanism.XOAUTH2, "u@example.com", fits, "h", 587,
+                new SaslOutcome()).hasInitialResponse(), "a short token goes on the AUTH line");
+        BearerSaslClient microsoftSized = new BearerSaslClient("smtp", Mechanism.XOAUTH2, "u@example.com",
+                "x".repeat(1500), "h", 587, new SaslOutcome());
+        assertFalse(microsoftSized.hasInitialResponse(), "over 512 octets: AUTH alone, the response after 334");
         // after "334 " (empty challenge) the client gives its credentials
-        assertTrue(new String(huge.evaluateChallenge(new byte[0]), StandardCharsets.UTF_8).startsWith("user=u@example.com"));
+        assertTrue(new String(microsoftSized.evaluateChallenge(new byte[0]), StandardCharsets.UTF_8).startsWith(
+                "user=u@example.com"));
+        assertFalse(new BearerSaslClient("smtp", Mechanism.OAUTHBEARER, "u@example.com", "x".repeat(1500), "h",
+                587, new SaslOutcome()).hasInitialResponse(), "the same for OAUTHBEARER");
+        assertTrue(new BearerSaslClient("imap", Mechanism.XOAUTH2, "u@example.com", "x".repeat(4096), "h", 993,
+                new SaslOutcome()).hasInitialResponse(), "IMAP takes a 4 KB token with SASL-IR (8,192-octet lines)");
+        assertFalse(new BearerSaslClient("imap", Mechanism.XOAUTH2, "u@example.com", "x".repeat(6200), "h", 993,
+                new SaslOutcome()).hasInitialResponse());
     }
 }

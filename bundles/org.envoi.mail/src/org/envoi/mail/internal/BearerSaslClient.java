@@ -15,22 +15,36 @@ import org.envoi.api.mail.MailLogin.Mechanism;
  * answers as each mechanism requires (XOAUTH2: an empty response; OAUTHBEARER: a single 0x01), so that the server
  * then sends its final failure instead of waiting.
  * <p>
- * RFC 4954 limits an AUTH command line to 12,288 octets: when the base64 initial response would not fit, this client
- * says it has none, so that Angus sends {@code AUTH XOAUTH2} alone and the response after the server's 334.
+ * When the AUTH command with its base64 initial response would be longer than the protocol's command line, this client
+ * says it has none, so that Angus sends {@code AUTH XOAUTH2} alone and the response after the server's 334 (one more
+ * round trip). For SMTP that line is RFC 5321's 512 octets (section 4.5.3.1.4): RFC 4954 allows 12,288 for AUTH, but
+ * relays keep the 512 or a little more (Dovecot submission answers {@code 500 5.5.2 Line too long}, Postfix cuts lines
+ * at its {@code line_length_limit} of 2048), and Microsoft's 1.5-3 KB tokens pass both. The response after the 334 is
+ * read with a larger limit (Postfix: {@code smtpd_sasl_response_limit}, 12,288).
  */
 final class BearerSaslClient implements SaslClient {
 
-    /** RFC 4954 section 4: the whole AUTH line, CRLF included. */
-    static final int MAX_AUTH_LINE = 12_288;
+    /** RFC 5321 section 4.5.3.1.4: an SMTP command line, CRLF included. */
+    static final int SMTP_COMMAND_LINE = 512;
+    /** IMAP (SASL-IR, RFC 4959) has no fixed limit; RFC 7162 section 4 asks servers to take lines of 8,192 octets. */
+    static final int IMAP_COMMAND_LINE = 8_192;
 
     private final Mechanism mechanism;
     private final byte[] initial;
+    private final int maxAuthLine;
+    /** What precedes the mechanism's name on the line: {@code AUTH } or IMAP's tag (up to 10 characters). */
+    private final int commandPrefix;
     private final SaslOutcome outcome;
     private boolean sent;
     private boolean complete;
 
-    BearerSaslClient(Mechanism mechanism, String user, String token, String host, int port, SaslOutcome outcome) {
+    /** @param protocol {@code smtp} or {@code imap}: the command line the AUTH or AUTHENTICATE must fit in */
+    BearerSaslClient(String protocol, Mechanism mechanism, String user, String token, String host, int port,
+            SaslOutcome outcome) {
         this.mechanism = mechanism;
+        boolean imap = "imap".equalsIgnoreCase(protocol);
+        this.maxAuthLine = imap ? IMAP_COMMAND_LINE : SMTP_COMMAND_LINE;
+        this.commandPrefix = (imap ? "A0000000000 AUTHENTICATE " : "AUTH ").length();
         this.outcome = outcome;
         String ir = switch (mechanism) {
             case XOAUTH2 -> "user=" + user + "\u0001auth=Bearer " + token + "\u0001\u0001";
@@ -53,7 +67,7 @@ final class BearerSaslClient implements SaslClient {
     @Override
     public boolean hasInitialResponse() {
         int encoded = 4 * ((initial.length + 2) / 3);
-        return "AUTH ".length() + mechanism.name().length() + 1 + encoded + 2 <= MAX_AUTH_LINE;
+        return commandPrefix + mechanism.name().length() + 1 + encoded + 2 <= maxAuthLine;
     }
 
     @Override

@@ -71,7 +71,7 @@ final class EnvoiSaslProvider extends Provider {
                     throw new SaslException("no credentials for " + name, e);
                 }
                 Object port = props.get(SaslOutcome.PROPERTY + ".port");
-                return new BearerSaslClient(m, user.getName(), new String(token.getPassword()), serverName,
+                return new BearerSaslClient(protocol, m, user.getName(), new String(token.getPassword()), serverName,
                         port instanceof Integer p ? p : 0, outcome);
             }
             return null;

@@ -26,25 +26,37 @@ import jakarta.mail.UIDFolder;
 
 /**
  * Reads new mail over IMAP: only UIDs above the mark, so a poll of an unchanged mailbox costs one small command
- * whatever its size. A changed UIDVALIDITY means the server renumbered the mailbox: everything is read again and the
- * result says so, for the caller to skip what it already holds (by Message-ID).
+ * whatever its size. A changed UIDVALIDITY means the server renumbered the mailbox: every message is looked at again,
+ * and those whose key ({@link MailboxAccess#key}: Message-ID, else headers) the caller already handed over are skipped
+ * before their content is read. Contents go to a {@link MailSpool} as they come.
  */
 public final class ImapReader {
 
     /**
      * @param result the mails, oldest first, and the mark to store once they are safely kept
      * @param renumbered true when the mailbox's UIDVALIDITY changed since {@code since}
+     * @param keys the keys of the mails this mark covers: those of {@code result}, and on a re-sync also those skipped
+     *        as already handed over (the renumbered mailbox's whole content)
      */
-    public record Fetch(List<FetchedMail> result, ImapMark mark, boolean renumbered) {
+    public record Fetch(List<FetchedMail> result, ImapMark mark, boolean renumbered, List<String> keys) {
+    }
+
+    /** The keys of the mails handed over under another UIDVALIDITY than the one given: a re-sync skips them. */
+    @FunctionalInterface
+    public interface KnownKeys {
+        java.util.Set<String> before(long uidValidity);
+
+        KnownKeys NONE = v -> java.util.Set.of();
     }
 
     private ImapReader() {
     }
 
+    /** The new mails in memory, with nothing skipped: for small reads and tests. */
     public static Fetch fetchNew(MailServer server, MailLogin login, String folderName, ImapMark since) {
         return MailClassLoader.call(() -> {
             try (MailboxAccess access = MailboxAccess.open("imap", server, login)) {
-                return read(access, server, folderName, since);
+                return read(access, server, folderName, since, KnownKeys.NONE, MailSpool.memory());
             }
         });
     }
@@ -64,9 +76,18 @@ public final class ImapReader {
      */
     public static Kept fetchNew(MailServer server, MailLogin login, String folderName, ImapMark since,
             java.util.function.Consumer<Fetch> keep, boolean markSeen, Optional<String> moveTo) {
+        return fetchNew(server, login, folderName, since, KnownKeys.NONE, MailSpool.memory(), keep, markSeen, moveTo);
+    }
+
+    /**
+     * As {@link #fetchNew(MailServer, MailLogin, String, ImapMark, java.util.function.Consumer, boolean, Optional)},
+     * the contents going to {@code spool}, and on a re-sync after a renumbering the mails of {@code known} skipped.
+     */
+    public static Kept fetchNew(MailServer server, MailLogin login, String folderName, ImapMark since, KnownKeys known,
+            MailSpool spool, java.util.function.Consumer<Fetch> keep, boolean markSeen, Optional<String> moveTo) {
         return MailClassLoader.call(() -> {
             try (MailboxAccess access = MailboxAccess.open("imap", server, login)) {
-                Fetch f = read(access, server, folderName, since);
+                Fetch f = read(access, server, folderName, since, known, spool);
                 keep.accept(f);
                 try {
                     tidy(access, server, folderName, uids(f), markSeen, moveTo);
@@ -163,7 +184,8 @@ public final class ImapReader {
         }
     }
 
-    private static Fetch read(MailboxAccess access, MailServer server, String folderName, ImapMark since) {
+    private static Fetch read(MailboxAccess access, MailServer server, String folderName, ImapMark since,
+            KnownKeys known, MailSpool spool) {
         Store store = access.store;
         try {
             Folder folder = store.getFolder(folderName);
@@ -182,17 +204,23 @@ public final class ImapReader {
                 fp.add(UIDFolder.FetchProfileItem.UID);
                 fp.add(FetchProfile.Item.ENVELOPE);
                 folder.fetch(candidates, fp);
+                java.util.Set<String> handedOver = renumbered ? known.before(validity) : java.util.Set.of();
                 List<FetchedMail> out = new ArrayList<>();
+                List<String> keys = new ArrayList<>();
                 long highest = after;
                 for (Message m : candidates) {
                     long uid = uids.getUID(m);
                     if (uid <= after) {
                         continue; // "UID n:*" always names the last message, even an old one
                     }
-                    out.add(MailboxAccess.fetched(Long.toString(uid), m));
+                    String key = MailboxAccess.key(m);
+                    keys.add(key);
                     highest = Math.max(highest, uid);
+                    if (!handedOver.contains(key)) {
+                        out.add(MailboxAccess.fetched(Long.toString(uid), m, spool));
+                    }
                 }
-                return new Fetch(out, new ImapMark(validity, highest), renumbered);
+                return new Fetch(out, new ImapMark(validity, highest), renumbered, keys);
             } finally {
                 folder.close(false);
             }

@@ -8,6 +8,10 @@ import org.envoi.api.mail.MailServer;
 /** Sentences for login failures, built from what the server said; never from the token or password. */
 final class MailErrors {
 
+    /** A reply whose enhanced status code (RFC 3463) is of class 5.5: the command's syntax or sequence. */
+    private static final java.util.regex.Pattern PROTOCOL_STATUS = java.util.regex.Pattern.compile(
+            "^\\d{3}[ -]5\\.5\\.\\d{1,3}\\b");
+
     private MailErrors() {
     }
 
@@ -21,6 +25,25 @@ final class MailErrors {
                 : "refused the password of " + login.user();
         return new EnvoiException(ErrorCode.MAIL_AUTH_FAILED, null, "The " + protocol + " server "
                 + server.endpoint().host() + " " + what + (reply.isEmpty() ? "" : " [" + reply + "]") + ".", null);
+    }
+
+    /**
+     * Whether an SMTP reply to the AUTH exchange is about the command itself rather than the credentials: 500-504
+     * (syntax, line too long, not implemented, bad sequence) or an enhanced status of class 5.5 (RFC 3463: protocol
+     * status). Such a reply says nothing about the token, so it must never send an operator back to sign in.
+     */
+    static boolean isCommandError(int code, String reply) {
+        return code >= 500 && code <= 504 || reply != null && PROTOCOL_STATUS.matcher(reply.strip()).find();
+    }
+
+    /** The server refused the AUTH command's form (see {@link #isCommandError}): the mail stays queued. */
+    static EnvoiException authCommandRefused(String protocol, MailServer server, String lastReply) {
+        String reply = lastReply == null ? "" : lastReply.strip();
+        return new EnvoiException(ErrorCode.MAIL_UNAVAILABLE, null, "The " + protocol + " server " + server
+                .endpoint() + " refused Envoi's AUTH command itself [" + reply + "]: this is not a problem of the"
+                + " token or of the sign-in, and nobody needs to sign in again. The server (or a relay in front of it)"
+                + " does not take this login as sent; the mail stays queued and goes later. If it persists, give the"
+                + " server's administrator this answer.", null);
     }
 
     /** The server could not be used: the sentence names the root cause; the mail stays queued. */

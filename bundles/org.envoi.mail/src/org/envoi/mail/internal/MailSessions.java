@@ -21,6 +21,12 @@ final class MailSessions {
      * @throws EnvoiException INSECURE_CONNECTION when a secret would cross a network without TLS
      */
     static Session session(String protocol, MailServer server, MailLogin login, SaslOutcome outcome) {
+        return session(protocol, server, login, outcome, java.util.Map.of());
+    }
+
+    /** @param extra more properties, e.g. where POP3 caches a message ({@link MailSpool#sessionProperties()}) */
+    static Session session(String protocol, MailServer server, MailLogin login, SaslOutcome outcome,
+            java.util.Map<String, String> extra) {
         TlsMode tls = server.endpoint().tls();
         if (tls == TlsMode.NONE && !server.isLoopback()) {
             throw new EnvoiException(ErrorCode.INSECURE_CONNECTION, "security", "The " + protocol.toUpperCase()
@@ -66,6 +72,10 @@ final class MailSessions {
             props.setProperty(p + "sasl.enable", "false");
             props.setProperty(p + "auth.mechanisms", "PLAIN LOGIN");
         }
+        // a message body comes in blocks of 1 MB (Angus's default 16 KB costs a round trip per 16 KB), each written
+        // out before the next is asked for
+        props.setProperty("mail.imap.fetchsize", Integer.toString(1 << 20));
+        props.putAll(extra);
         return Session.getInstance(props);
     }
 

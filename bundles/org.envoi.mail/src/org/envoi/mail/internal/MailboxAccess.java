@@ -1,6 +1,5 @@
 package org.envoi.mail.internal;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 
 import org.envoi.api.EnvoiException;
@@ -12,6 +11,7 @@ import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Store;
+import jakarta.mail.internet.MimeMessage;
 
 /**
  * What the IMAP and POP3 readers share: logging in to a store, turning a message into a {@link FetchedMail}, and
@@ -35,9 +35,15 @@ public final class MailboxAccess implements AutoCloseable {
 
     /** @param protocol {@code imap} or {@code pop3} */
     static MailboxAccess open(String protocol, MailServer server, MailLogin login) {
+        return open(protocol, server, login, java.util.Map.of());
+    }
+
+    /** @param extra more session properties ({@link MailSpool#sessionProperties()}) */
+    static MailboxAccess open(String protocol, MailServer server, MailLogin login,
+            java.util.Map<String, String> extra) {
         SaslOutcome outcome = new SaslOutcome();
         try {
-            Store store = MailSessions.session(protocol, server, login, outcome).getStore(protocol);
+            Store store = MailSessions.session(protocol, server, login, outcome, extra).getStore(protocol);
             store.connect(server.endpoint().host(), server.endpoint().port(), login.user(), MailSessions.secret(login));
             return new MailboxAccess(protocol, server, login, outcome, store);
         } catch (MessagingException e) {
@@ -71,13 +77,45 @@ public final class MailboxAccess implements AutoCloseable {
         return false;
     }
 
-    static FetchedMail fetched(String serverId, Message m) throws MessagingException, IOException {
-        ByteArrayOutputStream raw = new ByteArrayOutputStream();
-        m.writeTo(raw);
-        String[] ids = m.getHeader("Message-ID");
-        return new FetchedMail(serverId, ids == null ? "" : ids[0].replaceAll("[<>\\s]", ""),
-                m.getFrom() == null || m.getFrom().length == 0 ? "" : m.getFrom()[0].toString(),
-                m.getSubject() == null ? "" : m.getSubject(), raw.toByteArray());
+    /** The message's headers, its content written to {@code spool} as it comes off the server. */
+    static FetchedMail fetched(String serverId, Message m, MailSpool spool) throws MessagingException, IOException {
+        long[] size = { 0 };
+        FetchedMail.Content content = spool.write(m, size);
+        return new FetchedMail(serverId, messageId(m), m.getFrom() == null || m.getFrom().length == 0 ? ""
+                : m.getFrom()[0].toString(), m.getSubject() == null ? "" : m.getSubject(), size[0], content);
+    }
+
+    private static String messageId(Message m) throws MessagingException {
+        // an IMAP message has it from its ENVELOPE, without fetching its headers
+        String id = m instanceof MimeMessage mm ? mm.getMessageID() : null;
+        if (id == null) {
+            String[] ids = m.getHeader("Message-ID");
+            id = ids == null ? null : ids[0];
+        }
+        return id == null ? "" : id.replaceAll("[<>\\s]", "");
+    }
+
+    /**
+     * What names a mail across a renumbering of its mailbox: a digest of its Message-ID, else of its header lines
+     * (fetched for such mails only), 64 hex characters whatever their length.
+     */
+    static String key(Message m) throws MessagingException {
+        String id = messageId(m);
+        StringBuilder s = new StringBuilder();
+        if (!id.isEmpty()) {
+            s.append("id:").append(id);
+        } else {
+            s.append("headers:");
+            for (var lines = ((MimeMessage) m).getAllHeaderLines(); lines.hasMoreElements();) {
+                s.append(lines.nextElement()).append("\r\n");
+            }
+        }
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(s
+                    .toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java has SHA-256", e);
+        }
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -116,24 +117,80 @@ public final class OutboxWorker {
     }
 
     /**
+     * A background sender whose passes fail (the database restarting or locked, a full disk, a mark that cannot be
+     * written): since when, how many passes in a row, the last reason, when it tries again.
+     */
+    public record Failing(Instant since, int passes, String reason, Instant nextAttempt) {
+    }
+
+    /** Hears a serving worker's health change: a failed pass, then the first good pass after failures. */
+    public interface Health {
+        Health NONE = new Health() {
+            @Override
+            public void failing(Failing f) {
+            }
+
+            @Override
+            public void recovered(Failing after) {
+            }
+        };
+
+        void failing(Failing f);
+
+        void recovered(Failing after);
+    }
+
+    /** The first wait after a failed pass; doubled at each further failure up to {@link #MAX_FAILED_PASS_WAIT}. */
+    static final Duration FIRST_FAILED_PASS_WAIT = Duration.ofSeconds(1);
+    static final Duration MAX_FAILED_PASS_WAIT = Duration.ofMinutes(1);
+
+    private volatile Failing failing;
+
+    /** Whether the passes of {@link #serve} are failing now, and why. */
+    public Optional<Failing> failing() {
+        return Optional.ofNullable(failing);
+    }
+
+    public Report serve(BooleanSupplier stop, Duration poll, Duration keepIdle) {
+        return serve(stop, poll, keepIdle, Health.NONE);
+    }
+
+    /**
      * The background sender: sends what is due, then sleeps until {@link #wake()} (a mail was queued, consent came)
      * or {@code poll} has passed (retries fall due). While mail keeps coming the connections stay open; they are
-     * closed after {@code keepIdle} without mail, and when {@code stop} says so. @return what it did in all
+     * closed after {@code keepIdle} without mail, and when {@code stop} says so. A pass that fails is logged and told
+     * to {@code health}; the sender waits (1 s, doubling up to a minute) and goes on: it ends only when {@code stop}
+     * says so. @return what it did in all
      */
-    public Report serve(BooleanSupplier stop, Duration poll, Duration keepIdle) {
+    public Report serve(BooleanSupplier stop, Duration poll, Duration keepIdle, Health health) {
         int[] total = new int[4];
         long idleSince = System.nanoTime();
         long recovered = 0;
         try {
             while (!stop.getAsBoolean()) {
-                if (recovered == 0 || System.nanoTime() - recovered > claimChecks.toNanos()) {
-                    // at start, then now and then: what a stopped process (this one before a crash, the CLI, another
-                    // desk) left SENDING goes again once its claim has lapsed
-                    recoverLapsedClaims();
-                    recovered = System.nanoTime();
+                Report r;
+                boolean wasWoken;
+                try {
+                    if (recovered == 0 || System.nanoTime() - recovered > claimChecks.toNanos()) {
+                        // at start, then now and then: what a stopped process (this one before a crash, the CLI,
+                        // another desk) left SENDING goes again once its claim has lapsed
+                        recoverLapsedClaims();
+                        recovered = System.nanoTime();
+                    }
+                    wasWoken = takeWakeUp();
+                    r = pass(CHUNK * 20);
+                } catch (RuntimeException e) {
+                    closeConnections();
+                    pauseAfter(failedPass(e, health), stop);
+                    continue;
                 }
-                boolean wasWoken = takeWakeUp();
-                Report r = pass(CHUNK * 20);
+                Failing before = failing;
+                if (before != null) {
+                    failing = null;
+                    LOG.log(Level.INFO, "Envoi's outbox sender works again after " + before.passes()
+                            + " failed pass(es) since " + before.since());
+                    health.recovered(before);
+                }
                 total[0] += r.sent();
                 total[1] += r.retried();
                 total[2] += r.failed();
@@ -151,6 +208,35 @@ public final class OutboxWorker {
             closeConnections();
         }
         return new Report(total[0], total[1], total[2], total[3]);
+    }
+
+    private Failing failedPass(RuntimeException e, Health health) {
+        Failing before = failing;
+        int passes = before == null ? 1 : before.passes() + 1;
+        long seconds = Math.min(MAX_FAILED_PASS_WAIT.toSeconds(), FIRST_FAILED_PASS_WAIT.toSeconds()
+                << Math.min(passes - 1, 16));
+        Instant now = clock.instant();
+        String reason = e instanceof EnvoiException ? e.getMessage() : e.getClass().getSimpleName()
+                + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        Failing f = new Failing(before == null ? now : before.since(), passes, reason, now.plusSeconds(seconds));
+        failing = f;
+        LOG.log(Level.WARNING, "Envoi's outbox sender could not go through the outbox (pass " + passes + " failing"
+                + " since " + f.since() + "); it tries again in " + seconds + " s. " + reason, before == null ? e : null);
+        try {
+            health.failing(f);
+        } catch (RuntimeException ignored) {
+            // telling about it must not stop the sender
+        }
+        return f;
+    }
+
+    /** Waits until {@code f.nextAttempt()} (by the wall clock's length), or less if stopped; wake-ups do not cut it. */
+    private void pauseAfter(Failing f, BooleanSupplier stop) {
+        long end = System.nanoTime() + Duration.between(clock.instant(), f.nextAttempt()).toNanos();
+        while (!stop.getAsBoolean() && System.nanoTime() < end) {
+            awaitWakeUp(Duration.ofNanos(end - System.nanoTime()));
+            takeWakeUp();
+        }
     }
 
     private void recoverLapsedClaims() {

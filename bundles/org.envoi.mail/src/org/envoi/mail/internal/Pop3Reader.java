@@ -22,15 +22,22 @@ public final class Pop3Reader {
     private Pop3Reader() {
     }
 
+    /** The new mails in memory: for small reads and tests. */
     public static List<FetchedMail> fetchNew(MailServer server, MailLogin login, Set<String> seenUidls) {
+        return fetchNew(server, login, seenUidls, MailSpool.memory());
+    }
+
+    /** The new mails, their contents written to {@code spool} as they come. */
+    public static List<FetchedMail> fetchNew(MailServer server, MailLogin login, Set<String> seenUidls,
+            MailSpool spool) {
         return MailClassLoader.call(() -> {
-            try (MailboxAccess access = MailboxAccess.open("pop3", server, login)) {
-                return read(access, seenUidls);
+            try (MailboxAccess access = MailboxAccess.open("pop3", server, login, spool.sessionProperties())) {
+                return read(access, seenUidls, spool);
             }
         });
     }
 
-    private static List<FetchedMail> read(MailboxAccess access, Set<String> seenUidls) {
+    private static List<FetchedMail> read(MailboxAccess access, Set<String> seenUidls, MailSpool spool) {
         Store store = access.store;
         try {
             POP3Folder folder = (POP3Folder) store.getFolder("INBOX");
@@ -46,7 +53,7 @@ public final class Pop3Reader {
                     if (uidl == null || seenUidls.contains(uidl)) {
                         continue;
                     }
-                    out.add(MailboxAccess.fetched(uidl, m));
+                    out.add(MailboxAccess.fetched(uidl, m, spool));
                 }
                 return out;
             } finally {

@@ -35,7 +35,8 @@ public final class SmtpSender implements AutoCloseable {
     /**
      * Connects and logs in.
      *
-     * @throws EnvoiException MAIL_AUTH_FAILED (with the server's reason), MAIL_UNAVAILABLE, INSECURE_CONNECTION
+     * @throws EnvoiException MAIL_AUTH_FAILED (with the server's reason), MAIL_UNAVAILABLE (also when the server
+     *         refuses the AUTH command's syntax or length: that is not a refused token), INSECURE_CONNECTION
      */
     public static SmtpSender open(MailServer server, MailLogin login) {
         return MailClassLoader.call(() -> {
@@ -55,7 +56,11 @@ public final class SmtpSender implements AutoCloseable {
             transport.connect(server.endpoint().host(), server.endpoint().port(), login.user(),
                     MailSessions.secret(login));
         } catch (AuthenticationFailedException e) {
-            throw MailErrors.authFailed("SMTP", server, login, outcome, transport.getLastServerResponse());
+            String reply = transport.getLastServerResponse();
+            if (MailErrors.isCommandError(transport.getLastReturnCode(), reply)) {
+                throw MailErrors.authCommandRefused("SMTP", server, reply);
+            }
+            throw MailErrors.authFailed("SMTP", server, login, outcome, reply);
         } catch (MessagingException e) {
             throw MailErrors.unavailable(server, e);
         }

@@ -2,6 +2,7 @@ package org.envoi.oauth.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -15,6 +16,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
 import org.envoi.api.oauth.CredentialStatus;
 import org.envoi.api.oauth.OAuthClient;
 import org.envoi.api.oauth.TokenSet;
@@ -98,5 +101,32 @@ class DeviceCodeFlowTest {
         clock.advance(Duration.ofMinutes(10));
         String refreshed = engine.accessToken(client, "alice");
         assertNotEquals(tokens.accessToken(), refreshed, "silent refresh after the device sign-in");
+    }
+
+    @Test
+    void pollingNeverSleepsPastTheTimeLimit() throws Exception {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        FileTokenVault vault = new FileTokenVault(work.resolve("vault-limit"), key, "test key");
+        MutableClock clock = new MutableClock();
+        List<Duration> waits = new CopyOnWriteArrayList<>();
+        OAuthEngine engine = new OAuthEngine(vault, id -> Optional.empty(), OAuthOptions.DEFAULTS, clock, d -> {
+            waits.add(d);
+            clock.advance(d);
+            Thread.sleep(d.toMillis()); // Keycloak sees the real pace
+        });
+        OAuthClient client = new OAuthClient("kc-limit", "custom", keycloak.authorizationEndpoint(),
+                keycloak.tokenEndpoint(), Optional.of(keycloak.deviceEndpoint()), KeycloakServer.CLIENT, false,
+                List.of("openid"), Optional.empty(), Map.of());
+        Duration limit = Duration.ofMillis(2500); // not a whole number of the server's 1 s interval
+        // nobody approves: the engine must stop at its limit, not one interval after it
+        EnvoiException e = assertThrows(EnvoiException.class, () -> engine.authorizeWithDeviceCode(client, "bob",
+                (userCode, uri, complete, expires) -> {
+                }, limit));
+        assertEquals(ErrorCode.CONSENT_REQUIRED, e.code(), e.getMessage());
+        Duration slept = waits.stream().reduce(Duration.ZERO, Duration::plus);
+        assertEquals(limit, slept, "slept up to the limit and not past it: " + waits);
+        assertTrue(e.getMessage().contains("2.5 s"), "names the limit: " + e.getMessage());
+        assertEquals(CredentialStatus.State.NONE, engine.status("kc-limit", "bob").state());
     }
 }

@@ -131,14 +131,19 @@ public final class OAuthEngine implements TokenService {
         Duration expiresIn = Duration.ofSeconds(device.getExpiresInSeconds());
         prompt.show(device.getUserCode(), URI.create(device.getVerificationUri()),
                 Optional.ofNullable(device.getVerificationUriComplete()).map(URI::create), expiresIn);
-        Instant deadline = clock.instant().plus(timeout.compareTo(expiresIn) < 0 ? timeout : expiresIn);
+        boolean codeExpires = expiresIn.compareTo(timeout) <= 0;
+        Duration limit = codeExpires ? expiresIn : timeout;
+        Instant deadline = clock.instant().plus(limit);
         Duration interval = Duration.ofSeconds(Math.max(1, device.getIntervalSeconds()));
         while (true) {
-            pause(interval);
-            if (clock.instant().isAfter(deadline)) {
-                throw new EnvoiException(ErrorCode.CONSENT_REQUIRED, "The device code expired before the sign-in"
-                        + " was finished: start again.");
+            Duration left = Duration.between(clock.instant(), deadline);
+            if (left.isNegative() || left.isZero()) {
+                throw new EnvoiException(ErrorCode.CONSENT_REQUIRED, "The device sign-in was not finished within "
+                        + TimeLimit.describe(limit) + (codeExpires ? ", when its code expired" : ", its time limit")
+                        + ": start again.");
             }
+            // never past the deadline: the last poll comes at it, not one interval after it
+            pause(interval.compareTo(left) < 0 ? interval : left);
             try {
                 tokenRequests.incrementAndGet();
                 OAuth2AccessToken token = service.getAccessTokenDeviceAuthorizationGrant(device);

@@ -1,6 +1,10 @@
 package org.envoi.oauth.internal;
 
 import java.io.IOException;
+import java.net.URI;
+
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -60,18 +64,53 @@ final class TokenResponseReader implements TokenExtractor<OAuth2AccessToken> {
         @Override
         public DeviceAuthorization extract(Response response) throws IOException {
             JsonNode body = parse(response);
-            DeviceAuthorization d = new DeviceAuthorization(text(body, "device_code"), text(body, "user_code"),
-                    text(body, "verification_uri") != null ? text(body, "verification_uri")
-                            : text(body, "verification_url"),
+            String deviceCode = required(body, "device_code");
+            String userCode = required(body, "user_code");
+            // RFC 8628 names it verification_uri; Google answers verification_url
+            String uri = text(body, "verification_uri") != null ? text(body, "verification_uri")
+                    : text(body, "verification_url");
+            if (uri == null || uri.isBlank()) {
+                throw malformed("has no verification_uri (nor verification_url), the address where the operator"
+                        + " enters the code");
+            }
+            if (!isWebAddress(uri)) {
+                throw malformed("gives a verification_uri that is not a web address");
+            }
+            DeviceAuthorization d = new DeviceAuthorization(deviceCode, userCode, uri,
                     body.hasNonNull("expires_in") ? body.get("expires_in").asInt() : 600);
             if (body.hasNonNull("interval")) {
                 d.setIntervalSeconds(body.get("interval").asInt());
             }
             String complete = text(body, "verification_uri_complete");
-            if (complete != null) {
+            if (complete != null && isWebAddress(complete)) { // optional: a broken one is left out, not fatal
                 d.setVerificationUriComplete(complete);
             }
             return d;
+        }
+
+        private static String required(JsonNode body, String field) {
+            String v = text(body, field);
+            if (v == null || v.isBlank()) {
+                throw malformed("has no " + field);
+            }
+            return v;
+        }
+
+        private static boolean isWebAddress(String s) {
+            try {
+                URI u = URI.create(s);
+                return u.getHost() != null && ("https".equalsIgnoreCase(u.getScheme())
+                        || "http".equalsIgnoreCase(u.getScheme()));
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+        }
+
+        /** The endpoint answered 2xx with something that is not an RFC 8628 answer: say which field is wrong. */
+        private static EnvoiException malformed(String what) {
+            return new EnvoiException(ErrorCode.OAUTH_FAILED, "The device endpoint's answer " + what + ", so the"
+                    + " device sign-in cannot start: check the flow's device URL (the provider's device authorization"
+                    + " endpoint) or use the browser sign-in.");
         }
 
         @Override

@@ -41,13 +41,79 @@ public final class JdbcFetchMarks implements FetchMarks {
 
     @Override
     public void saveImapMark(String mailbox, ImapMark mark) {
+        saveImapMark(mailbox, mark, java.util.List.of(), false);
+    }
+
+    @Override
+    public Set<String> keysBefore(String mailbox, long uidValidity) {
+        Set<String> out = new HashSet<>();
         try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement(
-                "MERGE INTO fetch_mark (mailbox, uid_validity, highest_uid, updated) KEY (mailbox) VALUES (?, ?, ?, ?)")) {
+                "SELECT mail_key FROM fetch_key WHERE mailbox = ? AND uid_validity <> ?")) {
             p.setString(1, mailbox);
-            p.setLong(2, mark.uidValidity());
-            p.setLong(3, mark.highestUid());
-            p.setTimestamp(4, Timestamp.from(Instant.now()));
-            p.executeUpdate();
+            p.setLong(2, uidValidity);
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(r.getString(1));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw error(mailbox, e);
+        }
+    }
+
+    /** The mark and its keys in one transaction, in SQL that H2 and PostgreSQL both take. */
+    @Override
+    public void saveImapMark(String mailbox, ImapMark mark, Collection<String> keys, boolean renumbered) {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                if (renumbered) {
+                    try (PreparedStatement p = c.prepareStatement(
+                            "DELETE FROM fetch_key WHERE mailbox = ? AND uid_validity <> ?")) {
+                        p.setString(1, mailbox);
+                        p.setLong(2, mark.uidValidity());
+                        p.executeUpdate();
+                    }
+                }
+                try (PreparedStatement p = c.prepareStatement("INSERT INTO fetch_key (mailbox, mail_key,"
+                        + " uid_validity) SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM fetch_key WHERE mailbox = ?"
+                        + " AND mail_key = ?)")) {
+                    for (String k : new java.util.LinkedHashSet<>(keys)) {
+                        p.setString(1, mailbox);
+                        p.setString(2, k);
+                        p.setLong(3, mark.uidValidity());
+                        p.setString(4, mailbox);
+                        p.setString(5, k);
+                        p.addBatch();
+                    }
+                    p.executeBatch();
+                }
+                Timestamp now = Timestamp.from(Instant.now());
+                int updated;
+                try (PreparedStatement p = c.prepareStatement(
+                        "UPDATE fetch_mark SET uid_validity = ?, highest_uid = ?, updated = ? WHERE mailbox = ?")) {
+                    p.setLong(1, mark.uidValidity());
+                    p.setLong(2, mark.highestUid());
+                    p.setTimestamp(3, now);
+                    p.setString(4, mailbox);
+                    updated = p.executeUpdate();
+                }
+                if (updated == 0) {
+                    try (PreparedStatement p = c.prepareStatement("INSERT INTO fetch_mark (mailbox, uid_validity,"
+                            + " highest_uid, updated) VALUES (?, ?, ?, ?)")) {
+                        p.setString(1, mailbox);
+                        p.setLong(2, mark.uidValidity());
+                        p.setLong(3, mark.highestUid());
+                        p.setTimestamp(4, now);
+                        p.executeUpdate();
+                    }
+                }
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
         } catch (SQLException e) {
             throw error(mailbox, e);
         }

@@ -42,8 +42,12 @@ public class FlowHealthPart {
             @org.eclipse.e4.core.di.annotations.Optional @Service(filterExpression = "(consent.host=embedded)")
             org.envoi.api.oauth.ConsentHandler embedded,
             @org.eclipse.e4.core.di.annotations.Optional @Service(filterExpression = "(consent.host=loopback)")
-            org.envoi.api.oauth.ConsentHandler loopback) {
+            org.envoi.api.oauth.ConsentHandler loopback,
+            @org.eclipse.e4.core.di.annotations.Optional @Service org.envoi.api.mail.OutboxSenders senders) {
         create(parent, Messages.platform(), operators, flows, admin, tokens, LocalDate.now());
+        if (senders != null) {
+            showSenders(senders.failing());
+        }
         Button signIn = new Button(parent, SWT.PUSH);
         signIn.setText(Messages.platform().get("signin.title"));
         signIn.setData(KEY, "health.signin");
@@ -86,15 +90,23 @@ public class FlowHealthPart {
                 state = "NO_FLOW_FOR_OPERATOR";
             } else {
                 String owner = flow.generic() ? VaultKey.SHARED : o.id();
-                CredentialStatus s = tokens.status(flow.id(), owner);
-                state = switch (s.state()) {
-                    case VALID -> "VALID" + s.accessTokenExpiresAt().map(t -> ", access token until " + t).orElse("")
-                            + s.lastRefresh().map(t -> ", last refresh " + t).orElse("");
-                    case NONE -> "NONE: nobody has signed in yet";
-                    case CONSENT_REQUIRED -> "CONSENT_REQUIRED: " + s.reason().orElse("sign in again");
-                };
-                if (s.state() != CredentialStatus.State.VALID) {
-                    toAct.add(o.name() + " (" + flow.name() + "): " + state);
+                try {
+                    CredentialStatus s = tokens.status(flow.id(), owner);
+                    state = switch (s.state()) {
+                        case VALID -> "VALID" + s.accessTokenExpiresAt().map(t -> ", access token until " + t)
+                                .orElse("") + s.lastRefresh().map(t -> ", last refresh " + t).orElse("");
+                        case NONE -> "NONE: nobody has signed in yet";
+                        case CONSENT_REQUIRED -> "CONSENT_REQUIRED: " + s.reason().orElse("sign in again");
+                    };
+                    if (s.state() != CredentialStatus.State.VALID) {
+                        toAct.add(o.name() + " (" + flow.name() + "): " + state);
+                    }
+                } catch (org.envoi.api.EnvoiException e) {
+                    // a vault that cannot be opened (damaged key...): said once, at the top, with what to do
+                    state = e.toString();
+                    if (!toAct.contains(state)) {
+                        toAct.add(0, state);
+                    }
                 }
             }
             TableItem i = new TableItem(table, SWT.NONE);
@@ -110,5 +122,21 @@ public class FlowHealthPart {
         if (!toAct.isEmpty()) {
             notice.setForeground(parent.getDisplay().getSystemColor(SWT.COLOR_RED));
         }
+    }
+
+    /** A background sender that cannot go through the outbox comes first in the notice: mail is not going out. */
+    void showSenders(List<org.envoi.api.mail.OutboxSenders.Failing> failing) {
+        if (failing.isEmpty()) {
+            return;
+        }
+        StringBuilder b = new StringBuilder();
+        for (org.envoi.api.mail.OutboxSenders.Failing f : failing) {
+            b.append("The outbox sender (process ").append(f.pid()).append(") has been failing since ").append(f
+                    .since()).append(" (").append(f.passes()).append(" pass(es)); next try at ").append(f
+                            .nextAttempt()).append(": ").append(f.reason()).append('\n');
+        }
+        notice.setText(b + notice.getText());
+        notice.setForeground(notice.getDisplay().getSystemColor(SWT.COLOR_RED));
+        notice.getParent().layout(true, true);
     }
 }

@@ -24,6 +24,10 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 /**
  * The vault service: {@link FileTokenVault} in {@code <data>/vault}, keyed by the highest-ranked {@link KeyProvider}
  * that has a key (environment variable, then OS keyring, then key file).
+ * <p>
+ * A vault that cannot be opened (a damaged or wrong key, an unreadable folder) does not stop the service: everything
+ * that needs no secret goes on, and each use of the vault fails at once with the reason ({@code VAULT_ERROR}), which
+ * names the key's source and what to do. Nothing is written with a key that does not open the vault.
  */
 @Component(service = TokenVault.class)
 public final class VaultComponent implements TokenVault {
@@ -32,6 +36,8 @@ public final class VaultComponent implements TokenVault {
 
     private final List<Ranked> providers = new ArrayList<>();
     private FileTokenVault vault;
+    /** Why the vault could not be opened; then every use throws it. */
+    private EnvoiException unavailable;
     /** Present when the store is a shared database: the flow-wide entries (a generic flow's mailbox) live there. */
     private JdbcTokenVault shared;
 
@@ -51,27 +57,47 @@ public final class VaultComponent implements TokenVault {
     @Activate
     void activate(BundleContext context) {
         providers.sort(Comparator.comparingInt(Ranked::ranking).reversed());
-        for (Ranked r : providers) {
-            Optional<byte[]> key = r.provider().masterKey();
-            if (key.isPresent()) {
-                vault = new FileTokenVault(DataFolder.resolve(context::getProperty).resolve("vault"), key.get(),
-                        r.provider().description());
-                LOG.log(Level.INFO, "Envoi vault " + vault.folder() + " opened with the key from "
-                        + r.provider().description());
-                if (sharedDatabase != null) {
-                    shared = new JdbcTokenVault(sharedDatabase, key.get());
-                    LOG.log(Level.INFO, "Envoi keeps the flow-wide vault entries in the shared database");
+        String source = providers.isEmpty() ? "no key provider" : providers.get(0).provider().description();
+        try {
+            for (Ranked r : providers) {
+                source = r.provider().description();
+                Optional<byte[]> key = r.provider().masterKey();
+                if (key.isPresent()) {
+                    vault = new FileTokenVault(DataFolder.resolve(context::getProperty).resolve("vault"), key.get(),
+                            source);
+                    LOG.log(Level.INFO, "Envoi vault " + vault.folder() + " opened with the key from " + source);
+                    if (sharedDatabase != null) {
+                        shared = new JdbcTokenVault(sharedDatabase, key.get());
+                        LOG.log(Level.INFO, "Envoi keeps the flow-wide vault entries in the shared database");
+                    }
+                    return;
                 }
-                return;
             }
+            throw new EnvoiException(ErrorCode.VAULT_ERROR, "no master key for the vault: set ENVOI_VAULT_KEY or let"
+                    + " Envoi create the key file in its data folder");
+        } catch (RuntimeException e) {
+            vault = null;
+            shared = null;
+            String why = e instanceof EnvoiException ee ? ee.getMessage() : e.toString();
+            unavailable = new EnvoiException(ErrorCode.VAULT_ERROR, null, "The token vault cannot be opened with the"
+                    + " key from " + source + " (" + why + "). Restore the key from your backup (ENVOI_VAULT_KEY, the"
+                    + " key file vault.key in the data folder, or the keyring), then run the command again; nothing"
+                    + " was read or written. What needs no secret still works.", null);
+            LOG.log(Level.ERROR, unavailable.getMessage());
         }
-        throw new EnvoiException(ErrorCode.VAULT_ERROR, "no master key for the vault: set ENVOI_VAULT_KEY or let"
-                + " Envoi create the key file in its data folder");
+    }
+
+    private FileTokenVault vault() {
+        if (vault == null) {
+            throw new EnvoiException(ErrorCode.VAULT_ERROR, null, unavailable.getMessage(), null);
+        }
+        return vault;
     }
 
     /** Flow-wide entries (operator {@code *}) go to the shared database when there is one; the rest stays local. */
     private TokenVault of(VaultKey key) {
-        return shared != null && VaultKey.SHARED.equals(key.operatorId()) ? shared : vault;
+        FileTokenVault local = vault();
+        return shared != null && VaultKey.SHARED.equals(key.operatorId()) ? shared : local;
     }
 
     @Override
@@ -91,7 +117,7 @@ public final class VaultComponent implements TokenVault {
 
     @Override
     public List<VaultKey> keys(String flowId) {
-        List<VaultKey> out = new ArrayList<>(vault.keys(flowId));
+        List<VaultKey> out = new ArrayList<>(vault().keys(flowId));
         if (shared != null) {
             out.addAll(shared.keys(flowId));
         }

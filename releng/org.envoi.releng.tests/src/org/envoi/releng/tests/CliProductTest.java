@@ -66,6 +66,11 @@ class CliProductTest {
 
     /** Starts {@code envoi --data DIR args...}; the caller talks to it and waits. */
     static Process start(String... args) throws IOException {
+        return start(java.util.Map.of(), args);
+    }
+
+    /** As {@link #start(String...)} with more environment, e.g. {@code ENVOI_VMARGS}. */
+    static Process start(java.util.Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(BuiltProduct.linuxProduct().resolve("envoi").toString(),
                 "--data", data.toString()));
         command.addAll(List.of(args));
@@ -73,6 +78,7 @@ class CliProductTest {
         pb.environment().put("ENVOI_VAULT_KEY", KEY);
         pb.environment().put("ENVOI_JAVA_HOME", System.getProperty("java.home"));
         pb.environment().remove("DISPLAY"); // a server: no window may be needed
+        pb.environment().putAll(env);
         return pb.start();
     }
 
@@ -289,6 +295,229 @@ class CliProductTest {
         } finally {
             data = saved;
         }
+    }
+
+    /**
+     * Issue 15.3: the files are written before the mark is saved. A save that cannot write exits non-zero with its
+     * coded line, and the next fetch brings the same mail, which is then written whole.
+     */
+    @Test
+    @Order(40)
+    void aFetchWhoseSaveFailsKeepsTheMailForTheNextFetch() throws Exception {
+        Run start = run("", "fetch", "--operator", OPERATOR, "--json");
+        assertEquals(0, start.code(), start.err());
+        long before = peers.servers.delivered(OPERATOR);
+        Run send = run("", "send", "--operator", OPERATOR, "--to", MailServers.address(OPERATOR), "--subject",
+                "kept across a failed save", "--body", "b", "--wait");
+        assertEquals(0, send.code(), send.out() + send.err());
+        peers.awaitDelivered(OPERATOR, before + 1);
+
+        Path notAFolder = Files.writeString(temp.resolve("not-a-folder"), "a file where the folder should be");
+        Run failed = run("", "fetch", "--operator", OPERATOR, "--save", notAFolder.resolve("mails").toString(),
+                "--mark-seen");
+        assertEquals(4, failed.code(), failed.out() + failed.err());
+        String line = failed.err().lines().filter(l -> l.startsWith("INVALID_INPUT: ")).findFirst().orElse("");
+        assertTrue(line.contains("--save") && line.contains("next fetch brings them again"), failed.err());
+        assertFalse(failed.out().contains("kept across a failed save"), "nothing reported as fetched: " + failed.out());
+
+        Path good = temp.resolve("saved-after-failure");
+        Run again = run("", "fetch", "--operator", OPERATOR, "--json", "--save", good.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("kept across a failed save"), "the same mail comes again: " + again.out());
+        try (var files = Files.list(good)) {
+            List<Path> eml = files.filter(f -> f.toString().endsWith(".eml")).toList();
+            assertEquals(1, eml.size(), eml.toString());
+            assertTrue(Files.readString(eml.get(0), StandardCharsets.ISO_8859_1).contains(
+                    "Subject: kept across a failed save"));
+        }
+        assertEquals("[ ]", run("", "fetch", "--operator", OPERATOR, "--json").out().strip(), "then never again");
+    }
+
+    /**
+     * Issue 15.16: one byte changed in the key file. A command that needs no secret works, at once; one that needs
+     * the vault fails within seconds with VAULT_ERROR naming the key's source and what to do; nothing is written.
+     */
+    @Test
+    @Order(41)
+    void aDamagedKeyFileStopsOnlyWhatNeedsASecretAndSaysWhatToDo() throws Exception {
+        Path keyed = temp.resolve("key-file-data");
+        Run add = runWithKeyFile(keyed, "s3cret-pw\n", "flow", "add", "basic-keyfile", "--provider", "custom",
+                "--type", "basic", "--username", "carol", "--password-stdin", "--smtp", "127.0.0.1:"
+                        + peers.servers.smtpPort, "--smtp-security", "none");
+        assertEquals(0, add.code(), add.err());
+        assertEquals(0, runWithKeyFile(keyed, "", "operator", "add", "carol", "--email", MailServers.address("carol"),
+                "--flow", "basic-keyfile").code());
+        Path key = keyed.resolve("vault.key");
+        byte[] k = Files.readAllBytes(key);
+        k[0] = (byte) (k[0] == 'A' ? 'B' : 'A'); // still base64: another key, not the vault's
+        Files.write(key, k);
+        byte[] vaultBefore = Files.readAllBytes(keyed.resolve("vault/key-check.vlt"));
+
+        long t0 = System.nanoTime();
+        Run list = runWithKeyFile(keyed, "", "flow", "list");
+        long listMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertEquals(0, list.code(), list.err());
+        assertTrue(list.out().contains("basic-keyfile"), list.out());
+        assertTrue(listMs < 30_000, "flow list waited " + listMs + " ms");
+
+        t0 = System.nanoTime();
+        Run test = runWithKeyFile(keyed, "", "test", "--operator", "carol");
+        long testMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertTrue(testMs < 30_000, "test waited " + testMs + " ms");
+        assertTrue(test.code() != 0, test.out() + test.err());
+        String all = test.out() + test.err();
+        assertTrue(all.contains("VAULT_ERROR") && all.contains("Restore the key from your backup")
+                && all.contains("ENVOI_VAULT_KEY") && all.contains(key.toString()), all);
+        assertTrue(java.util.Arrays.equals(vaultBefore, Files.readAllBytes(keyed.resolve("vault/key-check.vlt"))),
+                "nothing written with the wrong key");
+    }
+
+    /**
+     * Issue 15.9a: the server renumbers the mailbox (a new UIDVALIDITY, as after a server move or a lost index). The
+     * next fetch brings only the mail that arrived since, not again those already fetched, with or without a
+     * Message-ID (then known by its headers), and {@code --save} into the same folder adds one file, changing none.
+     */
+    @Test
+    @Order(42)
+    void afterTheServerRenumbersTheMailboxOnlyNewMailIsFetched() throws Exception {
+        assertEquals(0, run("", "fetch", "--operator", OPERATOR, "--json").code());
+        long before = peers.servers.delivered(OPERATOR);
+        Run send = run("", "send", "--operator", OPERATOR, "--to", MailServers.address(OPERATOR), "--subject",
+                "fetched before the renumbering", "--body", "b", "--wait");
+        assertEquals(0, send.code(), send.out() + send.err());
+        peers.servers.putInMaildir(OPERATOR, "no-message-id", out -> out.write(("From: erp@" + MailServers.DOMAIN
+                + "\r\nTo: " + MailServers.address(OPERATOR) + "\r\nSubject: no Message-ID, fetched before\r\n\r\n"
+                + "body\r\n").getBytes(StandardCharsets.US_ASCII)));
+        peers.awaitDelivered(OPERATOR, before + 2);
+        Path dir = temp.resolve("saved-across-renumbering");
+        Run first = run("", "fetch", "--operator", OPERATOR, "--json", "--save", dir.toString());
+        assertEquals(0, first.code(), first.err());
+        assertTrue(first.out().contains("fetched before the renumbering") && first.out().contains(
+                "no Message-ID, fetched before"), first.out());
+        java.util.Map<Path, String> savedBefore = new java.util.HashMap<>();
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                savedBefore.put(f, sha256(f));
+            }
+        }
+        assertEquals(2, savedBefore.size(), savedBefore.toString());
+        long validity = peers.servers.uidValidity(OPERATOR);
+
+        peers.servers.renumber(OPERATOR);
+        Thread.sleep(1_100); // Dovecot takes the time in seconds as the new UIDVALIDITY: not the same second
+        send = run("", "send", "--operator", OPERATOR, "--to", MailServers.address(OPERATOR), "--subject",
+                "arrived after the renumbering", "--body", "b", "--wait");
+        assertEquals(0, send.code(), send.out() + send.err());
+        peers.awaitDelivered(OPERATOR, before + 3);
+
+        Run after = run("", "fetch", "--operator", OPERATOR, "--json", "--save", dir.toString());
+        assertEquals(0, after.code(), after.err());
+        assertTrue(peers.servers.uidValidity(OPERATOR) != validity, "Dovecot renumbered the mailbox");
+        assertTrue(after.out().contains("arrived after the renumbering"), after.out());
+        assertEquals(1, after.out().split("\"serverId\"", -1).length - 1, "only the new mail: " + after.out());
+        for (var f : savedBefore.entrySet()) {
+            assertEquals(f.getValue(), sha256(f.getKey()), "no file overwritten: " + f.getKey());
+        }
+        try (var files = Files.list(dir)) {
+            List<Path> added = files.filter(f -> !savedBefore.containsKey(f)).toList();
+            assertEquals(1, added.size(), "one new file: " + added);
+            assertTrue(Files.readString(added.get(0), StandardCharsets.ISO_8859_1).contains(
+                    "Subject: arrived after the renumbering"));
+        }
+        assertEquals("[ ]", run("", "fetch", "--operator", OPERATOR, "--json").out().strip(), "then nothing");
+    }
+
+    /**
+     * Issue 15.9c: a 50 MB mail fetched with {@code --save} by a CLI whose heap is 128 MB: the message goes to the disk
+     * as it comes, whole and unchanged.
+     */
+    @Test
+    @Order(43)
+    void aFiftyMegabyteMailIsSavedByACliWithA128MegabyteHeap() throws Exception {
+        assertEquals(0, run("", "fetch", "--operator", OPERATOR, "--json").code());
+        Path big = peers.servers.putInMaildir(OPERATOR, "fifty-mb", out -> {
+            out.write(("From: erp@" + MailServers.DOMAIN + "\r\nTo: " + MailServers.address(OPERATOR)
+                    + "\r\nSubject: fifty megabytes\r\nMessage-ID: <fifty-mb@envoi.test>\r\nMIME-Version: 1.0\r\n"
+                    + "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            java.util.Random random = new java.util.Random(9);
+            byte[] line = new byte[76];
+            byte[] alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".getBytes(
+                    StandardCharsets.US_ASCII);
+            for (long written = 0; written < 50L * 1024 * 1024; written += 78) {
+                for (int i = 0; i < line.length; i++) {
+                    line[i] = alphabet[random.nextInt(64)];
+                }
+                out.write(line);
+                out.write('\r');
+                out.write('\n');
+            }
+        });
+        long size = Files.size(big);
+        assertTrue(size > 50L * 1024 * 1024, "a mail of more than 50 MB");
+        String sha = sha256(big); // Dovecot moves the file to cur/ when it reads it
+
+        Path dir = temp.resolve("saved-fifty-mb");
+        Process p = start(java.util.Map.of("ENVOI_VMARGS", "-Xmx128m"), "fetch", "--operator", OPERATOR, "--json",
+                "--save", dir.toString());
+        long[] peakKb = { 0 };
+        Thread watch = new Thread(() -> {
+            Path status = Path.of("/proc", Long.toString(p.pid()), "status");
+            while (p.isAlive()) {
+                try {
+                    for (String l : Files.readAllLines(status)) {
+                        if (l.startsWith("VmHWM:")) {
+                            peakKb[0] = Math.max(peakKb[0], Long.parseLong(l.replaceAll("\\D", "")));
+                        }
+                    }
+                    Thread.sleep(50);
+                } catch (IOException | InterruptedException | RuntimeException e) {
+                    return; // the process ended
+                }
+            }
+        }, "vmhwm");
+        watch.setDaemon(true);
+        watch.start();
+        p.getOutputStream().close();
+        Run r = finish(p, BuiltProduct.lines(p.getErrorStream()), new ArrayList<>());
+        watch.join(5_000);
+        System.out.println("MEMORY fetch --save of a " + size / 1024 / 1024 + " MB mail with -Xmx128m:"
+                + " peak RSS (VmHWM) " + peakKb[0] / 1024 + " MB");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("fifty megabytes"), "out: " + r.out() + "\nerr: " + r.err());
+        try (var files = Files.list(dir)) {
+            List<Path> eml = files.toList();
+            assertEquals(1, eml.size(), eml.toString());
+            assertEquals(size, Files.size(eml.get(0)), "the whole mail");
+            assertEquals(sha, sha256(eml.get(0)), "the same bytes");
+        }
+    }
+
+    private static String sha256(Path file) throws Exception {
+        java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+        try (var in = Files.newInputStream(file)) {
+            byte[] b = new byte[1 << 16];
+            for (int n; (n = in.read(b)) > 0;) {
+                d.update(b, 0, n);
+            }
+        }
+        return java.util.HexFormat.of().formatHex(d.digest());
+    }
+
+    /** As {@link #run}, on another data folder, the vault key from the key file there (no ENVOI_VAULT_KEY). */
+    static Run runWithKeyFile(Path dataFolder, String stdin, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(BuiltProduct.linuxProduct().resolve("envoi").toString(),
+                "--data", dataFolder.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().remove("ENVOI_VAULT_KEY");
+        pb.environment().put("ENVOI_JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().remove("DISPLAY");
+        Process p = pb.start();
+        try (OutputStream in = p.getOutputStream()) {
+            in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        return finish(p, BuiltProduct.lines(p.getErrorStream()), new ArrayList<>());
     }
 
     private static String vaultKey() {

@@ -40,6 +40,13 @@ public final class MailServers implements AutoCloseable {
     public final int smtpsPort = TestServers.freePort();
     public final int imapsPort = TestServers.freePort();
     public final int pop3sPort = TestServers.freePort();
+    /**
+     * Dovecot's submission service (RFC 6409), default settings: it checks bearer tokens as IMAP does and relays
+     * through Postfix; it answers an AUTH line over 512 octets {@code 500 5.5.2 Line too long}.
+     */
+    public final int submissionPort = TestServers.freePort();
+    /** Postfix's listener for Dovecot's submission relay only: no SASL, clients of 127.0.0.0/8 may relay. */
+    private final int relayPort = TestServers.freePort();
     private final int lmtpPort = TestServers.freePort();
     private final int authPort = TestServers.freePort();
     private final Path base;
@@ -157,7 +164,9 @@ public final class MailServers implements AutoCloseable {
                 base_dir = %1$s/run
                 state_dir = %1$s/state
                 log_path = %1$s/dovecot.log
-                protocols = imap pop3 lmtp
+                protocols = imap pop3 lmtp submission
+                submission_relay_host = 127.0.0.1
+                submission_relay_port = %11$d
                 listen = 127.0.0.1
                 ssl = yes
                 ssl_cert = <%8$s/server.pem
@@ -206,6 +215,12 @@ public final class MailServers implements AutoCloseable {
                     ssl = yes
                   }
                 }
+                service submission-login {
+                  inet_listener submission {
+                    address = 127.0.0.1
+                    port = %12$d
+                  }
+                }
                 service lmtp {
                   inet_listener lmtp {
                     address = 127.0.0.1
@@ -227,11 +242,12 @@ public final class MailServers implements AutoCloseable {
                   postmaster_address = postmaster@%7$s
                 }
                 """.formatted(d, mail, imapPort, pop3Port, lmtpPort, authPort, DOMAIN, base.resolve("tls"), imapsPort,
-                        pop3sPort));
+                        pop3sPort, relayPort, submissionPort));
         processes.add(new ProcessBuilder("/usr/sbin/dovecot", "-F", "-c", d.resolve("dovecot.conf").toString())
                 .redirectErrorStream(true).redirectOutput(d.resolve("foreground.log").toFile()).start());
         awaitGreeting(imapPort, "* OK", "Dovecot IMAP", d.resolve("dovecot.log"));
         awaitGreeting(lmtpPort, "220", "Dovecot LMTP", d.resolve("dovecot.log"));
+        awaitGreeting(submissionPort, "220", "Dovecot submission", d.resolve("dovecot.log"));
     }
 
     private void startPostfix() throws IOException {
@@ -272,8 +288,8 @@ public final class MailServers implements AutoCloseable {
                 "smtpd_tls_security_level = may",
                 "smtpd_tls_cert_file = " + base.resolve("tls/server.pem"),
                 "smtpd_tls_key_file = " + base.resolve("tls/server.key"),
-                // AUTH lines with 2-4 KB tokens: the default 2048 cuts them
-                "line_length_limit = 65536",
+                // line_length_limit stays at its default (2048), as on real relays: a client must not put a
+                // 2-4 KB token on the AUTH line (RFC 5321's 512 octets), see BearerSaslClient
                 "message_size_limit = 52428800",
                 "biff = no",
                 "alias_maps =",
@@ -319,6 +335,9 @@ public final class MailServers implements AutoCloseable {
             if (smtpd) {
                 out.append("127.0.0.1:").append(smtpsPort).append("  inet  n  -  n  -  -  smtpd\n")
                         .append("  -o smtpd_tls_wrappermode=yes\n  -o smtpd_tls_security_level=encrypt\n");
+                out.append("127.0.0.1:").append(relayPort).append("  inet  n  -  n  -  -  smtpd\n")
+                        .append("  -o smtpd_sasl_auth_enable=no\n  -o smtpd_relay_restrictions=permit_mynetworks,reject\n")
+                        .append("  -o smtpd_recipient_restrictions=permit_mynetworks,reject\n");
             }
         }
         return out.toString();
@@ -392,6 +411,59 @@ public final class MailServers implements AutoCloseable {
             Files.writeString(f, "From: load@" + DOMAIN + "\r\nTo: " + address(user) + "\r\nSubject: " + id
                     + "\r\nMessage-ID: <" + id + "@envoi.test>\r\n\r\nbody " + i + "\r\n");
             owner(f, "dovecot");
+        }
+    }
+
+    /** Writes one message, whatever its size. */
+    @FunctionalInterface
+    public interface MessageWriter {
+        void writeTo(java.io.OutputStream out) throws IOException;
+    }
+
+    /**
+     * Puts one message straight into a user's Maildir {@code new/} (a size Postfix would refuse, headers a client would
+     * not send), owned by Dovecot's user.
+     *
+     * @return the file Dovecot reads it from
+     */
+    public Path putInMaildir(String user, String name, MessageWriter message) throws IOException {
+        Path home = base.resolve("mail").resolve(user);
+        for (String sub : List.of("", "new", "cur", "tmp")) {
+            owner(Files.createDirectories(home.resolve(sub)), "dovecot");
+        }
+        Path f = home.resolve("new").resolve(System.currentTimeMillis() / 1000 + "." + name + ".envoi-test");
+        try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(f), 1 << 16)) {
+            message.writeTo(out);
+        }
+        owner(f, "dovecot");
+        return f;
+    }
+
+    /** The user's INBOX UIDVALIDITY as Dovecot keeps it (the {@code V} field of {@code dovecot-uidlist}). */
+    public long uidValidity(String user) throws IOException {
+        String header = Files.readAllLines(base.resolve("mail").resolve(user).resolve("dovecot-uidlist")).get(0);
+        for (String field : header.split(" ")) {
+            if (field.startsWith("V")) {
+                return Long.parseLong(field.substring(1));
+            }
+        }
+        throw new IOException("no UIDVALIDITY in " + header);
+    }
+
+    /**
+     * Makes Dovecot renumber the user's INBOX, as after a server move or a lost index: its UID list, UIDVALIDITY files
+     * and indexes are removed, so the next session rebuilds them with a new UIDVALIDITY (the messages stay).
+     */
+    public void renumber(String user) throws IOException {
+        Path home = base.resolve("mail").resolve(user);
+        try (Stream<Path> s = Files.list(home)) {
+            for (Path p : s.toList()) {
+                String n = p.getFileName().toString();
+                if (n.equals("dovecot-uidlist") || n.startsWith("dovecot-uidvalidity") || n.startsWith(
+                        "dovecot.index") || n.equals("dovecot.list.index.log") || n.startsWith("dovecot.list.index")) {
+                    Files.delete(p);
+                }
+            }
         }
     }
 

@@ -25,6 +25,10 @@ import com.icegreen.greenmail.util.ServerSetup;
  * The check is GreenMail's own per-connection flag, set only by a successful {@code AUTH}: {@code MAIL}, {@code RCPT}
  * and {@code DATA} answer {@value #AUTHENTICATION_REQUIRED} before it. This goes through the public extension points
  * (the server's protocol handler factory and the command registry) and copies no GreenMail code.
+ * <p>
+ * GreenMail's {@code AUTH XOAUTH2} also takes its response only on the command line; Microsoft 365 and Gmail, as
+ * RFC 4954 asks, also take {@code AUTH XOAUTH2} alone and the response after a {@code 334}, which is how Envoi sends a
+ * token longer than an SMTP command line (512 octets). {@link ContinuedAuth} adds that form.
  */
 final class AuthenticatedSmtpServer extends SmtpServer {
 
@@ -53,6 +57,11 @@ final class AuthenticatedSmtpServer extends SmtpServer {
                 }
                 guarded.put(name, new AuthenticatedOnly(command));
             }
+            SmtpCommand auth = super.getCommand("AUTH");
+            if (auth == null) {
+                throw new IllegalStateException("GreenMail has no SMTP AUTH command");
+            }
+            guarded.put("AUTH", new ContinuedAuth(auth));
         }
 
         @Override
@@ -77,6 +86,41 @@ final class AuthenticatedSmtpServer extends SmtpServer {
             } else {
                 conn.send(AUTHENTICATION_REQUIRED);
             }
+        }
+    }
+
+    /**
+     * {@code AUTH XOAUTH2} (or OAUTHBEARER) without an initial response: {@code 334}, the response on the next line,
+     * then GreenMail's own AUTH with it; {@code *} cancels (RFC 4954: 501). Any other AUTH goes to GreenMail as it is.
+     */
+    private static final class ContinuedAuth extends SmtpCommand {
+        private final SmtpCommand auth;
+
+        ContinuedAuth(SmtpCommand auth) {
+            this.auth = auth;
+        }
+
+        @Override
+        public void execute(SmtpConnection conn, SmtpState state, SmtpManager manager, String commandLine)
+                throws IOException {
+            String[] words = commandLine.strip().split("\\s+");
+            boolean bearer = words.length == 2 && (words[1].equalsIgnoreCase("XOAUTH2")
+                    || words[1].equalsIgnoreCase("OAUTHBEARER"));
+            if (!bearer || conn.isAuthenticated()) {
+                auth.execute(conn, state, manager, commandLine);
+                return;
+            }
+            conn.send("334 ");
+            String response = conn.readLine();
+            if (response == null) {
+                conn.quit();
+                return;
+            }
+            if (response.strip().equals("*")) {
+                conn.send("501 5.7.0 Authentication cancelled");
+                return;
+            }
+            auth.execute(conn, state, manager, words[0] + " " + words[1] + " " + response.strip());
         }
     }
 }
