@@ -5,8 +5,8 @@ import java.sql.SQLException;
 
 /** The little that differs between the embedded H2 database and a shared PostgreSQL one. */
 enum Dialect {
-    H2("BLOB", ""),
-    POSTGRESQL("BYTEA", " FOR UPDATE SKIP LOCKED");
+    H2("BLOB", "", true),
+    POSTGRESQL("BYTEA", " FOR UPDATE SKIP LOCKED", false);
 
     private final String binary;
     /**
@@ -16,9 +16,13 @@ enum Dialect {
      */
     final String claimLock;
 
-    Dialect(String binary, String claimLock) {
+    /** H2 commits each DDL statement at once, whatever the transaction; PostgreSQL's DDL is transactional. */
+    final boolean ddlCommits;
+
+    Dialect(String binary, String claimLock, boolean ddlCommits) {
         this.binary = binary;
         this.claimLock = claimLock;
+        this.ddlCommits = ddlCommits;
     }
 
     static Dialect of(Connection c) throws SQLException {

@@ -144,13 +144,16 @@ public final class JdbcOutboxStore implements OutboxStore {
 
     private FileChannel openNew(Path file) throws IOException {
         try {
-            return FileChannel.open(file, WRITE_NEW);
+            return FileChannel.open(file, WRITE_NEW, FILE_MODE);
         } catch (java.nio.file.NoSuchFileException firstMail) {
-            Files.createDirectories(spool);
-            return FileChannel.open(file, WRITE_NEW);
+            Files.createDirectories(spool, DIR_MODE);
+            return FileChannel.open(file, WRITE_NEW, FILE_MODE);
         }
     }
 
+    /** Mails are read by their sender only, whatever the process's umask (see PrivateH2). */
+    private static final java.nio.file.attribute.FileAttribute<?>[] FILE_MODE = PrivateH2.ownerOnly("rw-------");
+    private static final java.nio.file.attribute.FileAttribute<?>[] DIR_MODE = PrivateH2.ownerOnly("rwx------");
     private static final java.util.Set<StandardOpenOption> WRITE_NEW = java.util.EnumSet.of(StandardOpenOption.CREATE,
             StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
 

@@ -7,6 +7,9 @@ import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 import javax.sql.DataSource;
 
@@ -30,16 +33,15 @@ import org.postgresql.ds.PGConnectionPoolDataSource;
  * The default store. Opens the database, migrates it, and registers one service per repository: the outbox, the
  * fetched-mail marks, flows, operators and groups, settings. The database is an embedded H2 file in
  * {@code <data>/db}, or a shared PostgreSQL when the framework property {@code envoi.db.url} holds a
- * {@code jdbc:postgresql:} URL ({@code envoi.db.user}; the password from {@code envoi.db.password} or the
- * {@code ENVOI_DB_PASSWORD} variable). The services have ranking 0: an ERP registers its own with a higher ranking
- * to replace any of them.
+ * {@code jdbc:postgresql:} URL (see {@link DatabaseSettings}: TLS unless on this machine, the password from the
+ * {@code ENVOI_DB_PASSWORD} variable or an owner-only file). The services have ranking 0: an ERP registers its own
+ * with a higher ranking to replace any of them.
  */
 @Component(immediate = true)
 public final class StoreComponent {
 
-    public static final String DB_URL = "envoi.db.url";
-    public static final String DB_USER = "envoi.db.user";
-    public static final String DB_PASSWORD = "envoi.db.password";
+    public static final String DB_URL = DatabaseSettings.URL;
+    public static final String DB_USER = DatabaseSettings.USER;
 
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
     private JdbcConnectionPool pool;
@@ -48,10 +50,8 @@ public final class StoreComponent {
     public StoreComponent(BundleContext context) throws SQLException {
         String url = context.getProperty(DB_URL);
         boolean embedded = url == null || url.isBlank();
-        Path h2File = DataFolder.resolve(context::getProperty).resolve("db/envoi");
-        pool = embedded ? (JdbcConnectionPool) h2(h2File)
-                : (JdbcConnectionPool) postgresql(url, context.getProperty(DB_USER), password(context));
-        Migrations.migrate(pool);
+        Path h2File = h2File(context::getProperty);
+        pool = (JdbcConnectionPool) open(context::getProperty, System.getenv());
         Clock clock = Clock.systemUTC();
         // one desk's H2: the mails' contents in files beside it; a shared PostgreSQL keeps them for every desk
         JdbcOutboxStore outbox = new JdbcOutboxStore(pool, clock, embedded ? outboxFolder(h2File) : null);
@@ -68,9 +68,27 @@ public final class StoreComponent {
         }
     }
 
-    private static String password(BundleContext context) {
-        String p = context.getProperty(DB_PASSWORD);
-        return p != null ? p : System.getenv().getOrDefault("ENVOI_DB_PASSWORD", "");
+    /**
+     * The database the framework properties choose, opened and migrated: what the component runs on.
+     *
+     * @param property the framework properties
+     * @param environment the process's environment
+     */
+    public static DataSource open(UnaryOperator<String> property, Map<String, String> environment)
+            throws SQLException {
+        Optional<DatabaseSettings> shared = DatabaseSettings.from(property, environment); // before any connection
+        DataSource ds = shared.isPresent() ? postgresql(shared.get()) : h2(h2File(property));
+        try {
+            Migrations.migrate(ds);
+        } catch (SQLException | RuntimeException e) {
+            ((JdbcConnectionPool) ds).dispose();
+            throw e;
+        }
+        return ds;
+    }
+
+    private static Path h2File(UnaryOperator<String> property) {
+        return DataFolder.resolve(property).resolve("db/envoi");
     }
 
     private void register(BundleContext context, String[] names, Object service) {
@@ -101,15 +119,25 @@ public final class StoreComponent {
      * call returns; H2's default keeps up to a second of commits in memory, and a killed process lost its queued mails
      * (ProcessKillTest). The file is not forced to the disk on each commit: a power cut may lose the last ones.
      * AUTO_SERVER's listener binds to 127.0.0.1 ({@code h2.bindAddress}, read by H2 once, before its first use),
-     * unless the host application chose another address.
+     * unless the host application chose another address. Every local user can reach that listener: the database's
+     * folder is owner-only and the database has a random password kept beside it ({@link PrivateH2}).
      */
     public static DataSource h2(Path file) {
         if (System.getProperty("h2.bindAddress") == null) {
             System.setProperty("h2.bindAddress", "127.0.0.1");
         }
-        JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:file:" + file.toAbsolutePath()
-                + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000;WRITE_DELAY=0", "envoi", "");
+        Path absolute = file.toAbsolutePath();
+        PrivateH2.privateFolder(absolute.getParent());
+        String password = PrivateH2.password(absolute);
+        String url = "jdbc:h2:file:" + absolute + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000;WRITE_DELAY=0";
+        JdbcConnectionPool pool = JdbcConnectionPool.create(url, PrivateH2.USER, password);
         pool.setMaxConnections(8);
+        try {
+            PrivateH2.adopt(pool, url, password);
+        } catch (RuntimeException e) {
+            pool.dispose();
+            throw e;
+        }
         return pool;
     }
 
@@ -118,15 +146,25 @@ public final class StoreComponent {
         return file.resolveSibling(file.getFileName() + ".outbox");
     }
 
-    /** A shared PostgreSQL database (several desks), pooled the same way. */
+    /**
+     * A shared PostgreSQL database (several desks) on a loopback address or over TLS, pooled the same way.
+     *
+     * @throws org.envoi.api.EnvoiException INVALID_INPUT for a database on another machine without TLS
+     */
     public static DataSource postgresql(String url, String user, String password) {
+        DatabaseSettings.checkTransport(url, false);
+        return postgresql(new DatabaseSettings(url, user, password));
+    }
+
+    /** The database that {@link DatabaseSettings#from} checked. */
+    static DataSource postgresql(DatabaseSettings settings) {
         PGConnectionPoolDataSource pg = new PGConnectionPoolDataSource();
-        pg.setURL(url);
-        if (user != null) {
-            pg.setUser(user);
+        pg.setURL(settings.url());
+        if (settings.user() != null) {
+            pg.setUser(settings.user());
         }
-        if (password != null && !password.isEmpty()) {
-            pg.setPassword(password);
+        if (settings.password() != null && !settings.password().isEmpty()) {
+            pg.setPassword(settings.password());
         }
         pg.setConnectTimeout(10);
         pg.setApplicationName("Envoi");
