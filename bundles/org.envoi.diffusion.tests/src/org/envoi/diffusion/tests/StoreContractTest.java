@@ -112,6 +112,18 @@ abstract class StoreContractTest {
         assertEquals(new org.envoi.api.mail.ImapMark(3, 5), marks.imapMark("imap:flow:other:INBOX"), "the mark alone");
     }
 
+    /** POP3 keeps the UIDLs handed over, each once, whatever the database (a UIDL saved twice is no error). */
+    @Test
+    void pop3UidlsAreKeptOnceAcrossSaves() {
+        var marks = new org.envoi.store.internal.JdbcFetchMarks(db);
+        String box = "pop3:flow:user";
+        assertEquals(java.util.Set.of(), marks.pop3Seen(box));
+        marks.addPop3Seen(box, List.of("u1", "u2"));
+        marks.addPop3Seen(box, List.of("u2", "u3", "u3"));
+        assertEquals(java.util.Set.of("u1", "u2", "u3"), marks.pop3Seen(box));
+        assertEquals(java.util.Set.of(), marks.pop3Seen("pop3:flow:other"));
+    }
+
     @Test
     void flowsAreSavedReadUpdatedAndRemoved() {
         Flow f = flow("m365", "11111111-2222-3333-4444-555555555555");

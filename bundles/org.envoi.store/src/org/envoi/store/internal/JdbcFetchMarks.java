@@ -46,11 +46,17 @@ public final class JdbcFetchMarks implements FetchMarks {
 
     @Override
     public Set<String> keysBefore(String mailbox, long uidValidity) {
+        return strings(mailbox, "SELECT mail_key FROM fetch_key WHERE mailbox = ? AND uid_validity <> ?", uidValidity);
+    }
+
+    /** The one column a query of this mailbox (and, if given, one number more) selects. */
+    private Set<String> strings(String mailbox, String sql, Long... more) {
         Set<String> out = new HashSet<>();
-        try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement(
-                "SELECT mail_key FROM fetch_key WHERE mailbox = ? AND uid_validity <> ?")) {
+        try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement(sql)) {
             p.setString(1, mailbox);
-            p.setLong(2, uidValidity);
+            for (int i = 0; i < more.length; i++) {
+                p.setLong(2 + i, more[i]);
+            }
             try (ResultSet r = p.executeQuery()) {
                 while (r.next()) {
                     out.add(r.getString(1));
@@ -121,33 +127,30 @@ public final class JdbcFetchMarks implements FetchMarks {
 
     @Override
     public Set<String> pop3Seen(String mailbox) {
-        Set<String> out = new HashSet<>();
-        try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement(
-                "SELECT uidl FROM fetch_uidl WHERE mailbox = ?")) {
-            p.setString(1, mailbox);
-            try (ResultSet r = p.executeQuery()) {
-                while (r.next()) {
-                    out.add(r.getString(1));
-                }
-            }
-            return out;
-        } catch (SQLException e) {
-            throw error(mailbox, e);
-        }
+        return strings(mailbox, "SELECT uidl FROM fetch_uidl WHERE mailbox = ?");
     }
 
     @Override
     public void addPop3Seen(String mailbox, Collection<String> uidls) {
+        // SQL that H2 and PostgreSQL both take (H2's MERGE ... KEY is not PostgreSQL's); each UIDL once
         try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement(
-                "MERGE INTO fetch_uidl (mailbox, uidl) KEY (mailbox, uidl) VALUES (?, ?)")) {
+                "INSERT INTO fetch_uidl (mailbox, uidl) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM fetch_uidl"
+                        + " WHERE mailbox = ? AND uidl = ?)")) {
             c.setAutoCommit(false);
-            for (String u : uidls) {
-                p.setString(1, mailbox);
-                p.setString(2, u);
-                p.addBatch();
+            try {
+                for (String u : new java.util.LinkedHashSet<>(uidls)) {
+                    p.setString(1, mailbox);
+                    p.setString(2, u);
+                    p.setString(3, mailbox);
+                    p.setString(4, u);
+                    p.addBatch();
+                }
+                p.executeBatch();
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
             }
-            p.executeBatch();
-            c.commit();
         } catch (SQLException e) {
             throw error(mailbox, e);
         }
