@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.envoi.api.mail.OutboxSenders;
-import org.envoi.mail.internal.OutboxWorker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +26,7 @@ class SenderHealthFilesTest {
         SenderHealthFiles health = new SenderHealthFiles(data);
         assertEquals(List.of(), health.read(), "nothing failing");
         Instant since = Instant.parse("2026-12-04T10:00:00Z");
-        health.failing(new OutboxWorker.Failing(since, 3, "The outbox database failed: lock time-out", since
+        health.failing(new OutboxSenders.Failing(ProcessHandle.current().pid(), since, 3, "The outbox database failed: lock time-out", since
                 .plusSeconds(4)));
         List<OutboxSenders.Failing> seen = new SenderHealthFiles(data).read(); // as another process reads it
         assertEquals(List.of(new OutboxSenders.Failing(ProcessHandle.current().pid(), since, 3,

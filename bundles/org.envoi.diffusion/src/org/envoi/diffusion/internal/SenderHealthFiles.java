@@ -40,7 +40,7 @@ final class SenderHealthFiles implements OutboxWorker.Health {
     }
 
     @Override
-    public void failing(OutboxWorker.Failing f) {
+    public void failing(OutboxSenders.Failing f) {
         Properties p = new Properties();
         p.setProperty("since", f.since().toString());
         p.setProperty("passes", Integer.toString(f.passes()));
@@ -66,7 +66,7 @@ final class SenderHealthFiles implements OutboxWorker.Health {
     }
 
     @Override
-    public void recovered(OutboxWorker.Failing after) {
+    public void recovered(OutboxSenders.Failing after) {
         clear();
     }
 

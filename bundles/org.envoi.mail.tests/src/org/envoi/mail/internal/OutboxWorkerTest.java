@@ -143,7 +143,7 @@ class OutboxWorkerTest {
             }
             assertEquals(null, died.get(), "the sender thread ended on a failed pass");
             assertTrue(sender.isAlive(), "the sender goes on");
-            OutboxWorker.Failing f = w.failing().orElseThrow(() -> new AssertionError("no failing pass reported"));
+            org.envoi.api.mail.OutboxSenders.Failing f = w.failing().orElseThrow(() -> new AssertionError("no failing pass reported"));
             assertTrue(f.passes() >= 1 && f.reason().toLowerCase().contains("lock"), f.toString());
             lock.rollback();
         }

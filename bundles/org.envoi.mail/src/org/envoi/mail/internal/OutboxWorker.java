@@ -22,6 +22,7 @@ import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
 import org.envoi.api.mail.MailLogin;
 import org.envoi.api.mail.MailServer;
+import org.envoi.api.mail.OutboxSenders.Failing;
 import org.envoi.api.mail.OutboxStore;
 import org.envoi.api.mail.OutboxStore.Claimed;
 
@@ -114,13 +115,6 @@ public final class OutboxWorker {
         } finally {
             closeConnections();
         }
-    }
-
-    /**
-     * A background sender whose passes fail (the database restarting or locked, a full disk, a mark that cannot be
-     * written): since when, how many passes in a row, the last reason, when it tries again.
-     */
-    public record Failing(Instant since, int passes, String reason, Instant nextAttempt) {
     }
 
     /** Hears a serving worker's health change: a failed pass, then the first good pass after failures. */
@@ -218,7 +212,8 @@ public final class OutboxWorker {
         Instant now = clock.instant();
         String reason = e instanceof EnvoiException ? e.getMessage() : e.getClass().getSimpleName()
                 + (e.getMessage() == null ? "" : ": " + e.getMessage());
-        Failing f = new Failing(before == null ? now : before.since(), passes, reason, now.plusSeconds(seconds));
+        Failing f = new Failing(ProcessHandle.current().pid(), before == null ? now : before.since(), passes, reason,
+                now.plusSeconds(seconds));
         failing = f;
         LOG.log(Level.WARNING, "Envoi's outbox sender could not go through the outbox (pass " + passes + " failing"
                 + " since " + f.since() + "); it tries again in " + seconds + " s. " + reason, before == null ? e : null);

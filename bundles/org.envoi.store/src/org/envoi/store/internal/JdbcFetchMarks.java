@@ -72,54 +72,28 @@ public final class JdbcFetchMarks implements FetchMarks {
     @Override
     public void saveImapMark(String mailbox, ImapMark mark, Collection<String> keys, boolean renumbered) {
         try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            try {
+            Jdbc.inTransaction(c, tx -> {
                 if (renumbered) {
-                    try (PreparedStatement p = c.prepareStatement(
-                            "DELETE FROM fetch_key WHERE mailbox = ? AND uid_validity <> ?")) {
-                        p.setString(1, mailbox);
-                        p.setLong(2, mark.uidValidity());
-                        p.executeUpdate();
-                    }
+                    Jdbc.update(tx, "DELETE FROM fetch_key WHERE mailbox = ? AND uid_validity <> ?", mailbox,
+                            mark.uidValidity());
                 }
-                try (PreparedStatement p = c.prepareStatement("INSERT INTO fetch_key (mailbox, mail_key,"
+                try (PreparedStatement p = tx.prepareStatement("INSERT INTO fetch_key (mailbox, mail_key,"
                         + " uid_validity) SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM fetch_key WHERE mailbox = ?"
                         + " AND mail_key = ?)")) {
                     for (String k : new java.util.LinkedHashSet<>(keys)) {
-                        p.setString(1, mailbox);
-                        p.setString(2, k);
-                        p.setLong(3, mark.uidValidity());
-                        p.setString(4, mailbox);
-                        p.setString(5, k);
+                        Jdbc.bind(p, mailbox, k, mark.uidValidity(), mailbox, k);
                         p.addBatch();
                     }
                     p.executeBatch();
                 }
                 Timestamp now = Timestamp.from(Instant.now());
-                int updated;
-                try (PreparedStatement p = c.prepareStatement(
-                        "UPDATE fetch_mark SET uid_validity = ?, highest_uid = ?, updated = ? WHERE mailbox = ?")) {
-                    p.setLong(1, mark.uidValidity());
-                    p.setLong(2, mark.highestUid());
-                    p.setTimestamp(3, now);
-                    p.setString(4, mailbox);
-                    updated = p.executeUpdate();
+                if (Jdbc.update(tx, "UPDATE fetch_mark SET uid_validity = ?, highest_uid = ?, updated = ? WHERE"
+                        + " mailbox = ?", mark.uidValidity(), mark.highestUid(), now, mailbox) == 0) {
+                    Jdbc.update(tx, "INSERT INTO fetch_mark (mailbox, uid_validity, highest_uid, updated) VALUES (?, ?,"
+                            + " ?, ?)", mailbox, mark.uidValidity(), mark.highestUid(), now);
                 }
-                if (updated == 0) {
-                    try (PreparedStatement p = c.prepareStatement("INSERT INTO fetch_mark (mailbox, uid_validity,"
-                            + " highest_uid, updated) VALUES (?, ?, ?, ?)")) {
-                        p.setString(1, mailbox);
-                        p.setLong(2, mark.uidValidity());
-                        p.setLong(3, mark.highestUid());
-                        p.setTimestamp(4, now);
-                        p.executeUpdate();
-                    }
-                }
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            }
+                return null;
+            });
         } catch (SQLException e) {
             throw error(mailbox, e);
         }
@@ -133,24 +107,17 @@ public final class JdbcFetchMarks implements FetchMarks {
     @Override
     public void addPop3Seen(String mailbox, Collection<String> uidls) {
         // SQL that H2 and PostgreSQL both take (H2's MERGE ... KEY is not PostgreSQL's); each UIDL once
-        try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement(
-                "INSERT INTO fetch_uidl (mailbox, uidl) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM fetch_uidl"
-                        + " WHERE mailbox = ? AND uidl = ?)")) {
-            c.setAutoCommit(false);
-            try {
-                for (String u : new java.util.LinkedHashSet<>(uidls)) {
-                    p.setString(1, mailbox);
-                    p.setString(2, u);
-                    p.setString(3, mailbox);
-                    p.setString(4, u);
-                    p.addBatch();
+        try (Connection c = ds.getConnection()) {
+            Jdbc.inTransaction(c, tx -> {
+                try (PreparedStatement p = tx.prepareStatement("INSERT INTO fetch_uidl (mailbox, uidl) SELECT ?, ?"
+                        + " WHERE NOT EXISTS (SELECT 1 FROM fetch_uidl WHERE mailbox = ? AND uidl = ?)")) {
+                    for (String u : new java.util.LinkedHashSet<>(uidls)) {
+                        Jdbc.bind(p, mailbox, u, mailbox, u);
+                        p.addBatch();
+                    }
+                    return p.executeBatch();
                 }
-                p.executeBatch();
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            }
+            });
         } catch (SQLException e) {
             throw error(mailbox, e);
         }
