@@ -1,9 +1,7 @@
 package org.envoi.store.internal;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.URLDecoder;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +18,7 @@ import java.util.function.UnaryOperator;
 
 import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
+import org.envoi.api.provider.EndpointRule;
 
 /**
  * A shared PostgreSQL database as the framework properties choose it, checked before anything connects: every mail
@@ -159,19 +158,9 @@ public record DatabaseSettings(String url, String user, String password) {
         return h.isEmpty() ? "localhost" : h;
     }
 
+    /** The one loopback rule of Envoi (names never looked up: a name may point anywhere). */
     private static boolean isLoopback(String host) {
-        if (host.equalsIgnoreCase("localhost")) {
-            return true;
-        }
-        // an address literal only: InetAddress parses it without asking any name server
-        if (!host.matches("[0-9.]+") && !host.matches("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
-            return false;
-        }
-        try {
-            return InetAddress.getByName(host).isLoopbackAddress();
-        } catch (UnknownHostException e) {
-            return false;
-        }
+        return EndpointRule.isLoopbackHost(host);
     }
 
     private static Map<String, String> params(String query) {
