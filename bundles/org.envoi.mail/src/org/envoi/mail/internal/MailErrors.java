@@ -57,6 +57,10 @@ final class MailErrors {
                 timeout = t; // a read (SocketTimeoutException) or a write (Angus: "Write timed out") that hung
             }
         }
+        EnvoiException certificate = certificateRefused(server, e);
+        if (certificate != null) {
+            return certificate;
+        }
         if (timeout != null) {
             return new EnvoiException(ErrorCode.MAIL_UNAVAILABLE, null, "The mail server " + server.endpoint()
                     + " stopped answering or reading for " + server.timeout().toSeconds() + " s (" + timeout
@@ -66,5 +70,45 @@ final class MailErrors {
         return new EnvoiException(ErrorCode.MAIL_UNAVAILABLE, null, "The mail server " + server.endpoint()
                 + " could not be used (" + root.getClass().getSimpleName() + (root.getMessage() == null ? ""
                         : ": " + root.getMessage()) + "); the mail stays queued and goes later.", e);
+    }
+
+    /**
+     * The server's TLS certificate was refused (the handshake or the host name check, both before any login): a
+     * sentence that says which of the two and what to do, since the JDK's words ("unable to find valid certification
+     * path", "No subject alternative names matching...") tell an operator neither. Null for any other failure.
+     * Still MAIL_UNAVAILABLE: the mail stays queued until the server or the flow is put right.
+     */
+    private static EnvoiException certificateRefused(MailServer server, Exception e) {
+        String host = server.endpoint().host();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = t.getMessage() == null ? "" : t.getMessage();
+            if (t instanceof java.security.cert.CertificateExpiredException
+                    || t instanceof java.security.cert.CertificateNotYetValidException) {
+                return certificate(server, e, "that has expired or is not valid yet (" + m + ")",
+                        "The server's administrator must renew it");
+            }
+            if (t instanceof java.security.cert.CertPathBuilderException
+                    || t instanceof java.security.cert.CertPathValidatorException) {
+                return certificate(server, e, "that is not signed by a certificate authority Envoi trusts (" + m
+                        + ")", "If the server uses your company's own certificate authority, give that authority's"
+                                + " PEM file as trustedCertificates of this server in the flow; otherwise the connection"
+                                + " may be intercepted: tell the server's administrator");
+            }
+            // the JDK's host name check (HostnameChecker, as Angus Mail's checkserveridentity runs it), and Angus's own
+            if (t instanceof java.security.cert.CertificateException && (m.startsWith("No subject alternative")
+                    || m.startsWith("No name matching")) || m.startsWith("Can't verify identity of server")) {
+                return certificate(server, e, "that does not match the host name " + host + " (" + m + ")",
+                        "Give the server's host name in the flow exactly as its certificate names it (its"
+                                + " administrator can say which), or have the administrator install a certificate for "
+                                + host);
+            }
+        }
+        return null;
+    }
+
+    private static EnvoiException certificate(MailServer server, Exception e, String what, String todo) {
+        return new EnvoiException(ErrorCode.MAIL_UNAVAILABLE, null, "The mail server " + server.endpoint()
+                + " presented a TLS certificate " + what + ": Envoi sent it no login. " + todo
+                + "; until then the mail stays queued.", e);
     }
 }

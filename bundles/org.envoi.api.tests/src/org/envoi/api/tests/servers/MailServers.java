@@ -49,8 +49,37 @@ public final class MailServers implements AutoCloseable {
     private final int relayPort = TestServers.freePort();
     private final int lmtpPort = TestServers.freePort();
     private final int authPort = TestServers.freePort();
+    /** Where {@link #tlsOnly} listens: not 127.0.0.1, see there. */
+    public static final String TLS_ONLY_HOST = "127.0.0.2";
+    /** Where {@link #otherName} listens. */
+    public static final String OTHER_NAME_HOST = "127.0.0.3";
+    /** The only name in the certificate {@link #otherName} serves (signed by the same test CA). */
+    public static final String OTHER_NAME = "other.example";
+    /**
+     * The listeners of the TLS tests, on {@value #TLS_ONLY_HOST}: they refuse every login before TLS, as Microsoft's
+     * and Google's do. Postfix on the submission-style port: {@code smtpd_tls_security_level=encrypt} and {@code
+     * smtpd_tls_auth_only=yes}; Dovecot: {@code ssl = required} and {@code disable_plaintext_auth = yes} (its
+     * default). Not on 127.0.0.1: Dovecot counts a connection whose client address equals its own address as secured
+     * (login-common's {@code client->secured}) and lets it log in without TLS; the tests' client comes from
+     * 127.0.0.1 (the kernel's source address for 127.0.0.0/8) to 127.0.0.2. The certificate names 127.0.0.2.
+     */
+    public final TlsListeners tlsOnly = TlsListeners.on(TLS_ONLY_HOST);
+    /**
+     * The same as {@link #tlsOnly} on {@value #OTHER_NAME_HOST}, serving a certificate the test CA signed for
+     * {@value #OTHER_NAME} only: a client must refuse it for the host name it connects to.
+     */
+    public final TlsListeners otherName = TlsListeners.on(OTHER_NAME_HOST);
     private final Path base;
     private final List<Process> processes = new ArrayList<>();
+
+    /** Six listeners on one address: STARTTLS and implicit TLS for SMTP, IMAP and POP3. */
+    public record TlsListeners(String host, int smtp, int smtps, int imap, int imaps, int pop3, int pop3s) {
+
+        static TlsListeners on(String host) {
+            return new TlsListeners(host, TestServers.freePort(), TestServers.freePort(), TestServers.freePort(),
+                    TestServers.freePort(), TestServers.freePort(), TestServers.freePort());
+        }
+    }
 
     private MailServers(Path base) {
         this.base = base.toAbsolutePath();
@@ -127,7 +156,7 @@ public final class MailServers implements AutoCloseable {
 
     private void makeCertificates() throws IOException {
         Path t = Files.createDirectories(base.resolve("tls"));
-        Files.writeString(t.resolve("san.ext"), "subjectAltName = DNS:localhost, IP:127.0.0.1\n"
+        Files.writeString(t.resolve("san.ext"), "subjectAltName = DNS:localhost, IP:127.0.0.1, IP:" + TLS_ONLY_HOST + "\n"
                 + "extendedKeyUsage = serverAuth\n");
         run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
                 "/CN=Envoi Test CA", "-keyout", t.resolve("ca.key").toString(), "-out", t.resolve("ca.pem").toString()),
@@ -137,10 +166,63 @@ public final class MailServers implements AutoCloseable {
         run(List.of("openssl", "x509", "-req", "-in", t.resolve("server.csr").toString(), "-CA", t.resolve("ca.pem")
                 .toString(), "-CAkey", t.resolve("ca.key").toString(), "-CAcreateserial", "-days", "2", "-extfile",
                 t.resolve("san.ext").toString(), "-out", t.resolve("server.pem").toString()), t.resolve("openssl3.log"));
+        makeOtherNameCertificate(t);
         // Postfix and Dovecot read the key as their own users
-        for (String f : List.of("server.key", "server.pem", "ca.pem")) {
+        for (String f : List.of("server.key", "server.pem", "ca.pem", "other.key", "other.pem")) {
             Files.setPosixFilePermissions(t.resolve(f), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         }
+    }
+
+    /** A certificate of the same CA for {@value #OTHER_NAME} only, served on {@link #otherName}. */
+    private static void makeOtherNameCertificate(Path t) throws IOException {
+        Files.writeString(t.resolve("other.ext"), "subjectAltName = DNS:" + OTHER_NAME + "\n"
+                + "extendedKeyUsage = serverAuth\n");
+        run(List.of("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + OTHER_NAME, "-keyout",
+                t.resolve("other.key").toString(), "-out", t.resolve("other.csr").toString()), t.resolve("openssl4.log"));
+        run(List.of("openssl", "x509", "-req", "-in", t.resolve("other.csr").toString(), "-CA", t.resolve("ca.pem")
+                .toString(), "-CAkey", t.resolve("ca.key").toString(), "-CAcreateserial", "-days", "2", "-extfile",
+                t.resolve("other.ext").toString(), "-out", t.resolve("other.pem").toString()), t.resolve("openssl5.log"));
+    }
+
+    /**
+     * Dovecot's part of {@link #tlsOnly} and {@link #otherName}: settings per local address ({@code local} blocks,
+     * which login processes apply by the address a client reached), listeners added to the login services.
+     */
+    private String tlsDovecotConf() {
+        StringBuilder c = new StringBuilder();
+        for (TlsListeners l : List.of(tlsOnly, otherName)) {
+            c.append("local ").append(l.host()).append(" {\n  ssl = required\n  disable_plaintext_auth = yes\n");
+            if (l == otherName) {
+                c.append("  ssl_cert = <").append(base.resolve("tls/other.pem")).append("\n  ssl_key = <")
+                        .append(base.resolve("tls/other.key")).append('\n');
+            }
+            c.append("}\n");
+            String name = l == tlsOnly ? "tls_only" : "other_name";
+            c.append(String.format("service imap-login {%n  inet_listener imap_%1$s {%n    address = %2$s%n"
+                    + "    port = %3$d%n  }%n  inet_listener imaps_%1$s {%n    address = %2$s%n    port = %4$d%n"
+                    + "    ssl = yes%n  }%n}%n", name, l.host(), l.imap(), l.imaps()));
+            c.append(String.format("service pop3-login {%n  inet_listener pop3_%1$s {%n    address = %2$s%n"
+                    + "    port = %3$d%n  }%n  inet_listener pop3s_%1$s {%n    address = %2$s%n    port = %4$d%n"
+                    + "    ssl = yes%n  }%n}%n", name, l.host(), l.pop3(), l.pop3s()));
+        }
+        return c.toString();
+    }
+
+    /**
+     * Postfix's part of {@link #tlsOnly} and {@link #otherName}: a submission-style port (STARTTLS before anything,
+     * AUTH only after it) and an SMTPS port on each address.
+     */
+    private String tlsMasterCf() {
+        StringBuilder out = new StringBuilder();
+        for (TlsListeners l : List.of(tlsOnly, otherName)) {
+            String cert = l == otherName ? "  -o smtpd_tls_cert_file=" + base.resolve("tls/other.pem")
+                    + "\n  -o smtpd_tls_key_file=" + base.resolve("tls/other.key") + "\n" : "";
+            out.append(l.host()).append(':').append(l.smtp()).append("  inet  n  -  n  -  -  smtpd\n")
+                    .append("  -o smtpd_tls_security_level=encrypt\n  -o smtpd_tls_auth_only=yes\n").append(cert);
+            out.append(l.host()).append(':').append(l.smtps()).append("  inet  n  -  n  -  -  smtpd\n")
+                    .append("  -o smtpd_tls_wrappermode=yes\n  -o smtpd_tls_security_level=encrypt\n").append(cert);
+        }
+        return out.toString();
     }
 
     private void startDovecot(String introspectionUrl) throws IOException {
@@ -242,12 +324,14 @@ public final class MailServers implements AutoCloseable {
                   postmaster_address = postmaster@%7$s
                 }
                 """.formatted(d, mail, imapPort, pop3Port, lmtpPort, authPort, DOMAIN, base.resolve("tls"), imapsPort,
-                        pop3sPort, relayPort, submissionPort));
+                        pop3sPort, relayPort, submissionPort) + tlsDovecotConf());
         processes.add(new ProcessBuilder("/usr/sbin/dovecot", "-F", "-c", d.resolve("dovecot.conf").toString())
                 .redirectErrorStream(true).redirectOutput(d.resolve("foreground.log").toFile()).start());
         awaitGreeting(imapPort, "* OK", "Dovecot IMAP", d.resolve("dovecot.log"));
         awaitGreeting(lmtpPort, "220", "Dovecot LMTP", d.resolve("dovecot.log"));
         awaitGreeting(submissionPort, "220", "Dovecot submission", d.resolve("dovecot.log"));
+        awaitGreeting(otherName.host(), otherName.pop3(), "+OK", "Dovecot POP3 on " + otherName.host(), d.resolve(
+                "dovecot.log"));
     }
 
     private void startPostfix() throws IOException {
@@ -303,6 +387,8 @@ public final class MailServers implements AutoCloseable {
         processes.add(new ProcessBuilder("/usr/lib/postfix/sbin/master", "-c", p.toString(), "-d")
                 .redirectErrorStream(true).redirectOutput(p.resolve("master.log").toFile()).start());
         awaitGreeting(smtpPort, "220", "Postfix SMTP", p.resolve("maillog"));
+        awaitGreeting(otherName.host(), otherName.smtp(), "220", "Postfix SMTP on " + otherName.host(), p.resolve(
+                "maillog"));
     }
 
     /** Debian's master.cf with our SMTP port, no chroot, and without the pipe transports. */
@@ -340,6 +426,7 @@ public final class MailServers implements AutoCloseable {
                         .append("  -o smtpd_recipient_restrictions=permit_mynetworks,reject\n");
             }
         }
+        out.append(tlsMasterCf());
         return out.toString();
     }
 
@@ -365,10 +452,14 @@ public final class MailServers implements AutoCloseable {
     }
 
     private static void awaitGreeting(int port, String prefix, String what, Path log) {
+        awaitGreeting("127.0.0.1", port, prefix, what, log);
+    }
+
+    private static void awaitGreeting(String host, int port, String prefix, String what, Path log) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+                s.connect(new InetSocketAddress(host, port), 1000);
                 s.setSoTimeout(3000);
                 InputStream in = s.getInputStream();
                 byte[] buf = new byte[256];
@@ -386,7 +477,7 @@ public final class MailServers implements AutoCloseable {
                 return;
             }
         }
-        throw new IllegalStateException(what + " did not greet on 127.0.0.1:" + port + " within 30 s; see " + log);
+        throw new IllegalStateException(what + " did not greet on " + host + ":" + port + " within 30 s; see " + log);
     }
 
     /** The address of a test user. */
