@@ -2,7 +2,6 @@ package org.envoi.mail.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -131,35 +130,13 @@ class TlsRealServersTest {
     void theTlsListenersRefuseEveryLoginBeforeTls() throws IOException {
         String plain = Base64.getEncoder().encodeToString(("\0carol\0" + MailServers.CAROL_PASSWORD).getBytes(
                 StandardCharsets.US_ASCII));
+        List<org.junit.jupiter.api.function.Executable> checks = new ArrayList<>();
         for (TlsListeners l : List.of(servers.tlsOnly, servers.otherName)) {
-            try (Dialogue smtp = new Dialogue(l.host(), l.smtp())) {
-                assertTrue(smtp.smtp(null).startsWith("220"));
-                String ehlo = smtp.smtp("EHLO envoi.test");
-                assertTrue(ehlo.contains("STARTTLS"), ehlo);
-                assertFalse(ehlo.contains("AUTH"), "no AUTH offered before TLS on " + l.host() + ": " + ehlo);
-                String auth = smtp.smtp("AUTH PLAIN " + plain);
-                assertTrue(auth.startsWith("530 5.7.0"), "SMTP AUTH before STARTTLS on " + l.host() + ": " + auth);
-                String from = smtp.smtp("MAIL FROM:<" + MailServers.address("carol") + ">");
-                assertTrue(from.startsWith("530"), "nothing before STARTTLS on " + l.host() + ": " + from);
-            }
-            try (Dialogue imap = new Dialogue(l.host(), l.imap())) {
-                String greeting = imap.line();
-                assertTrue(greeting.contains("STARTTLS") && greeting.contains("LOGINDISABLED")
-                        && !greeting.contains("AUTH="), "IMAP before STARTTLS on " + l.host() + ": " + greeting);
-                String login = imap.imap("a LOGIN carol " + MailServers.CAROL_PASSWORD);
-                assertTrue(login.contains("a NO [PRIVACYREQUIRED]"), "IMAP LOGIN before STARTTLS: " + login);
-                String authenticate = imap.imap("b AUTHENTICATE PLAIN " + plain);
-                assertTrue(authenticate.contains("b NO [PRIVACYREQUIRED]"), "IMAP AUTHENTICATE: " + authenticate);
-            }
-            try (Dialogue pop3 = new Dialogue(l.host(), l.pop3())) {
-                assertTrue(pop3.line().startsWith("+OK"));
-                assertTrue(pop3.pop3("CAPA").contains("STLS"));
-                String user = pop3.pop3("USER carol");
-                assertTrue(user.startsWith("-ERR"), "POP3 USER before STLS on " + l.host() + ": " + user);
-                String auth = pop3.pop3("AUTH PLAIN " + plain);
-                assertTrue(auth.startsWith("-ERR"), "POP3 AUTH before STLS on " + l.host() + ": " + auth);
-            }
+            checks.add(() -> refusesSmtpLoginBeforeTls(l, plain));
+            checks.add(() -> refusesImapLoginBeforeTls(l, plain));
+            checks.add(() -> refusesPop3LoginBeforeTls(l, plain));
         }
+        org.junit.jupiter.api.Assertions.assertAll("logins before TLS", checks);
         try (Dialogue smtp = new Dialogue("127.0.0.1", servers.smtpPort)) {
             smtp.smtp(null);
             smtp.smtp("EHLO envoi.test");
@@ -173,6 +150,42 @@ class TlsRealServersTest {
             pop3.line();
             pop3.pop3("USER carol");
             assertTrue(pop3.pop3("PASS " + MailServers.CAROL_PASSWORD).startsWith("+OK"), "the control");
+        }
+    }
+
+    private static void refusesSmtpLoginBeforeTls(TlsListeners l, String plain) throws IOException {
+        try (Dialogue smtp = new Dialogue(l.host(), l.smtp())) {
+            assertTrue(smtp.smtp(null).startsWith("220"));
+            String ehlo = smtp.smtp("EHLO envoi.test");
+            assertTrue(ehlo.contains("STARTTLS"), ehlo);
+            assertFalse(ehlo.contains("AUTH"), "no AUTH offered before TLS on " + l.host() + ": " + ehlo);
+            String auth = smtp.smtp("AUTH PLAIN " + plain);
+            assertTrue(auth.startsWith("530 5.7.0"), "SMTP AUTH before STARTTLS on " + l.host() + ": " + auth);
+            String from = smtp.smtp("MAIL FROM:<" + MailServers.address("carol") + ">");
+            assertTrue(from.startsWith("530"), "nothing before STARTTLS on " + l.host() + ": " + from);
+        }
+    }
+
+    private static void refusesImapLoginBeforeTls(TlsListeners l, String plain) throws IOException {
+        try (Dialogue imap = new Dialogue(l.host(), l.imap())) {
+            String greeting = imap.line();
+            assertTrue(greeting.contains("STARTTLS") && greeting.contains("LOGINDISABLED")
+                    && !greeting.contains("AUTH="), "IMAP before STARTTLS on " + l.host() + ": " + greeting);
+            String login = imap.imap("a LOGIN carol " + MailServers.CAROL_PASSWORD);
+            assertTrue(login.contains("a NO [PRIVACYREQUIRED]"), "IMAP LOGIN before STARTTLS: " + login);
+            String authenticate = imap.imap("b AUTHENTICATE PLAIN " + plain);
+            assertTrue(authenticate.contains("b NO [PRIVACYREQUIRED]"), "IMAP AUTHENTICATE: " + authenticate);
+        }
+    }
+
+    private static void refusesPop3LoginBeforeTls(TlsListeners l, String plain) throws IOException {
+        try (Dialogue pop3 = new Dialogue(l.host(), l.pop3())) {
+            assertTrue(pop3.line().startsWith("+OK"));
+            assertTrue(pop3.pop3("CAPA").contains("STLS"));
+            String user = pop3.pop3("USER carol");
+            assertTrue(user.startsWith("-ERR"), "POP3 USER before STLS on " + l.host() + ": " + user);
+            String auth = pop3.pop3("AUTH PLAIN " + plain);
+            assertTrue(auth.startsWith("-ERR"), "POP3 AUTH before STLS on " + l.host() + ": " + auth);
         }
     }
 
@@ -225,9 +238,10 @@ class TlsRealServersTest {
         Path ca = servers.certificateAuthority();
         List<String> failures = new ArrayList<>();
         for (Way way : Way.values()) {
-            MailServer server = way.on(servers.otherName, ca);
-            EnvoiException e = assertThrows(EnvoiException.class, () -> way.use(server, carol()), way + " must refuse "
-                    + server);
+            EnvoiException e = refusal(way, way.on(servers.otherName, ca), carol(), failures);
+            if (e == null) {
+                continue;
+            }
             String msg = e.getMessage();
             if (e.code() != ErrorCode.MAIL_UNAVAILABLE || !msg.contains("does not match the host name "
                     + MailServers.OTHER_NAME_HOST) || !msg.contains("administrator")) {
@@ -246,8 +260,10 @@ class TlsRealServersTest {
             MailServer server = way.on(servers.tlsOnly, null);
             MailLogin login = way.protocol.equals("pop3") ? bearer("alice", Mechanism.XOAUTH2)
                     : bearer("alice", Mechanism.OAUTHBEARER);
-            EnvoiException e = assertThrows(EnvoiException.class, () -> way.use(server, login), way + " must refuse "
-                    + server);
+            EnvoiException e = refusal(way, server, login, failures);
+            if (e == null) {
+                continue;
+            }
             String msg = e.getMessage();
             if (e.code() != ErrorCode.MAIL_UNAVAILABLE || !msg.contains("not signed by a certificate authority Envoi"
                     + " trusts") || !msg.contains("trustedCertificates")) {
@@ -256,6 +272,17 @@ class TlsRealServersTest {
             assertFalse(msg.contains(((MailLogin.Bearer) login).token()));
         }
         assertEquals(List.of(), failures, "a clear error for an untrusted certificate");
+    }
+
+    /** The error Envoi gives on {@code way}, or null when it logged in (then noted in {@code failures}). */
+    private static EnvoiException refusal(Way way, MailServer server, MailLogin login, List<String> failures) {
+        try {
+            way.use(server, login);
+            failures.add(way + ": logged in to " + server.endpoint() + " despite its certificate");
+            return null;
+        } catch (EnvoiException e) {
+            return e;
+        }
     }
 
     /** A line-by-line conversation on a plain socket; each read waits for the server's whole answer, no sleeps. */
