@@ -19,7 +19,8 @@ import java.util.stream.Stream;
 
 /**
  * Real mail servers for the tests, from Debian's packages, each with its own configuration under a test folder and
- * listening on 127.0.0.1 high ports only: Dovecot (IMAP, POP3, LMTP, SASL auth) whose {@code oauth2} passdb validates
+ * listening on 127.0.0.1 high ports (and, for the TLS tests, 127.0.0.2 and 127.0.0.3: {@link #tlsOnly},
+ * {@link #otherName}): Dovecot (IMAP, POP3, LMTP, SASL auth) whose {@code oauth2} passdb validates
  * bearer tokens by introspection at a real OAuth server, plus a password user; Postfix (needs root) authenticating
  * through Dovecot SASL and delivering to Dovecot over LMTP. Users: alice, bob, eve (tokens whose {@code sub} is the
  * user), carol (password {@value #CAROL_PASSWORD}); domain {@value #DOMAIN}.
