@@ -311,7 +311,7 @@ class OutboxWorkerTest {
                 temp.resolve("vault-" + UUID.randomUUID()), key, "test key");
         org.envoi.api.oauth.OAuthClient client = new org.envoi.api.oauth.OAuthClient("m365", "custom",
                 oauth.authorizationEndpoint("mail"), oauth.tokenEndpoint("mail"), Optional.empty(), "envoi-desktop",
-                false, List.of("openid", "offline_access"), Optional.empty(), java.util.Map.of());
+                false, List.of("openid", "mail", "offline_access"), Optional.empty(), java.util.Map.of());
         org.envoi.oauth.internal.OAuthEngine consenting = new org.envoi.oauth.internal.OAuthEngine(vault,
                 id -> Optional.empty(), org.envoi.oauth.internal.OAuthOptions.DEFAULTS, Clock.systemUTC(),
                 d -> Thread.sleep(d.toMillis()));

@@ -21,7 +21,11 @@ final class MailErrors {
         String detail = outcome.status().map(s -> " (the server says status " + s + ")").orElse("");
         String what = login instanceof MailLogin.Bearer
                 ? "refused the access token for " + login.user() + detail
-                        + ": it is expired, revoked, issued for another user, or lacks the mail scope"
+                        + ": it is expired or revoked, or was issued for another user, for another resource (audience)"
+                        + " or without the mail scope. Check that the flow's scopes are the mail server's own"
+                        + " (Microsoft 365: https://outlook.office.com/IMAP.AccessAsUser.All, .../SMTP.Send,"
+                        + " .../POP.AccessAsUser.All, not Microsoft Graph's; Google: https://mail.google.com/),"
+                        + " then sign in again"
                 : "refused the password of " + login.user();
         return new EnvoiException(ErrorCode.MAIL_AUTH_FAILED, null, "The " + protocol + " server "
                 + server.endpoint().host() + " " + what + (reply.isEmpty() ? "" : " [" + reply + "]") + ".", null);

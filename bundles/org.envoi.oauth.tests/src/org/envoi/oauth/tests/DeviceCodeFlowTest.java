@@ -27,7 +27,6 @@ import org.envoi.api.tests.servers.KeycloakServer;
 import org.envoi.oauth.internal.OAuthEngine;
 import org.envoi.oauth.internal.OAuthOptions;
 import org.envoi.vault.internal.FileTokenVault;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -43,14 +42,7 @@ class DeviceCodeFlowTest {
 
     @BeforeAll
     static void start() {
-        keycloak = KeycloakServer.start(work.resolve("keycloak"));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (keycloak != null) {
-            keycloak.close();
-        }
+        keycloak = KeycloakServer.shared(); // with ConfidentialClientTest: one start
     }
 
     @Test

@@ -162,7 +162,7 @@ public final class OAuthEngine implements TokenService {
                 if (e.transient_()) {
                     continue;
                 }
-                throw failure(client, e.error, e.description, "device sign-in");
+                throw failure(client, e, "device sign-in");
             } catch (IOException | ExecutionException e) {
                 LOG.log(Level.WARNING, "Envoi device-code poll failed (" + e.getClass().getSimpleName()
                         + "); polling again");
@@ -461,14 +461,14 @@ public final class OAuthEngine implements TokenService {
                 return request.send();
             } catch (TokenEndpointError e) {
                 if (!e.transient_()) {
-                    throw failure(client, e.error, e.description, "token request");
+                    throw failure(client, e, "token request");
                 }
                 lastProblem = "HTTP " + e.status + (e.error == null ? "" : " " + e.error);
             } catch (IOException e) {
                 lastProblem = e.getClass().getSimpleName();
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof TokenEndpointError t && !t.transient_()) {
-                    throw failure(client, t.error, t.description, "token request");
+                    throw failure(client, t, "token request");
                 }
                 lastProblem = e.getCause() == null ? "ExecutionException" : e.getCause().getClass().getSimpleName();
             } catch (InterruptedException e) {
@@ -489,11 +489,45 @@ public final class OAuthEngine implements TokenService {
                 + " attempts. Nothing was deleted: Envoi will try again; check the network or the provider's status.");
     }
 
+    /** A token endpoint's refusal; a refused client authentication names the client secret. */
+    private EnvoiException failure(OAuthClient client, TokenEndpointError e, String during) {
+        // RFC 6749 5.2: a failed client authentication is invalid_client, answered 401 when the client sent
+        // credentials; Keycloak says unauthorized_client with its 401. A provider's own code (AADSTS7000215...)
+        // explains more than this does.
+        String code = e.error == null ? "" : e.error.strip();
+        if ((e.status == 401 || "invalid_client".equals(code))
+                && explain(client, e.error, e.description).code().equalsIgnoreCase(code)) {
+            return clientRefused(client, e.description);
+        }
+        return failure(client, e.error, e.description, during);
+    }
+
+    private EnvoiException clientRefused(OAuthClient client, String description) {
+        String detail = description == null || description.isBlank() ? "" : " (" + oneLine(description) + ")";
+        String what = client.confidential()
+                ? "refused the client secret of flow '" + client.flowId() + "' (client ID '" + client.clientId() + "')"
+                        + detail + ": enter the client's current secret in the flow (a new one if it was renewed or"
+                        + " has expired), and check the client ID."
+                : "refused client ID '" + client.clientId() + "' of flow '" + client.flowId() + "', sent without a"
+                        + " client secret" + detail + ": if the app registration has a client secret, enter it in the"
+                        + " flow; else check the client ID.";
+        return new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "clientSecret", "The token endpoint of "
+                + client.tokenUri().getHost() + " " + what + " Nothing stored was changed.", null);
+    }
+
+    private static String oneLine(String text) {
+        String s = text.replaceAll("[\\p{Cntrl}]+", " ").strip();
+        return s.length() <= 300 ? s : s.substring(0, 297) + "...";
+    }
+
+    private ProviderError explain(OAuthClient client, String error, String description) {
+        return providers.apply(client.providerId()).map(p -> p.explain(error, description))
+                .orElseGet(() -> ProviderError.standard(error, description));
+    }
+
     /** A provider error as the operator should read it, with the provider's own explanation when it has one. */
     private EnvoiException failure(OAuthClient client, String error, String description, String during) {
-        ProviderError explained = providers.apply(client.providerId())
-                .map(p -> p.explain(error, description))
-                .orElseGet(() -> ProviderError.standard(error, description));
+        ProviderError explained = explain(client, error, description);
         return switch (explained.kind()) {
             case CONSENT_REQUIRED -> new EnvoiException(ErrorCode.CONSENT_REQUIRED, explained.sentence());
             case CONFIGURATION -> new EnvoiException(ErrorCode.INVALID_FLOW_DATA, null, explained.sentence(), null);

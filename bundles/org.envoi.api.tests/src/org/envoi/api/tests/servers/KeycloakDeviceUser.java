@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
 
 /**
  * Plays the operator on another device during a Keycloak device-code sign-in: opens the verification URL, logs in,
- * grants access. Over plain HTTP Keycloak marks its cookies Secure; this user's cookie jar sends them anyway, as
- * curl and browsers on localhost do.
+ * grants access; or in the browser of an authorization-code sign-in ({@link #signIn}). Over plain HTTP Keycloak
+ * marks its cookies Secure; this user's cookie jar sends them anyway, as curl and browsers on localhost do.
  */
 public final class KeycloakDeviceUser {
 
@@ -38,6 +38,23 @@ public final class KeycloakDeviceUser {
             post(base.resolve(consentAction), Map.of("code", code, "accept", "Yes"));
         } catch (IOException e) {
             throw new IllegalStateException("the device sign-in page failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Opens the authorization URL, logs in on Keycloak's page and follows its redirect to wherever it points (Envoi's
+     * loopback listener), as a browser does. The client asks for no consent screen.
+     */
+    public void signIn(URI authorizationUrl, String user, String password) {
+        try {
+            String login = get(authorizationUrl);
+            String action = unescape(find(login, "id=\"kc-form-login\"[^>]*action=\"([^\"]+)\""));
+            post(URI.create(action), Map.of("username", user, "password", password));
+        } catch (IOException e) {
+            throw new IllegalStateException("the sign-in page failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

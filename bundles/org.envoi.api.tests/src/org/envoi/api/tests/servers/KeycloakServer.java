@@ -13,8 +13,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Keycloak (Maven Central's keycloak-quarkus-dist) on 127.0.0.1 in dev mode with a fresh file database: a real
- * device-code (RFC 8628) server. Realm "envoi", public client "envoi-device" with the device grant, user alice /
- * alice-pw. The first start takes about a minute.
+ * device-code (RFC 8628) server, and a real check of client secrets (mock-oauth2-server takes any). Realm "envoi",
+ * public client "envoi-device" with the device grant, confidential client "envoi-confidential" (secret
+ * {@value #CONFIDENTIAL_SECRET}, authorization code with any loopback redirect, and client credentials), user alice /
+ * alice-pw. The first start takes about a minute: test classes of one JVM share one with {@link #shared()}.
  */
 public final class KeycloakServer implements AutoCloseable {
 
@@ -22,6 +24,9 @@ public final class KeycloakServer implements AutoCloseable {
     public static final String CLIENT = "envoi-device";
     public static final String USER = "alice";
     public static final String PASSWORD = "alice-pw";
+    /** A confidential client: Keycloak refuses its token requests without this secret (401 unauthorized_client). */
+    public static final String CONFIDENTIAL_CLIENT = "envoi-confidential";
+    public static final String CONFIDENTIAL_SECRET = "kc-confidential-secret";
 
     private static final String REALM_JSON = """
             { "realm": "envoi", "enabled": true, "sslRequired": "none",
@@ -30,7 +35,12 @@ public final class KeycloakServer implements AutoCloseable {
               "clients": [{ "clientId": "envoi-device", "enabled": true, "publicClient": true,
                 "protocol": "openid-connect", "standardFlowEnabled": false,
                 "directAccessGrantsEnabled": false, "consentRequired": false,
-                "attributes": { "oauth2.device.authorization.grant.enabled": "true" } }],
+                "attributes": { "oauth2.device.authorization.grant.enabled": "true" } },
+               { "clientId": "envoi-confidential", "enabled": true, "publicClient": false,
+                "secret": "kc-confidential-secret", "clientAuthenticatorType": "client-secret",
+                "protocol": "openid-connect", "standardFlowEnabled": true, "serviceAccountsEnabled": true,
+                "directAccessGrantsEnabled": false, "consentRequired": false,
+                "redirectUris": ["http://127.0.0.1/*"], "attributes": { "pkce.code.challenge.method": "S256" } }],
               "users": [{ "username": "alice", "enabled": true, "email": "alice@example.com",
                 "emailVerified": true, "firstName": "Alice", "lastName": "Test",
                 "requiredActions": [], "realmRoles": ["default-roles-envoi"],
@@ -72,6 +82,35 @@ public final class KeycloakServer implements AutoCloseable {
         }
         k.awaitReady();
         return k;
+    }
+
+    private static KeycloakServer shared;
+
+    /**
+     * The Keycloak of this test JVM, started on first use (in a temporary folder) and stopped when the JVM exits: the
+     * test classes that need one pay its start once.
+     */
+    public static synchronized KeycloakServer shared() {
+        if (shared == null || !shared.process.isAlive()) {
+            Path work;
+            try {
+                work = Files.createTempDirectory("envoi-keycloak");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            KeycloakServer started = start(work);
+            // JDK classes only in the hook: the test bundles may be gone when it runs
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                started.close();
+                try (java.util.stream.Stream<Path> s = Files.walk(work)) {
+                    s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                } catch (IOException | RuntimeException e) {
+                    // best effort: a temporary folder
+                }
+            }, "envoi-keycloak-stop"));
+            shared = started;
+        }
+        return shared;
     }
 
     private void awaitReady() {

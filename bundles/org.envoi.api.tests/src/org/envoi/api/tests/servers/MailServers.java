@@ -33,6 +33,10 @@ public final class MailServers implements AutoCloseable {
     public static final String THROTTLED = "throttled@" + DOMAIN;
     /** A recipient the SMTP server refuses for good (550 5.7.1). */
     public static final String REFUSED = "refused@" + DOMAIN;
+    /** The scope a bearer token must carry (introspection's {@code scope}), as Microsoft's IMAP.AccessAsUser.All. */
+    public static final String MAIL_SCOPE = "mail";
+    /** The audience a bearer token must be issued for (introspection's {@code aud}), as https://outlook.office.com. */
+    public static final String MAIL_AUDIENCE = "mail";
 
     public final int smtpPort = TestServers.freePort();
     public final int imapPort = TestServers.freePort();
@@ -234,6 +238,10 @@ public final class MailServers implements AutoCloseable {
         owner(mail, "dovecot");
         // Basic credentials in the URL: mock-oauth2-server wants them in the header, Dovecot sends them there so
         String url = introspectionUrl.replaceFirst("^http://", "http://dovecot:dovecot-secret@");
+        // Dovecot 2.3's oauth2 passdb checks one attribute value (active_attribute) and the scope (scope: one of these
+        // in the answer's "scope", or in "aud" only when there is no "scope"); it compares client_id with nothing and
+        // reads issuers only in local JWT validation. So two passdbs in a row: active + user + scope, then the
+        // audience in place of "active". Microsoft and Google refuse a token of another resource or scope too.
         Files.writeString(d.resolve("oauth2.conf"), String.join("\n",
                 "introspection_mode = post",
                 "introspection_url = " + url,
@@ -241,7 +249,16 @@ public final class MailServers implements AutoCloseable {
                 "client_secret = dovecot-secret",
                 "username_attribute = sub",
                 "active_attribute = active",
-                "active_value = true", ""));
+                "active_value = true",
+                "scope = " + MAIL_SCOPE, ""));
+        Files.writeString(d.resolve("oauth2-audience.conf"), String.join("\n",
+                "introspection_mode = post",
+                "introspection_url = " + url,
+                "client_id = dovecot",
+                "client_secret = dovecot-secret",
+                "username_attribute = sub",
+                "active_attribute = aud",
+                "active_value = " + MAIL_AUDIENCE, ""));
         Files.writeString(d.resolve("passwd"), "carol:{PLAIN}" + CAROL_PASSWORD + "::::::\n");
         Files.writeString(d.resolve("dovecot.conf"), """
                 base_dir = %1$s/run
@@ -266,6 +283,14 @@ public final class MailServers implements AutoCloseable {
                   driver = oauth2
                   mechanisms = xoauth2 oauthbearer
                   args = %1$s/oauth2.conf
+                  result_success = continue
+                  result_failure = return-fail
+                  result_internalfail = return-fail
+                }
+                passdb {
+                  driver = oauth2
+                  mechanisms = xoauth2 oauthbearer
+                  args = %1$s/oauth2-audience.conf
                 }
                 passdb {
                   driver = passwd-file

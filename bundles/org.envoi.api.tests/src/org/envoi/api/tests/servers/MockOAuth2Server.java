@@ -24,23 +24,40 @@ public final class MockOAuth2Server implements AutoCloseable {
     /**
      * Issuer {@code mail} for the mail servers' tests: client-credentials tokens whose {@code sub} is the client id
      * (alice, bob, eve, frank), padded to about 4 KB like real Microsoft tokens; poll1000 and poll10000 (small) for the poll
-     * benchmark; {@code alice-expired} gets an expired one.
+     * benchmark; {@code alice-expired} gets an expired one. Every token is issued for the audience
+     * {@code mail} with the scopes asked for (the servers want {@code mail}), except one asked for
+     * {@link #OTHER_RESOURCE_SCOPE}: the audience of that other resource, with the scope {@code mail} as Microsoft's
+     * Graph tokens carry the IMAP.AccessAsUser.All of Outlook's. Sign-ins (authorization code, refresh) get the same.
      */
     public static final String MAIL_USERS = mailUsers();
 
+    /** A scope of another resource (as Microsoft Graph's is to Outlook's): its token is for {@link #OTHER_AUDIENCE}. */
+    public static final String OTHER_RESOURCE_SCOPE = "https://graph.envoi.test/mail";
+    public static final String OTHER_AUDIENCE = "https://graph.envoi.test";
+
     private static String mailUsers() {
         String pad = "p".repeat(2600);
+        // the scope granted is the scope asked for (a template of mock-oauth2-server's request mappings)
+        String scope = ",\"scope\":\"${scope}\"";
         StringBuilder maps = new StringBuilder();
+        maps.append("{\"requestParam\":\"scope\",\"match\":\".*").append(OTHER_RESOURCE_SCOPE)
+                .append(".*\",\"claims\":{\"sub\":\"${client_id}\",\"aud\":[\"").append(OTHER_AUDIENCE)
+                .append("\"],\"scope\":\"mail\",\"pad\":\"").append(pad).append("\"}},");
         for (String u : new String[] { "alice", "bob", "eve", "frank" }) {
             maps.append("{\"requestParam\":\"client_id\",\"match\":\"").append(u).append("\",\"claims\":{\"sub\":\"")
-                    .append(u).append("\",\"aud\":[\"mail\"],\"pad\":\"").append(pad).append("\"}},");
+                    .append(u).append("\",\"aud\":[\"mail\"]").append(scope).append(",\"pad\":\"").append(pad)
+                    .append("\"}},");
         }
         for (String u : new String[] { "poll1000", "poll10000" }) {
             maps.append("{\"requestParam\":\"client_id\",\"match\":\"").append(u)
-                    .append("\",\"claims\":{\"sub\":\"").append(u).append("\",\"aud\":[\"mail\"]}},");
+                    .append("\",\"claims\":{\"sub\":\"").append(u).append("\",\"aud\":[\"mail\"]").append(scope)
+                    .append("}},");
         }
         maps.append("{\"requestParam\":\"client_id\",\"match\":\"alice-expired\",\"claims\":{\"sub\":\"alice\","
-                + "\"aud\":[\"mail\"],\"exp\":1600000000}}");
+                + "\"aud\":[\"mail\"]").append(scope).append(",\"exp\":1600000000}},");
+        // sign-ins: the user who logged in is the subject
+        maps.append("{\"requestParam\":\"grant_type\",\"match\":\"authorization_code|refresh_token\",\"claims\":{"
+                + "\"aud\":[\"mail\"]").append(scope).append("}}");
         return "{\"interactiveLogin\": true, \"httpServer\": \"NettyWrapper\", \"tokenCallbacks\": [{\"issuerId\":"
                 + " \"mail\", \"tokenExpiry\": 3600, \"requestMappings\": [" + maps + "]}]}";
     }
@@ -52,11 +69,18 @@ public final class MockOAuth2Server implements AutoCloseable {
 
     /** A client-credentials access token of {@code issuer} for {@code clientId} (with {@link #MAIL_USERS}: a user). */
     public String clientCredentialsToken(String issuer, String clientId) {
+        return clientCredentialsToken(issuer, clientId, "mail");
+    }
+
+    /** The same, asking for {@code scope} (space-separated scopes) instead of {@code mail}. */
+    public String clientCredentialsToken(String issuer, String clientId, String scope) {
         try {
             java.net.http.HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     tokenEndpoint(issuer)).header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&client_id=" + clientId
-                            + "&client_secret=x&scope=mail")).build(), HttpResponse.BodyHandlers.ofString());
+                            + "&client_secret=x&scope=" + java.net.URLEncoder.encode(scope,
+                                    java.nio.charset.StandardCharsets.UTF_8))).build(),
+                    HttpResponse.BodyHandlers.ofString());
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"access_token\"\\s*:\\s*\"([^\"]+)\"")
                     .matcher(r.body());
             if (r.statusCode() != 200 || !m.find()) {
