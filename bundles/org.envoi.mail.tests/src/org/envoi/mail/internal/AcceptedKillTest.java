@@ -323,6 +323,9 @@ class AcceptedKillTest {
                 if (line != null && line.startsWith(prefix)) {
                     return line;
                 }
+                if (line != null && line.startsWith("DRAINED")) {
+                    fail("the child sent every mail and never said " + prefix + ": " + line);
+                }
                 if (line == null) {
                     checkAlive();
                 }
