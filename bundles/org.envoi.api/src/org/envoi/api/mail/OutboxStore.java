@@ -44,9 +44,11 @@ public interface OutboxStore extends Outbox {
 
     /**
      * Called the moment the server accepted a claimed entry, before {@link #markSent}. A store that can make "this one
-     * was accepted" durable at once, more cheaply than a SENT mark (the desktop's H2 store removes the mail's content
-     * file), does so and returns true: the SENT mark may then come later, with others, and {@link #recoverInterrupted}
-     * must count such an entry as sent. This default returns false: the SENT mark is written at once.
+     * was accepted" durable before returning (the desktop's H2 store removes the mail's content file, the PostgreSQL
+     * one commits the SENT mark) does so and returns true: the SENT mark with the server's answer may then come later,
+     * with others, and {@link #recoverInterrupted} must count such an entry as sent. A process that dies between the
+     * server's answer and this call's return sends the mail again: keep it short. This default returns false: the
+     * worker writes the SENT mark at once.
      */
     default boolean accepted(long id) {
         return false;

@@ -359,10 +359,11 @@ public final class OutboxWorker {
     private final List<OutboxStore.Sent> sentToWrite = new ArrayList<>();
 
     /**
-     * Group commit: while the writer commits one batch, the next mails' marks gather and go in the next one, so a
-     * burst costs a few commits instead of one per mail, and a single mail is written at once (no waiting). The crash
-     * window stays "accepted by the server, mark not yet committed": such a mail goes again with its Message-ID. For a
-     * store whose {@link OutboxStore#accepted} made the acceptance durable, the mark waits for the chunk's end instead.
+     * For a store whose {@link OutboxStore#accepted} could not make the acceptance durable (the API's default). Group
+     * commit: while the writer commits one batch, the next mails' marks gather and go in the next one, so a burst costs
+     * a few commits instead of one per mail, and a single mail is written at once (no waiting). The crash window is
+     * then "accepted by the server, mark not yet committed": such a mail goes again with its Message-ID. Envoi's own
+     * stores make it durable in {@code accepted}, and the mark waits for the chunk's end.
      */
     private void markSent(OutboxStore.Sent sent) {
         boolean first;
@@ -485,9 +486,12 @@ public final class OutboxWorker {
             Claimed c = sendable.get(i);
             try {
                 String reply = sender.send(c.mail()).reply();
+                // nothing between the server's answer and this: a process that dies before it returns sends the
+                // mail again (README); once it returned, no restart does
+                boolean durable = store.accepted(c.entry().id());
                 OutboxStore.Sent sent = new OutboxStore.Sent(c.entry().id(), reply, clock.instant());
-                if (store.accepted(sent.id())) {
-                    accepted.add(sent); // durable already: its SENT mark goes with the chunk's
+                if (durable) {
+                    accepted.add(sent); // its SENT mark with the server's answer goes with the chunk's
                 } else {
                     markSent(sent);
                 }

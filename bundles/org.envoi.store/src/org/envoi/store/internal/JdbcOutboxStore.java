@@ -314,8 +314,8 @@ public final class JdbcOutboxStore implements OutboxStore {
      * otherwise the database grows by the size of every mail ever sent (≈ 250 KB a 100 KB invoice on H2's file).
      * Copies meant to be kept are the settings' kept copies.
      */
-    private static final String SENT = "UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?,"
-            + " updated = ?, mail = ? WHERE id = ?";
+    private static final String SENT = "UPDATE outbox SET attempts = attempts + CASE WHEN state = 'SENT' THEN 0 ELSE 1"
+            + " END, state = ?, last_reply = ?, updated = ?, mail = ? WHERE id = ?"; // accepted() counted the attempt
 
     @Override
     public void markSent(long id, String reply, Instant now) {
@@ -365,19 +365,34 @@ public final class JdbcOutboxStore implements OutboxStore {
                 State.SENDING.name());
     }
 
-    /** With a spool folder, an accepted mail's content file goes at once: its absence is the durable "sent". */
+    /**
+     * Makes the server's acceptance durable before returning, so that no restart sends the mail again: with a spool
+     * folder its content file goes (its absence is the durable "sent", the SENT mark with the server's answer comes
+     * with the chunk's); otherwise (PostgreSQL, or content in the row) the row is marked SENT at once, one row in its
+     * own commit. The only window left is between the server's answer and this call's return (README).
+     * @return false only when neither could be written: the worker's own SENT mark follows at once
+     */
     @Override
     public boolean accepted(long id) {
         Optional<Path> file = contentFile(id);
-        if (file.isEmpty()) {
-            return false;
+        try {
+            if (file.isPresent() && Files.deleteIfExists(file.get())) {
+                return true;
+            }
+        } catch (IOException e) {
+            // the row's mark below
         }
         try {
-            return Files.deleteIfExists(file.get()); // false: the content is in the row (queued before version 4)
-        } catch (IOException e) {
-            return false; // the SENT mark is written at once instead
+            return update("UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, updated = ?, mail = ?"
+                    + " WHERE id = ? AND state = ?", State.SENT.name(), ACCEPTED, ts(clock.instant()), new byte[0], id,
+                    State.SENDING.name()) == 1;
+        } catch (EnvoiException e) {
+            return false;
         }
     }
+
+    /** A SENT row's answer until the worker writes the server's own (with the chunk's marks). */
+    static final String ACCEPTED = "accepted by the server";
 
     /** The claim is pushed forward by one lease from {@code now}, for those of the ids still SENDING. */
     @Override

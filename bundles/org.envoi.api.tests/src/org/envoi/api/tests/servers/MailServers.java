@@ -584,6 +584,23 @@ public final class MailServers implements AutoCloseable {
         }
     }
 
+    /**
+     * The messages in the user's Maildir (new and cur), one file each: what LMTP delivered, to count a given mail's
+     * copies (any local part of {@link #DOMAIN} has a mailbox).
+     */
+    public List<Path> deliveredFiles(String user) throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (String sub : List.of("new", "cur")) {
+            Path p = base.resolve("mail").resolve(user).resolve(sub);
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.list(p)) {
+                    out.addAll(s.toList());
+                }
+            }
+        }
+        return out;
+    }
+
     /** How many messages the user's Maildir holds (new and cur), as delivered by LMTP. */
     public long delivered(String user) throws IOException {
         Path dir = base.resolve("mail").resolve(user);
