@@ -3,6 +3,7 @@ package org.envoi.diffusion.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -11,6 +12,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,6 +50,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * Two desks (two separate JVM processes) share a generic flow's mailbox through PostgreSQL. Its access token has
  * expired for both; they ask for it at the same moment: the row lock makes it one refresh at the real OAuth server
  * (which rotates refresh tokens), both get the same new access token, and the vault holds the newest refresh token.
+ * The two refreshes are made to overlap: a relay in front of the OAuth server holds the first desk's token request
+ * until the second desk is seen waiting on the vault's lock in PostgreSQL (or, without the lock, until its own token
+ * request comes).
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class SharedMailboxTwoDesksTest {
@@ -64,7 +71,11 @@ class SharedMailboxTwoDesksTest {
             new SecureRandom().nextBytes(key);
             JdbcTokenVault vault = new JdbcTokenVault(db, key);
             URI auth = oauth.authorizationEndpoint("default");
-            URI token = oauth.tokenEndpoint("default");
+            URI direct = oauth.tokenEndpoint("default");
+            HoldingRelay relay = new HoldingRelay(direct.getPort());
+            // every token request, the admin's sign-in included, goes through the relay: one token endpoint
+            URI token = new URI(direct.getScheme(), null, direct.getHost(), relay.port(), direct.getPath(), null,
+                    null);
             OAuthClient client = SharedRefreshDesk.client("shared-box", auth, token);
             OAuthEngine admin = new OAuthEngine(vault, id -> Optional.empty(), new OAuthOptions(Duration.ofMinutes(5),
                     Duration.ofSeconds(10), 3, Duration.ofMillis(10), Duration.ofMillis(40)), Clock.systemUTC(),
@@ -90,11 +101,28 @@ class SharedMailboxTwoDesksTest {
                 for (int i = 0; i < 2; i++) {
                     assertEquals("READY", outs.get(i).readLine(), "desk " + i + " started; see desk" + i + ".err");
                 }
+                relay.arm();
                 for (Process p : desks) { // as close together as two writes go
                     OutputStream in = p.getOutputStream();
                     in.write("GO\n".getBytes(StandardCharsets.US_ASCII));
                     in.flush();
                 }
+                assertTrue(relay.awaitHeld(60), "no desk asked the OAuth server for a token");
+                // the first refresh is in flight: hold it until the other desk is at the lock or at the server
+                String overlap = null;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20); // the desks time out at 30 s
+                while (overlap == null && System.nanoTime() < deadline) {
+                    if (relay.connections() > 1) {
+                        overlap = "the second desk sent its own token request";
+                    } else if (waitingOnTheVaultLock(db)) {
+                        overlap = "the second desk waits on the vault's lock";
+                    } else {
+                        Thread.sleep(5);
+                    }
+                }
+                relay.release();
+                assertNotNull(overlap, "while the first refresh was held, the second desk neither reached the vault's"
+                        + " lock nor the OAuth server: the refreshes did not overlap");
                 List<Map<String, String>> said = new ArrayList<>();
                 for (BufferedReader out : outs) {
                     Map<String, String> lines = new HashMap<>();
@@ -106,17 +134,31 @@ class SharedMailboxTwoDesksTest {
                     }
                     said.add(lines);
                 }
-                assertNotNull(said.get(0).get("TOKEN"), "desk 0 got a token: " + said.get(0));
-                assertNotNull(said.get(1).get("TOKEN"), "desk 1 got a token: " + said.get(1));
+                for (int i = 0; i < 2; i++) {
+                    assertNotNull(said.get(i).get("TOKEN"), "desk " + i + " got no token (" + overlap + "): "
+                            + said.get(i));
+                }
+                assertEquals(1, relay.connections(), "one token request reached the OAuth server (" + overlap + ")");
                 assertEquals(1, Integer.parseInt(said.get(0).get("REQUESTS")) + Integer.parseInt(said.get(1).get(
                         "REQUESTS")), "one token request for both desks: " + said);
                 assertEquals(said.get(0).get("TOKEN"), said.get(1).get("TOKEN"), "both use the same new token");
                 String newest = refreshToken(vault);
                 assertNotEquals(firstRefresh, newest, "the rotated refresh token was stored");
             } finally {
+                relay.close();
                 desks.forEach(Process::destroyForcibly);
                 ((org.h2.jdbcx.JdbcConnectionPool) db).dispose();
             }
+        }
+    }
+
+    /** Whether a session of this database waits for a row lock of {@code vault_lock} (another holds it). */
+    private static boolean waitingOnTheVaultLock(DataSource db) throws Exception {
+        try (Connection c = db.getConnection(); Statement st = c.createStatement(); ResultSet r = st.executeQuery(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        + " AND wait_event_type = 'Lock' AND query LIKE '%vault_lock%FOR UPDATE%'")) {
+            r.next();
+            return r.getInt(1) > 0;
         }
     }
 

@@ -35,8 +35,9 @@ public final class SharedRefreshDesk {
         DataSource db = StoreComponent.postgresql(args[0], "envoi", "");
         JdbcTokenVault vault = new JdbcTokenVault(db, Base64.getDecoder().decode(args[1]));
         Clock clock = Clock.offset(Clock.systemUTC(), Duration.ofSeconds(Long.parseLong(args[5])));
+        // a 30 s read time-out: the test holds the first token request while it looks at the other desk
         OAuthEngine engine = new OAuthEngine(vault, id -> Optional.empty(), new OAuthOptions(Duration.ofMinutes(5),
-                Duration.ofSeconds(10), 3, Duration.ofMillis(10), Duration.ofMillis(40)), clock, d -> { });
+                Duration.ofSeconds(30), 3, Duration.ofMillis(10), Duration.ofMillis(40)), clock, d -> { });
         OAuthClient client = client(args[4], URI.create(args[2]), URI.create(args[3]));
         System.out.println("READY");
         System.out.flush();
@@ -44,7 +45,16 @@ public final class SharedRefreshDesk {
         if (!"GO".equals(in.readLine())) {
             return;
         }
-        String token = engine.accessToken(client, VaultKey.SHARED);
+        String token;
+        try {
+            token = engine.accessToken(client, VaultKey.SHARED);
+        } catch (RuntimeException e) {
+            System.out.println("ERROR " + e);
+            System.out.println("REQUESTS " + engine.tokenRequests());
+            System.out.flush();
+            System.exit(1);
+            return;
+        }
         System.out.println("TOKEN " + token);
         System.out.println("REQUESTS " + engine.tokenRequests());
         System.out.flush();

@@ -26,11 +26,17 @@ class WriteDeadlinesTest {
             ran.addAndGet(100);
             return "never";
         }, 50, TimeUnit.MILLISECONDS);
+        // a marker due no earlier than the cancelled task: once the timer's pass that ran it is over, every task
+        // due by then has run
+        ScheduledFuture<String> marker = WriteDeadlines.INSTANCE.schedule(() -> "marker", 50, TimeUnit.MILLISECONDS);
         assertTrue(inTime.cancel(true), "the write ended in time");
 
         assertEquals("socket closed", hung.get(5, TimeUnit.SECONDS));
         assertFalse(hung.cancel(true), "too late to cancel: Angus then reports the write as timed out");
-        Thread.sleep(3 * WriteDeadlines.TICK_MS);
+        assertEquals("marker", marker.get(5, TimeUnit.SECONDS));
+        // due after the marker's pass began, so run in a later one: the marker's pass is over
+        assertEquals("after", WriteDeadlines.INSTANCE.schedule(() -> "after", 1, TimeUnit.MILLISECONDS).get(5,
+                TimeUnit.SECONDS));
         assertEquals(1, ran.get(), "the hung write's task ran once, the cancelled one never");
         assertTrue(hung.isDone() && !hung.isCancelled());
         assertTrue(inTime.isDone() && inTime.isCancelled());

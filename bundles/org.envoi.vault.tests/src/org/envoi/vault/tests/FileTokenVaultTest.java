@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -14,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -28,6 +32,7 @@ import java.util.stream.Stream;
 
 import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
+import org.envoi.api.tests.servers.TestServers;
 import org.envoi.api.vault.VaultKey;
 import org.envoi.vault.internal.FileTokenVault;
 import org.junit.jupiter.api.Test;
@@ -249,13 +254,82 @@ class FileTokenVaultTest {
         assertEquals(List.of(alice), reopened.keys("Sales"));
     }
 
+    /**
+     * A real crash in the middle of a write: a child JVM writes one entry again and again (16 MB values) and is killed
+     * (SIGKILL) while a file of that entry is half written. The entry is then its old value or one of the new ones,
+     * whole (never torn, empty or damaged), and the entries nobody wrote are intact.
+     */
     @Test
-    void crashBetweenWriteAndRenameKeepsTheOldValue() throws Exception {
+    void aProcessKilledInTheMiddleOfAWriteLeavesThatEntryOldOrNewAndWhole() throws Exception {
+        byte[] key = newKey();
+        FileTokenVault vault = open(key);
+        VaultKey written = VaultWriterChild.ENTRY;
+        VaultKey a = VaultKey.tokens("f", "a");
+        VaultKey b = VaultKey.clientSecret("f");
+        int size = 16 * 1024 * 1024;
+        vault.write(written, VaultWriterChild.value(0, size)); // the value before the crash
+        vault.write(a, "a's tokens");
+        vault.write(b, "the client secret");
+        long full = Files.size(vault.fileFor(written)); // every value has the same size, so has every whole file
+        String halfWritten = null;
+        for (int attempt = 1; halfWritten == null && attempt <= 5; attempt++) {
+            Process child = new ProcessBuilder(TestServers.java(), "-Xmx512m", "-cp", TestServers.frameworkClassPath(
+                    FileTokenVaultTest.class), VaultWriterChild.class.getName(), vault.folder().toString(),
+                    Base64.getEncoder().encodeToString(key), Integer.toString(size))
+                    .redirectError(temp.resolve("child" + attempt + ".err").toFile()).start();
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                assertEquals("WRITTEN 1", out.readLine(), "the child wrote; see child" + attempt + ".err");
+                // kill the moment a file of more than the small entries but less than a whole one is seen
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (partial(vault.folder(), full) == null && child.isAlive() && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                child.destroyForcibly(); // SIGKILL: no finally block, no shutdown hook runs
+                assertTrue(child.waitFor(20, TimeUnit.SECONDS));
+            }
+            assertEquals(137, child.exitValue(), "killed, not ended; see child" + attempt + ".err");
+            halfWritten = partial(vault.folder(), full); // the kill landed inside the write (else: once more)
+        }
+        assertTrue(halfWritten != null, "no kill landed in the middle of a write in 5 attempts");
+        System.out.println("FileTokenVaultTest: the writer was killed with " + halfWritten + " half written");
+
+        FileTokenVault reopened = open(key);
+        String value = reopened.read(written).orElseThrow(() -> new AssertionError("the entry is gone"));
+        assertTrue(value.startsWith("v") && value.length() == size, "neither the old value nor a whole new one: "
+                + value.length() + " characters");
+        long n = Long.parseLong(value.substring(1, 13));
+        assertTrue(value.equals(VaultWriterChild.value(n, size)), "value " + n + " is not whole");
+        assertEquals(Optional.of("a's tokens"), reopened.read(a), "the other entries are intact");
+        assertEquals(Optional.of("the client secret"), reopened.read(b));
+        assertEquals(List.of(b, a, written), reopened.keys("f"), "the half-written file is no entry: " + halfWritten);
+        reopened.write(written, "after the restart");
+        assertEquals(Optional.of("after the restart"), reopened.read(written), "the entry is writable again");
+    }
+
+    /** A file in the vault folder bigger than the small entries and smaller than a whole written one, if any. */
+    private static String partial(Path folder, long full) throws java.io.IOException {
+        try (Stream<Path> s = Files.list(folder)) {
+            for (Path p : s.toList()) {
+                try {
+                    long n = Files.size(p);
+                    if (n > 4096 && n < full) {
+                        return p.getFileName() + " (" + n + " of " + full + " bytes)";
+                    }
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // renamed or removed meanwhile
+                }
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void aStaleTemporaryFileLeftByACrashIsRemovedWhenTheVaultOpens() throws Exception {
         byte[] key = newKey();
         FileTokenVault vault = open(key);
         VaultKey k = VaultKey.tokens("f", "op");
         vault.write(k, "old value");
-        // what a crash leaves: a complete temporary file, never renamed over the entry
         Path file = vault.fileFor(k);
         Path leftover = file.resolveSibling("." + file.getFileName() + ".crashed.tmp");
         Files.write(leftover, new byte[] { 1, 2, 3 });

@@ -56,6 +56,21 @@ public final class MailPeers implements AutoCloseable {
         }
     }
 
+    /**
+     * As {@link #awaitDelivered}, then waits until Postfix's queue is empty and asserts the count again: a duplicate
+     * still on its way to the mailbox (queued, or being handed to LMTP) is counted, however slow its delivery. Call it
+     * once every client that could send the duplicate has finished its sessions.
+     */
+    public void awaitDeliveredExactly(String user, long count) {
+        awaitDelivered(user, count);
+        servers.awaitQueueEmpty();
+        try {
+            assertEquals(count, servers.delivered(user), "mails delivered to " + user + " once Postfix's queue is empty");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     @Override
     public void close() {
         try {
