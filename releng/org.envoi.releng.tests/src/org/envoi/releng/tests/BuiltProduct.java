@@ -84,6 +84,37 @@ final class BuiltProduct {
         }
     }
 
+    /** What a command of the product's script did. */
+    record Run(int code, String out, String err) {
+    }
+
+    /**
+     * Runs {@code <product>/envoi --data DATA args...} as a server would (no display, the test's Java), with a fresh
+     * vault key unless {@code env} gives one, and waits for it.
+     */
+    static Run run(Path product, Path data, java.util.Map<String, String> env, String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(product.resolve("envoi").toString(), "--data",
+                data.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("ENVOI_JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().remove("DISPLAY");
+        pb.environment().remove("ENVOI_VMARGS");
+        pb.environment().remove("ENVOI_DB_PASSWORD");
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        List<String> err = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Thread errReader = drain(lines(p.getErrorStream()), err, "envoi-err");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(180, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("envoi " + args[0] + " did not end within 180 s");
+        }
+        errReader.join(5_000);
+        return new Run(p.exitValue(), out, String.join("\n", err));
+    }
+
     /** A process's output as UTF-8 lines. */
     static BufferedReader lines(InputStream stream) {
         return new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8));

@@ -5,10 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 
 import org.eclipse.equinox.internal.p2.director.app.DirectorApplication;
 import org.junit.jupiter.api.Test;
@@ -34,22 +43,115 @@ class UpdateSiteInstallTest {
         return exit instanceof Integer i ? i : -1;
     }
 
+    /**
+     * The product starts without the Google provider (uninstalled and garbage-collected as p2 does: no unit in the
+     * profile, no jar, no artifact in the bundle pool), and does not offer it; after the install from the site's file:
+     * URL the profile lists the unit, plugins/ holds a new jar with the site's bytes, and the restarted product offers
+     * the provider.
+     */
     @Test
-    void providerFeatureInstallsFromTheUpdateSiteIntoAProduct() throws Exception {
-        Path product = BuiltProduct.copyOf(BuiltProduct.linuxProduct(), temp.resolve("envoi"));
+    void providerFeatureInstallsFromTheUpdateSiteIntoAProductWithoutIt() throws Exception {
+        Path product = productWithoutGoogle();
         String site = BuiltProduct.site().toUri().toString();
         assertTrue(site.startsWith("file:"), site);
-        assertTrue(BuiltProduct.hasBundle(product, GOOGLE_BUNDLE), "the product ships the Google provider");
-
-        assertEquals(0, director("-destination", product.toString(), "-uninstallIU", GOOGLE_FEATURE));
-        assertFalse(BuiltProduct.hasBundle(product, GOOGLE_BUNDLE), "uninstalled: no longer started");
-        assertTrue(BuiltProduct.hasBundle(product, "org.envoi.provider.microsoft"), "the other provider stays");
+        assertFalse(BuiltProduct.hasBundle(product, GOOGLE_BUNDLE), "before: not in bundles.info");
+        assertFalse(BuiltProduct.hasPluginJar(product, GOOGLE_BUNDLE), "before: no jar in plugins/");
+        assertFalse(profileLists(product, GOOGLE_BUNDLE), "before: not in the p2 profile");
+        assertFalse(profileLists(product, GOOGLE_FEATURE), "before: not in the p2 profile");
+        assertFalse(Files.readString(product.resolve("artifacts.xml")).contains("id='" + GOOGLE_BUNDLE + "'"),
+                "before: not in the product's bundle pool");
+        BuiltProduct.Run offered = offerGoogle(product);
+        assertEquals(4, offered.code(), offered.out() + offered.err());
+        assertTrue(offered.err().startsWith("PROVIDER_NOT_FOUND: No provider 'google' is installed; installed:"
+                + " [microsoft]"), "before: the product does not offer Google: " + offered.err());
 
         assertEquals(0, director("-repository", site, "-destination", product.toString(), "-installIU",
                 GOOGLE_FEATURE));
-        assertTrue(BuiltProduct.hasBundle(product, GOOGLE_BUNDLE), "installed from " + site + ": listed in bundles.info");
-        assertTrue(BuiltProduct.hasPluginJar(product, GOOGLE_BUNDLE), "installed: jar in plugins/");
+
+        assertTrue(profileLists(product, GOOGLE_FEATURE), "the p2 profile lists the installed feature");
+        assertTrue(profileLists(product, GOOGLE_BUNDLE), "the p2 profile lists the provider's unit");
+        Path jar = pluginJar(product, GOOGLE_BUNDLE);
+        assertEquals(-1, Files.mismatch(jar, pluginJar(BuiltProduct.site(), GOOGLE_BUNDLE)),
+                "the new jar in plugins/ is the site's");
+        assertTrue(BuiltProduct.bundlesInfo(product).stream().anyMatch(l -> l.startsWith(GOOGLE_BUNDLE + ",")
+                && l.contains("plugins/" + jar.getFileName() + ",")), "bundles.info starts that jar");
         assertTrue(BuiltProduct.hasBundle(product, "org.envoi.core"), "core untouched");
+        BuiltProduct.Run after = offerGoogle(product);
+        assertEquals(0, after.code(), "after a restart the product offers Google: " + after.out() + after.err());
+        assertEquals("flow g saved", after.out().strip());
+    }
+
+    /**
+     * A copy of the built product with the Google provider feature uninstalled by the director, then what p2's
+     * garbage collector removes from the bundle pool (the jar, the feature folder, their artifacts.xml entries): a
+     * leftover jar or artifact entry could otherwise stand in for the one the install must bring.
+     */
+    private Path productWithoutGoogle() throws Exception {
+        Path product = BuiltProduct.copyOf(BuiltProduct.linuxProduct(), temp.resolve("envoi"));
+        assertTrue(BuiltProduct.hasBundle(product, GOOGLE_BUNDLE), "the built product ships the Google provider");
+        assertEquals(0, director("-destination", product.toString(), "-uninstallIU", GOOGLE_FEATURE));
+        assertTrue(BuiltProduct.hasBundle(product, "org.envoi.provider.microsoft"), "the other provider stays");
+        for (String folder : List.of("plugins", "features")) {
+            try (Stream<Path> s = Files.list(product.resolve(folder))) {
+                for (Path p : s.filter(p -> p.getFileName().toString().startsWith(GOOGLE_BUNDLE + "_") || p
+                        .getFileName().toString().startsWith(GOOGLE_BUNDLE + ".feature_")).toList()) {
+                    deleteTree(p);
+                }
+            }
+        }
+        Path artifacts = product.resolve("artifacts.xml");
+        String xml = Files.readString(artifacts);
+        Matcher m = Pattern.compile("(?s)\\s*<artifact classifier='[^']*' id='" + Pattern.quote(GOOGLE_BUNDLE)
+                + "(\\.feature)?' .*?</artifact>").matcher(xml);
+        int removed = 0;
+        StringBuilder kept = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(kept, "");
+            removed++;
+        }
+        m.appendTail(kept);
+        Matcher size = Pattern.compile("<artifacts size='(\\d+)'>").matcher(kept);
+        assertTrue(size.find(), "artifacts.xml lists its artifacts");
+        String fixed = kept.substring(0, size.start(1)) + (Integer.parseInt(size.group(1)) - removed) + kept
+                .substring(size.end(1));
+        Files.writeString(artifacts, fixed);
+        return product;
+    }
+
+    /** {@code envoi flow add g --provider google}: saved only when the running product has that provider. */
+    private BuiltProduct.Run offerGoogle(Path product) throws Exception {
+        return BuiltProduct.run(product, temp.resolve("data-" + System.nanoTime()), Map.of("ENVOI_VAULT_KEY",
+                Base64.getEncoder().encodeToString(new byte[32])), "flow", "add", "g", "--provider", "google",
+                "--client-id", "envoi.apps.googleusercontent.com");
+    }
+
+    /** Whether the newest state of the product's p2 profile has an installable unit with that id. */
+    private static boolean profileLists(Path product, String unit) throws Exception {
+        Path registry = product.resolve("p2/org.eclipse.equinox.p2.engine/profileRegistry/DefaultProfile.profile");
+        Path newest;
+        try (Stream<Path> s = Files.list(registry)) {
+            newest = s.filter(p -> p.getFileName().toString().endsWith(".profile.gz")).max(Comparator.comparingLong(
+                    p -> Long.parseLong(p.getFileName().toString().replace(".profile.gz", "")))).orElseThrow();
+        }
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(newest))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).contains("<unit id='" + unit + "' ");
+        }
+    }
+
+    private static Path pluginJar(Path root, String symbolicName) throws Exception {
+        try (Stream<Path> s = Files.list(root.resolve("plugins"))) {
+            return s.filter(p -> p.getFileName().toString().startsWith(symbolicName + "_") && p.toString().endsWith(
+                    ".jar")).findFirst().orElseThrow(() -> new AssertionError("no " + symbolicName + " jar in "
+                            + root.resolve("plugins")));
+        }
+    }
+
+    private static void deleteTree(Path p) throws Exception {
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
     }
 
     @Test
