@@ -182,8 +182,10 @@ public final class MailServers implements AutoCloseable {
     private static void makeOtherNameCertificate(Path t) throws IOException {
         Files.writeString(t.resolve("other.ext"), "subjectAltName = DNS:" + OTHER_NAME + "\n"
                 + "extendedKeyUsage = serverAuth\n");
-        run(List.of("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + OTHER_NAME, "-keyout",
-                t.resolve("other.key").toString(), "-out", t.resolve("other.csr").toString()), t.resolve("openssl4.log"));
+        // an EC key: made in milliseconds, where RSA 2048 costs up to half a second at every start
+        run(List.of("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj",
+                "/CN=" + OTHER_NAME, "-keyout", t.resolve("other.key").toString(), "-out", t.resolve("other.csr")
+                        .toString()), t.resolve("openssl4.log"));
         run(List.of("openssl", "x509", "-req", "-in", t.resolve("other.csr").toString(), "-CA", t.resolve("ca.pem")
                 .toString(), "-CAkey", t.resolve("ca.key").toString(), "-CAcreateserial", "-days", "2", "-extfile",
                 t.resolve("other.ext").toString(), "-out", t.resolve("other.pem").toString()), t.resolve("openssl5.log"));
