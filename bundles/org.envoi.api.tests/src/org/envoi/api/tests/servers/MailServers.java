@@ -243,7 +243,8 @@ public final class MailServers implements AutoCloseable {
         // Dovecot 2.3's oauth2 passdb checks one attribute value (active_attribute) and the scope (scope: one of these
         // in the answer's "scope", or in "aud" only when there is no "scope"); it compares client_id with nothing and
         // reads issuers only in local JWT validation. So two passdbs in a row: active + user + scope, then the
-        // audience in place of "active". Microsoft and Google refuse a token of another resource or scope too.
+        // audience in place of "active" (a token without aud, or with several, which 2.3 does not read, would pass:
+        // the test server's tokens have one). Microsoft and Google refuse a token of another resource or scope too.
         Files.writeString(d.resolve("oauth2.conf"), String.join("\n",
                 "introspection_mode = post",
                 "introspection_url = " + url,
