@@ -121,6 +121,7 @@ class SharedMailboxTwoDesksTest {
                     }
                 }
                 relay.release();
+                System.out.println("SharedMailboxTwoDesksTest: while the first refresh was held, " + overlap);
                 assertNotNull(overlap, "while the first refresh was held, the second desk neither reached the vault's"
                         + " lock nor the OAuth server: the refreshes did not overlap");
                 List<Map<String, String>> said = new ArrayList<>();

@@ -386,6 +386,15 @@ class RealServersTest {
      * since, never a mail already handed over, with or without a Message-ID; the keys kept are one per mail the
      * mailbox holds, not one per mail ever fetched; the spool files are gone once the fetch is over.
      */
+    /** Waits until the clock has left the second {@code epochSecond} (at once when it is already past). */
+    private static void awaitSecondAfter(long epochSecond) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.currentTimeMillis() / 1000 <= epochSecond) {
+            assertTrue(System.nanoTime() < deadline, "UIDVALIDITY " + epochSecond + " is in the future");
+            Thread.sleep(10);
+        }
+    }
+
     @Test
     void aRenumberedMailboxBringsOnlyNewMailAndKeepsFewKeys() throws Exception {
         javax.sql.DataSource db = org.envoi.store.internal.StoreComponent.h2(temp.resolve("renumber/envoi"));
@@ -407,7 +416,7 @@ class RealServersTest {
         for (int round = 1; round <= 2; round++) {
             long validity = servers.uidValidity("alice");
             servers.renumber("alice");
-            Thread.sleep(1_100); // Dovecot's new UIDVALIDITY is the time in seconds: not the old one's second
+            awaitSecondAfter(validity); // Dovecot's new UIDVALIDITY is the time in seconds: not the old one's second
             try (SmtpSender smtp = SmtpSender.open(local(servers.smtpPort), bearer("bob", Mechanism.XOAUTH2))) {
                 smtp.send(mail(MailServers.address("bob"), MailServers.address("alice"), "after renumbering " + round));
             }
