@@ -72,7 +72,7 @@ public final class CliApplication implements IApplication {
                         failureSeen = System.nanoTime();
                     } else if (System.nanoTime() - failureSeen > TimeUnit.SECONDS.toNanos(2)) {
                         System.err.println(failed.get());
-                        return Integer.valueOf(Cli.FAILURE);
+                        return Integer.valueOf(exitCode(failed.get()));
                     }
                 }
             }
@@ -125,6 +125,16 @@ public final class CliApplication implements IApplication {
             }
         }
         return Optional.empty();
+    }
+
+    /** The exit code of a failure line: its code's (4 for a setting to correct, e.g. INVALID_INPUT), else 1. */
+    static int exitCode(String failureLine) {
+        int colon = failureLine.indexOf(':');
+        try {
+            return Cli.exitCode(org.envoi.api.ErrorCode.valueOf(colon < 0 ? "" : failureLine.substring(0, colon)));
+        } catch (IllegalArgumentException e) {
+            return Cli.FAILURE;
+        }
     }
 
     static String failureLine(String component, String failure) {

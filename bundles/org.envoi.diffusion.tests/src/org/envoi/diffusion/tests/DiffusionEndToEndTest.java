@@ -107,7 +107,7 @@ class DiffusionEndToEndTest {
         Flow flow = new Flow(flowId, "Boîte partagée", FlowType.OAUTH2, "custom", new ProviderFields("", "alice", "",
                 List.of("mail"), ConsentHost.PRINT, true), Optional.of(oauth.authorizationEndpoint("mail")),
                 Optional.of(oauth.tokenEndpoint("mail")), Optional.empty(),
-                Optional.of(MailServer.of("127.0.0.1", servers.smtpPort, TlsMode.NONE).withTimeout(
+                Optional.of(MailServer.of("127.0.0.1", servers.senderCheckedSmtpPort, TlsMode.NONE).withTimeout(
                         Duration.ofSeconds(20))),
                 Optional.of(MailServer.of("127.0.0.1", servers.imapPort, TlsMode.NONE)), Optional.empty(), "alice",
                 Optional.of(MailServers.address("alice")), 2_000_000, Optional.empty());
@@ -186,6 +186,72 @@ class DiffusionEndToEndTest {
                     document.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII));
             return null;
         });
+    }
+
+    /**
+     * Two generic flows send as the shared mailbox {@link MailServers#SHARED_MAILBOX} through a server that checks
+     * "Send As" rights (Postfix's reject_sender_login_mismatch, where Microsoft answers 554 5.2.252 SendAsDenied):
+     * alice's login holds them and her mail arrives from the shared mailbox; eve's does not, the server refuses it, and
+     * the outbox says that eve lacks "Send As" rights on that mailbox and what to do.
+     */
+    @Test
+    void sendingAsTheSharedMailboxNeedsSendAsRightsOnIt() throws Exception {
+        String permitted = sharedMailboxFlow("alice");
+        String denied = sharedMailboxFlow("eve");
+        operators.save(new Operator("marie", "Marie", "marie@example.test", Optional.empty(), Optional.of(permitted),
+                "", ""));
+        operators.save(new Operator("eric", "Eric", "eric@example.test", Optional.empty(), Optional.of(denied), "",
+                ""));
+        long before = servers.delivered("bob");
+        List<Attachment> pdf = List.of(new Attachment("a.pdf", "application/pdf", new byte[] { 1 }));
+        Diffusion.Sent refused = diffusion.send(bl("BL-SENDAS-EVE", "c"), pdf, "eric", List.of(MailServers.address(
+                "bob")), List.of());
+        Diffusion.Sent sent = diffusion.send(bl("BL-SENDAS-ALICE", "c"), pdf, "marie", List.of(MailServers.address(
+                "bob")), List.of());
+        assertEquals(MailServers.SHARED_MAILBOX, refused.from());
+
+        OutboxEntry entry = awaitStopped(refused.outboxId());
+        assertEquals(OutboxEntry.State.FAILED, entry.state(), () -> "eve's mail refused for good: " + entry);
+        String reason = entry.lastReply();
+        assertTrue(reason.contains("eve") && reason.contains("\"Send As\" rights") && reason.contains(
+                MailServers.SHARED_MAILBOX) && reason.contains("553 5.7.1"), "who lacks which right on what, with the"
+                        + " server's answer: " + reason);
+        assertTrue(reason.contains("administrator"), "what to do: " + reason);
+        awaitDelivered("bob", before + 1);
+        MimeMessage m = readBack(sent.messageId());
+        MailClassLoader.call(() -> {
+            assertEquals(MailServers.SHARED_MAILBOX, m.getFrom()[0].toString(), "alice sent as the shared mailbox");
+            return null;
+        });
+        servers.awaitQueueEmpty();
+        assertEquals(before + 1, servers.delivered("bob"), "eve's mail never arrived");
+    }
+
+    /** A generic flow sending as the shared mailbox, signed in (app-only) as {@code login}. */
+    private static String sharedMailboxFlow(String login) {
+        String id = "factures-" + login + "-" + System.nanoTime();
+        Flow flow = new Flow(id, "Factures (" + login + ")", FlowType.OAUTH2, "custom", new ProviderFields("", login,
+                "", List.of("mail"), ConsentHost.PRINT, true), Optional.of(oauth.authorizationEndpoint("mail")),
+                Optional.of(oauth.tokenEndpoint("mail")), Optional.empty(), Optional.of(MailServer.of("127.0.0.1",
+                        servers.senderCheckedSmtpPort, TlsMode.NONE).withTimeout(Duration.ofSeconds(20))),
+                Optional.empty(), Optional.empty(), login, Optional.of(MailServers.SHARED_MAILBOX), 2_000_000,
+                Optional.empty());
+        admin.save(flow, Optional.of("the-client-secret"));
+        OsgiServices.get(ctx, TokenService.class, null).clientCredentials(FlowClients.client(flow, OsgiServices.get(
+                ctx, ProviderRegistry.class, null)));
+        return id;
+    }
+
+    /** Waits up to 30 s for the mail to leave the queue's sending states. */
+    private static OutboxEntry awaitStopped(long id) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        OutboxEntry e = outbox.entry(id).orElseThrow();
+        while (System.nanoTime() < deadline && (e.state() == OutboxEntry.State.QUEUED || e.state()
+                == OutboxEntry.State.SENDING)) {
+            Thread.sleep(50);
+            e = outbox.entry(id).orElseThrow();
+        }
+        return e;
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.envoi.mail.internal;
 
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 import org.eclipse.angus.mail.smtp.SMTPTransport;
 import org.envoi.api.EnvoiException;
@@ -25,9 +26,18 @@ public final class SmtpSender implements AutoCloseable {
     private final Session session;
     private final SMTPTransport transport;
     private final SaslOutcome outcome = new SaslOutcome();
+    private final String user;
+
+    /**
+     * A refusal to send as the mail's sender: Microsoft 365's {@code 554 5.2.252 SendAsDenied}, Postfix's
+     * {@code reject_sender_login_mismatch} ({@code 553 5.7.1 <address>: Sender address rejected: not owned by user}).
+     */
+    private static final Pattern SEND_AS_DENIED = Pattern.compile(
+            "(?i)SendAsDenied|\\b5\\.2\\.252\\b|not owned by user");
 
     private SmtpSender(MailServer server, MailLogin login) throws MessagingException {
         this.server = server;
+        this.user = login.user();
         this.session = MailSessions.session("smtp", server, login, outcome);
         this.transport = (SMTPTransport) session.getTransport("smtp");
     }
@@ -86,18 +96,33 @@ public final class SmtpSender implements AutoCloseable {
                 return new SendReceipt(mail.messageId(), lastReply());
             } catch (SendFailedException e) {
                 int code = transport.getLastReturnCode();
-                throw new EnvoiException(code >= 500 ? ErrorCode.MAIL_REJECTED : ErrorCode.MAIL_UNAVAILABLE, null,
-                        "The server " + (code >= 500 ? "refused" : "deferred") + " the mail " + mail.messageId() + ": "
-                                + lastReply(), e);
+                if (code >= 500) {
+                    throw refused(mail, e);
+                }
+                throw new EnvoiException(ErrorCode.MAIL_UNAVAILABLE, null, "The server deferred the mail "
+                        + mail.messageId() + ": " + lastReply(), e);
             } catch (MessagingException e) {
                 int code = transport.getLastReturnCode();
                 if (code >= 500 && code < 600) {
-                    throw new EnvoiException(ErrorCode.MAIL_REJECTED, null, "The server refused the mail "
-                            + mail.messageId() + ": " + lastReply(), e);
+                    throw refused(mail, e);
                 }
                 throw MailErrors.unavailable(server, e);
             }
         });
+    }
+
+    /** MAIL_REJECTED with the server's answer; a refused "Send As" says who lacks which right and what to do. */
+    private EnvoiException refused(OutgoingMail mail, MessagingException e) {
+        String reply = lastReply();
+        if (SEND_AS_DENIED.matcher(reply).find()) {
+            return new EnvoiException(ErrorCode.MAIL_REJECTED, null, "The server refused the mail " + mail.messageId()
+                    + ": the login " + user + " lacks \"Send As\" rights on the mailbox " + mail.from() + " (" + reply
+                    + "). Ask that mailbox's administrator to give " + user + " \"Send As\" on it (Microsoft 365:"
+                    + " Exchange admin center, the mailbox's delegation), or have the flow sign in with an account"
+                    + " that has them; then retry the mail.", e);
+        }
+        return new EnvoiException(ErrorCode.MAIL_REJECTED, null, "The server refused the mail " + mail.messageId()
+                + ": " + reply, e);
     }
 
     /**

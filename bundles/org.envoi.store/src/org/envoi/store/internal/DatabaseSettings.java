@@ -25,8 +25,11 @@ import org.envoi.api.provider.EndpointRule;
  * and a generic flow's tokens are in its rows, so it is reached over TLS unless it is on this machine, and its
  * password never sits in a property (the product's {@code .ini} and a process's command line are readable by every
  * local user).
+ *
+ * @param passwordFrom where the password came from as the user set it ({@value #PASSWORD_VARIABLE}, or the file named
+ *        by {@value #PASSWORD_FILE}), for an error that says which setting to correct; null when there is none
  */
-public record DatabaseSettings(String url, String user, String password) {
+public record DatabaseSettings(String url, String user, String password, String passwordFrom) {
 
     public static final String URL = "envoi.db.url";
     public static final String USER = "envoi.db.user";
@@ -38,6 +41,11 @@ public record DatabaseSettings(String url, String user, String password) {
 
     /** PostgreSQL JDBC's {@code sslmode} values that never fall back to a connection in clear. */
     private static final Set<String> TLS_MODES = Set.of("require", "verify-ca", "verify-full");
+
+    /** Settings given by a program: the password's origin is not one a user set. */
+    public DatabaseSettings(String url, String user, String password) {
+        this(url, user, password, null);
+    }
 
     @Override
     public String toString() {
@@ -63,7 +71,11 @@ public record DatabaseSettings(String url, String user, String password) {
         }
         url = url.strip();
         checkTransport(url, "true".equalsIgnoreCase(String.valueOf(property.apply(ALLOW_INSECURE)).strip()));
-        return Optional.of(new DatabaseSettings(url, property.apply(USER), password(property, environment)));
+        String password = password(property, environment);
+        String variable = environment.get(PASSWORD_VARIABLE);
+        String from = password == null ? null : variable != null && !variable.isEmpty() ? PASSWORD_VARIABLE
+                : PASSWORD_FILE + " (" + property.apply(PASSWORD_FILE).strip() + ")";
+        return Optional.of(new DatabaseSettings(url, property.apply(USER), password, from));
     }
 
     private static String password(UnaryOperator<String> property, Map<String, String> environment) {

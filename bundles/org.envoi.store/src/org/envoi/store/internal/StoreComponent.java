@@ -14,6 +14,8 @@ import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 
 import org.envoi.api.DataFolder;
+import org.envoi.api.EnvoiException;
+import org.envoi.api.ErrorCode;
 import org.envoi.api.flow.FlowRepository;
 import org.envoi.api.flow.OperatorRepository;
 import org.envoi.api.flow.SettingsRepository;
@@ -80,11 +82,56 @@ public final class StoreComponent {
         DataSource ds = shared.isPresent() ? postgresql(shared.get()) : h2(h2File(property));
         try {
             Migrations.migrate(ds);
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException e) {
+            ((JdbcConnectionPool) ds).dispose();
+            if (shared.isPresent()) {
+                refusedLogin(shared.get(), e);
+            }
+            throw e;
+        } catch (RuntimeException e) {
             ((JdbcConnectionPool) ds).dispose();
             throw e;
         }
         return ds;
+    }
+
+    /**
+     * PostgreSQL refused the login: an error that names the setting to correct (never the password itself), instead
+     * of a driver's exception that says nothing of Envoi's settings.
+     *
+     * @throws EnvoiException INVALID_INPUT when {@code e} is a refused login; returns otherwise
+     */
+    private static void refusedLogin(DatabaseSettings settings, SQLException e) {
+        String state = null;
+        for (Throwable t = e; t != null && state == null; t = t.getCause()) {
+            if (t instanceof SQLException s && s.getSQLState() != null && (s.getSQLState().startsWith("28") || (s
+                    .getSQLState().equals("08004") && settings.password() == null))) {
+                state = s.getSQLState(); // 28P01 wrong password, 28000 not allowed in; 08004 a password asked for
+            }
+        }
+        if (state == null) {
+            return;
+        }
+        String user = settings.user() == null ? "(none: " + DatabaseSettings.USER + " is not set)" : "'"
+                + settings.user() + "'";
+        String field = settings.passwordFrom() == null ? DatabaseSettings.PASSWORD_VARIABLE
+                : settings.passwordFrom().startsWith(DatabaseSettings.PASSWORD_FILE) ? DatabaseSettings.PASSWORD_FILE
+                        : DatabaseSettings.PASSWORD_VARIABLE;
+        String sentence;
+        if (settings.password() == null) {
+            sentence = "The PostgreSQL database of " + DatabaseSettings.URL + " asks user " + user + " for a password"
+                    + " and none was given: put it in the environment variable " + DatabaseSettings.PASSWORD_VARIABLE
+                    + ", or in a file only you can read (chmod 600) named by " + DatabaseSettings.PASSWORD_FILE + ".";
+        } else if (state.equals("28P01")) {
+            sentence = "The PostgreSQL database of " + DatabaseSettings.URL + " refused the password of user " + user
+                    + " given in " + settings.passwordFrom() + ": put the right password there, and check "
+                    + DatabaseSettings.USER + ". Nothing was read or written.";
+        } else {
+            sentence = "The PostgreSQL database of " + DatabaseSettings.URL + " does not let user " + user + " in ("
+                    + e.getMessage() + "): check " + DatabaseSettings.USER + " and the server's pg_hba.conf.";
+            field = DatabaseSettings.USER;
+        }
+        throw new EnvoiException(ErrorCode.INVALID_INPUT, field, sentence, null);
     }
 
     private static Path h2File(UnaryOperator<String> property) {

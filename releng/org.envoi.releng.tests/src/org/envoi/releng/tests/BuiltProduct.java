@@ -93,6 +93,12 @@ final class BuiltProduct {
      * vault key unless {@code env} gives one, and waits for it.
      */
     static Run run(Path product, Path data, java.util.Map<String, String> env, String... args) throws Exception {
+        return runWithInput(product, data, env, "", args);
+    }
+
+    /** As {@link #run(Path, Path, java.util.Map, String...)}, {@code stdin} written to its standard input. */
+    static Run runWithInput(Path product, Path data, java.util.Map<String, String> env, String stdin, String... args)
+            throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(product.resolve("envoi").toString(), "--data",
                 data.toString()));
         command.addAll(List.of(args));
@@ -103,7 +109,9 @@ final class BuiltProduct {
         pb.environment().remove("ENVOI_DB_PASSWORD");
         pb.environment().putAll(env);
         Process p = pb.start();
-        p.getOutputStream().close();
+        try (java.io.OutputStream in = p.getOutputStream()) {
+            in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
         List<String> err = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         Thread errReader = drain(lines(p.getErrorStream()), err, "envoi-err");
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -50,6 +50,18 @@ public final class MailServers implements AutoCloseable {
      * through Postfix; it answers an AUTH line over 512 octets {@code 500 5.5.2 Line too long}.
      */
     public final int submissionPort = TestServers.freePort();
+    /**
+     * A shared mailbox (no login of its own): alice holds "Send As" rights on it, nobody else does. Only
+     * {@link #senderCheckedSmtpPort} checks them.
+     */
+    public static final String SHARED_MAILBOX = "factures@" + DOMAIN;
+    /**
+     * Postfix's SMTP listener as the shared-mailbox tests need it: besides the main one's settings, the sender must be
+     * one the SASL login may send as ({@code smtpd_sender_login_maps} + {@code reject_sender_login_mismatch}, answered
+     * at RCPT TO {@code 553 5.7.1 <address>: Sender address rejected: not owned by user eve}), as Microsoft 365 checks
+     * "Send As" rights: every user may send as their own address, alice also as {@link #SHARED_MAILBOX}.
+     */
+    public final int senderCheckedSmtpPort = TestServers.freePort();
     /** Postfix's listener for Dovecot's submission relay only: no SASL, clients of 127.0.0.0/8 may relay. */
     private final int relayPort = TestServers.freePort();
     private final int lmtpPort = TestServers.freePort();
@@ -408,6 +420,11 @@ public final class MailServers implements AutoCloseable {
                 "alias_maps =",
                 "alias_database =",
                 "local_recipient_maps =", ""));
+        StringBuilder logins = new StringBuilder(SHARED_MAILBOX + " alice\n"); // sender -> the logins that may use it
+        for (String user : List.of("alice", "bob", "carol", "eve")) {
+            logins.append(address(user)).append(' ').append(user).append('\n');
+        }
+        Files.writeString(p.resolve("sender-logins"), logins);
         Files.writeString(p.resolve("master.cf"), masterCf());
         run(List.of("/etc/postfix/post-install", "config_directory=" + p, "queue_directory=" + queue,
                 "data_directory=" + p.resolve("data"), "command_directory=/usr/sbin",
@@ -453,6 +470,9 @@ public final class MailServers implements AutoCloseable {
                 out.append("127.0.0.1:").append(relayPort).append("  inet  n  -  n  -  -  smtpd\n")
                         .append("  -o smtpd_sasl_auth_enable=no\n  -o smtpd_relay_restrictions=permit_mynetworks,reject\n")
                         .append("  -o smtpd_recipient_restrictions=permit_mynetworks,reject\n");
+                out.append("127.0.0.1:").append(senderCheckedSmtpPort).append("  inet  n  -  n  -  -  smtpd\n")
+                        .append("  -o smtpd_sender_login_maps=texthash:").append(base.resolve("postfix/sender-logins"))
+                        .append("\n  -o smtpd_sender_restrictions=reject_sender_login_mismatch\n");
             }
         }
         out.append(tlsMasterCf());

@@ -13,8 +13,9 @@ import java.util.stream.Stream;
 
 /**
  * A real PostgreSQL from Debian ({@code apt-get install postgresql}), its own cluster in a test folder, on 127.0.0.1
- * and a free port, trust authentication for the test user {@code envoi}. PostgreSQL refuses to run as root: as root the
- * cluster belongs to the {@code postgres} system user the package creates.
+ * and a free port, trust authentication for the test user {@code envoi} ({@link #startWithPassword}: scram-sha-256
+ * over TCP, as a shared database is set up). PostgreSQL refuses to run as root: as root the cluster belongs to the
+ * {@code postgres} system user the package creates.
  */
 public final class PostgresServer implements AutoCloseable {
 
@@ -25,17 +26,35 @@ public final class PostgresServer implements AutoCloseable {
     private final Path dir;
     private final Path bin;
     private final boolean asPostgres;
+    /** The test user's password when TCP logins need one (scram-sha-256), else null: trust. */
+    private final String password;
     private Process server;
 
-    private PostgresServer(Path dir, Path bin) {
+    private PostgresServer(Path dir, Path bin, String password) {
         this.dir = dir;
         this.bin = bin;
         this.asPostgres = "root".equals(System.getProperty("user.name"));
+        this.password = password;
     }
 
     public static PostgresServer start(Path base) {
+        return start(base, null);
+    }
+
+    /**
+     * A cluster whose TCP logins (every JDBC connection) need the test user's password, checked with scram-sha-256
+     * as pg_hba.conf says; the local socket, which no test uses, stays trusted.
+     */
+    public static PostgresServer startWithPassword(Path base, String password) {
+        if (password == null || password.isEmpty()) {
+            throw new IllegalArgumentException("a password is needed");
+        }
+        return start(base, password);
+    }
+
+    private static PostgresServer start(Path base, String password) {
         Path bin = binaries();
-        PostgresServer s = new PostgresServer(base.toAbsolutePath(), bin);
+        PostgresServer s = new PostgresServer(base.toAbsolutePath(), bin, password);
         try {
             s.init();
             s.run();
@@ -80,6 +99,18 @@ public final class PostgresServer implements AutoCloseable {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + name;
     }
 
+    /**
+     * Runs one SQL statement with psql as the test user over TCP (with the password, if the cluster wants one).
+     *
+     * @return its rows, unaligned, one a line, fields separated by {@code |}
+     */
+    public String query(String database, String sql) throws IOException {
+        String what = "query-" + System.nanoTime();
+        exec(List.of(bin.resolve("psql").toString(), "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", USER,
+                "-d", database, "-v", "ON_ERROR_STOP=1", "-A", "-t", "-q", "-c", sql), what);
+        return Files.readString(dir.resolve(what + ".log")).strip();
+    }
+
     private void init() throws IOException {
         Files.createDirectories(dir);
         Path data = dir.resolve("data");
@@ -91,8 +122,24 @@ public final class PostgresServer implements AutoCloseable {
             }
             exec(List.of("chown", "postgres:postgres", dir.toString()), "chown");
         }
-        exec(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", USER, "-A", "trust", "-E", "UTF8",
-                "--no-locale", "--no-sync"), "initdb");
+        List<String> initdb = new ArrayList<>(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U",
+                USER, "-E", "UTF8", "--no-locale", "--no-sync"));
+        Path pwfile = dir.resolve("pwfile");
+        if (password == null) {
+            initdb.addAll(List.of("-A", "trust"));
+        } else {
+            Files.writeString(pwfile, password + "\n");
+            Files.setPosixFilePermissions(pwfile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            if (asPostgres) {
+                exec(List.of("chown", "postgres:postgres", pwfile.toString()), "chown");
+            }
+            initdb.addAll(List.of("--auth-local=trust", "--auth-host=scram-sha-256", "--pwfile=" + pwfile));
+        }
+        try {
+            exec(initdb, "initdb");
+        } finally {
+            Files.deleteIfExists(pwfile);
+        }
     }
 
     private void run() throws IOException {
@@ -129,7 +176,11 @@ public final class PostgresServer implements AutoCloseable {
     private void exec(List<String> cmd, String what) throws IOException {
         List<String> full = cmd.get(0).equals("chown") ? cmd : command(cmd);
         Path log = dir.resolve(what + ".log");
-        Process p = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile());
+        if (password != null) {
+            pb.environment().put("PGPASSWORD", password); // psql's TCP login
+        }
+        Process p = pb.start();
         try {
             if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 throw new IllegalStateException(what + " failed: " + Files.readString(log));
