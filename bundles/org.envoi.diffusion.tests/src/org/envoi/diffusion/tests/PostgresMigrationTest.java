@@ -13,7 +13,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
 
@@ -88,31 +92,79 @@ class PostgresMigrationTest {
         assertTrue(stops >= 22, "" + stops);
     }
 
+    /**
+     * The desk that runs a statement first is held inside its migration until PostgreSQL shows the other desk waiting
+     * on a lock (the migration lock's row): the two upgrades provably overlap, and no statement of the second runs
+     * while the first is in the middle of its scripts.
+     */
     @Test
     void twoDesksUpgradingOneDatabaseAtOnceBothComeUp() throws Exception {
         String url = postgres.createDatabase("race" + (++databases));
         ExecutorService desks = Executors.newFixedThreadPool(2);
         List<JdbcConnectionPool> pools = new ArrayList<>();
+        JdbcConnectionPool watch = (JdbcConnectionPool) StoreComponent.postgresql(url, PostgresServer.USER, "");
         try {
             CountDownLatch ready = new CountDownLatch(2);
+            AtomicInteger first = new AtomicInteger(-1);
+            AtomicBoolean firstMigrating = new AtomicBoolean();
+            AtomicReference<String> overlap = new AtomicReference<>();
+            List<String> statementsDuringTheFirst = new CopyOnWriteArrayList<>();
             List<Future<Integer>> up = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
+                int desk = i;
                 JdbcConnectionPool pool = (JdbcConnectionPool) StoreComponent.postgresql(url, PostgresServer.USER, "");
                 pools.add(pool);
                 up.add(desks.submit(() -> {
                     ready.countDown();
                     ready.await();
-                    return Migrations.migrate(pool, (v, n) -> sleep(20)); // slow: the other one comes in the middle
+                    int n = Migrations.migrate(pool, (v, statement) -> {
+                        if (first.compareAndSet(-1, desk)) {
+                            firstMigrating.set(true);
+                            overlap.set(awaitTheOtherWaiting(watch));
+                        } else if (first.get() != desk && firstMigrating.get()) {
+                            statementsDuringTheFirst.add("V" + v + " statement " + statement);
+                        }
+                    });
+                    if (first.get() == desk) {
+                        firstMigrating.set(false);
+                    }
+                    return n;
                 }));
             }
             for (Future<Integer> f : up) {
                 assertEquals(Migrations.SCHEMA_VERSION, f.get(2, TimeUnit.MINUTES));
             }
+            assertEquals("waiting on a lock", overlap.get(), "while the first desk migrated, the second");
+            assertEquals(List.of(), statementsDuringTheFirst, "statements the second desk ran while the first migrated");
             assertEquals(7, new JdbcSettingsRepository(pools.get(0)).mailSettings().size());
         } finally {
             desks.shutdownNow();
             pools.forEach(JdbcConnectionPool::dispose);
+            watch.dispose();
         }
+    }
+
+    /**
+     * Holds the first desk until another session of this database waits on a lock, as {@code pg_stat_activity} shows
+     * it; at most 30 s (then the answer says the other desk never came, and the test fails).
+     */
+    private static String awaitTheOtherWaiting(DataSource watch) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        try (Connection c = watch.getConnection(); Statement s = c.createStatement()) {
+            while (System.nanoTime() < deadline) {
+                try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM pg_stat_activity WHERE datname ="
+                        + " current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")) {
+                    r.next();
+                    if (r.getInt(1) > 0) {
+                        return "waiting on a lock";
+                    }
+                }
+                sleep(10);
+            }
+        } catch (java.sql.SQLException e) {
+            return "unknown: " + e;
+        }
+        return "never seen waiting within 30 s";
     }
 
     private static JdbcConnectionPool database() throws Exception {
