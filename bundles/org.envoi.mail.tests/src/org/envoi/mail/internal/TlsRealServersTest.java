@@ -284,6 +284,19 @@ class TlsRealServersTest {
         assertEquals(List.of(), failures, "a clear error for an untrusted certificate");
     }
 
+    /** A certificate past its validity (right name, trusted authority) is refused, and the message says so. */
+    @Test
+    void anExpiredCertificateIsRefusedSayingSo() {
+        MailServer server = new MailServer(new ServerEndpoint(MailServers.TLS_ONLY_HOST, servers.expiredSmtpsPort,
+                TlsMode.TLS), Duration.ofSeconds(15), servers.certificateAuthority());
+        List<String> failures = new ArrayList<>();
+        EnvoiException e = refusal(Way.SMTPS, server, carol(), failures);
+        assertEquals(List.of(), failures);
+        assertEquals(ErrorCode.MAIL_UNAVAILABLE, e.code(), e.getMessage());
+        assertTrue(e.getMessage().contains("certificate that has expired or is not valid yet") && e.getMessage()
+                .contains("administrator must renew it"), e.getMessage());
+    }
+
     /** The error Envoi gives on {@code way}, or null when it logged in (then noted in {@code failures}). */
     private static EnvoiException refusal(Way way, MailServer server, MailLogin login, List<String> failures) {
         try {
