@@ -72,6 +72,11 @@ public final class MailServers implements AutoCloseable {
     public final TlsListeners otherName = TlsListeners.on(OTHER_NAME_HOST);
     /** Postfix SMTPS on {@value #TLS_ONLY_HOST} with a certificate of the test CA for that address, expired yesterday. */
     public final int expiredSmtpsPort = TestServers.freePort();
+    /**
+     * Postfix on {@value #TLS_ONLY_HOST} with STARTTLS (the test CA's certificate) but no AUTH, as an MX on port 25 or
+     * a relay that trusts addresses: it takes no login, and relays for nobody.
+     */
+    public final int noAuthSmtpPort = TestServers.freePort();
     private final Path base;
     private final List<Process> processes = new ArrayList<>();
 
@@ -242,6 +247,8 @@ public final class MailServers implements AutoCloseable {
             out.append(l.host()).append(':').append(l.smtps()).append("  inet  n  -  n  -  -  smtpd\n")
                     .append("  -o smtpd_tls_wrappermode=yes\n  -o smtpd_tls_security_level=encrypt\n").append(cert);
         }
+        out.append(TLS_ONLY_HOST).append(':').append(noAuthSmtpPort).append("  inet  n  -  n  -  -  smtpd\n")
+                .append("  -o smtpd_tls_security_level=encrypt\n  -o smtpd_sasl_auth_enable=no\n");
         out.append(TLS_ONLY_HOST).append(':').append(expiredSmtpsPort).append("  inet  n  -  n  -  -  smtpd\n")
                 .append("  -o smtpd_tls_wrappermode=yes\n  -o smtpd_tls_security_level=encrypt\n")
                 .append("  -o smtpd_tls_cert_file=").append(base.resolve("tls/expired.pem")).append('\n')
