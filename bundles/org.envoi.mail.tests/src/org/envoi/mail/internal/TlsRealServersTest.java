@@ -284,6 +284,33 @@ class TlsRealServersTest {
         assertEquals(List.of(), failures, "a clear error for an untrusted certificate");
     }
 
+    /** A certificate past its validity (right name, trusted authority) is refused, and the message says so. */
+    @Test
+    void anExpiredCertificateIsRefusedSayingSo() {
+        MailServer server = new MailServer(new ServerEndpoint(MailServers.TLS_ONLY_HOST, servers.expiredSmtpsPort,
+                TlsMode.TLS), Duration.ofSeconds(15), servers.certificateAuthority());
+        List<String> failures = new ArrayList<>();
+        EnvoiException e = refusal(Way.SMTPS, server, carol(), failures);
+        assertEquals(List.of(), failures);
+        assertEquals(ErrorCode.MAIL_UNAVAILABLE, e.code(), e.getMessage());
+        assertTrue(e.getMessage().contains("certificate that has expired or is not valid yet") && e.getMessage()
+                .contains("administrator must renew it"), e.getMessage());
+    }
+
+    /**
+     * A server that offers no AUTH after STARTTLS (a port 25 MX, a relay by address) gets no mail: Angus Mail skips
+     * the login without a word when AUTH is not offered, and the sender would then send as if logged in.
+     */
+    @Test
+    void aServerThatOffersNoLoginGetsNothing() {
+        MailServer server = new MailServer(new ServerEndpoint(MailServers.TLS_ONLY_HOST, servers.noAuthSmtpPort,
+                TlsMode.STARTTLS), Duration.ofSeconds(15), servers.certificateAuthority());
+        EnvoiException e = org.junit.jupiter.api.Assertions.assertThrows(EnvoiException.class, () -> SmtpSender.open(
+                server, carol()).close(), "open() must not return a sender that never logged in");
+        assertEquals(ErrorCode.MAIL_UNAVAILABLE, e.code(), e.getMessage());
+        assertTrue(e.getMessage().contains("offers no login") && e.getMessage().contains("587"), e.getMessage());
+    }
+
     /** The error Envoi gives on {@code way}, or null when it logged in (then noted in {@code failures}). */
     private static EnvoiException refusal(Way way, MailServer server, MailLogin login, List<String> failures) {
         try {

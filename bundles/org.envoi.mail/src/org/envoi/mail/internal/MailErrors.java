@@ -1,5 +1,8 @@
 package org.envoi.mail.internal;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
 import org.envoi.api.mail.MailLogin;
@@ -84,20 +87,29 @@ final class MailErrors {
      */
     private static EnvoiException certificateRefused(MailServer server, Exception e) {
         String host = server.endpoint().host();
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String m = t.getMessage() == null ? "" : t.getMessage();
+        List<Throwable> chain = new ArrayList<>();
+        for (Throwable t = e; t != null && !chain.contains(t); t = t.getCause()) {
+            chain.add(t);
+        }
+        // the whole chain first: an expired certificate comes as a CertPathValidatorException around the expiry
+        for (Throwable t : chain) {
             if (t instanceof java.security.cert.CertificateExpiredException
                     || t instanceof java.security.cert.CertificateNotYetValidException) {
-                return certificate(server, e, "that has expired or is not valid yet (" + m + ")",
+                return certificate(server, e, "that has expired or is not valid yet (" + t.getMessage() + ")",
                         "The server's administrator must renew it");
             }
+        }
+        for (Throwable t : chain) {
             if (t instanceof java.security.cert.CertPathBuilderException
                     || t instanceof java.security.cert.CertPathValidatorException) {
-                return certificate(server, e, "that is not signed by a certificate authority Envoi trusts (" + m
-                        + ")", "If the server uses your company's own certificate authority, give that authority's"
-                                + " PEM file as trustedCertificates of this server in the flow; otherwise the connection"
-                                + " may be intercepted: tell the server's administrator");
+                return certificate(server, e, "that is not signed by a certificate authority Envoi trusts ("
+                        + t.getMessage() + ")", "If the server uses your company's own certificate authority, give"
+                                + " that authority's PEM file as trustedCertificates of this server in the flow;"
+                                + " otherwise the connection may be intercepted: tell the server's administrator");
             }
+        }
+        for (Throwable t : chain) {
+            String m = t.getMessage() == null ? "" : t.getMessage();
             // the JDK's host name check (HostnameChecker, as Angus Mail's checkserveridentity runs it), and Angus's own
             if (t instanceof java.security.cert.CertificateException && (m.startsWith("No subject alternative")
                     || m.startsWith("No name matching")) || m.startsWith("Can't verify identity of server")) {

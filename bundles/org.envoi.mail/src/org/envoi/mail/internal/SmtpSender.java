@@ -65,6 +65,16 @@ public final class SmtpSender implements AutoCloseable {
         try {
             transport.connect(server.endpoint().host(), server.endpoint().port(), login.user(),
                     MailSessions.secret(login));
+            // Angus logs in only when the server offers AUTH and otherwise connects without a word: a sender that
+            // never logged in would then send as if it had
+            if (!transport.supportsExtension("AUTH") && !transport.supportsExtension("AUTH=LOGIN")) {
+                close();
+                throw new EnvoiException(ErrorCode.MAIL_UNAVAILABLE, null, "The SMTP server " + server.endpoint()
+                        + " offers no login (no AUTH in its answer to EHLO" + (server.endpoint().tls()
+                                == org.envoi.api.provider.TlsMode.STARTTLS ? " after STARTTLS" : "") + "), so Envoi"
+                        + " sends it nothing. Check the flow's SMTP server: mail submission with a login is on port 587"
+                        + " (STARTTLS) or 465 (TLS), not on a port 25 relay; the mail stays queued.", null);
+            }
         } catch (AuthenticationFailedException e) {
             String reply = transport.getLastServerResponse();
             if (MailErrors.isCommandError(transport.getLastReturnCode(), reply)) {

@@ -86,6 +86,13 @@ public final class MailServers implements AutoCloseable {
      * {@value #OTHER_NAME} only: a client must refuse it for the host name it connects to.
      */
     public final TlsListeners otherName = TlsListeners.on(OTHER_NAME_HOST);
+    /** Postfix SMTPS on {@value #TLS_ONLY_HOST} with a certificate of the test CA for that address, expired yesterday. */
+    public final int expiredSmtpsPort = TestServers.freePort();
+    /**
+     * Postfix on {@value #TLS_ONLY_HOST} with STARTTLS (the test CA's certificate) but no AUTH, as an MX on port 25 or
+     * a relay that trusts addresses: it takes no login, and relays for nobody.
+     */
+    public final int noAuthSmtpPort = TestServers.freePort();
     private final Path base;
     private final List<Process> processes = new ArrayList<>();
 
@@ -184,8 +191,10 @@ public final class MailServers implements AutoCloseable {
                 .toString(), "-CAkey", t.resolve("ca.key").toString(), "-CAcreateserial", "-days", "2", "-extfile",
                 t.resolve("san.ext").toString(), "-out", t.resolve("server.pem").toString()), t.resolve("openssl3.log"));
         makeOtherNameCertificate(t);
+        makeExpiredCertificate(t);
         // Postfix and Dovecot read the key as their own users
-        for (String f : List.of("server.key", "server.pem", "ca.pem", "other.key", "other.pem")) {
+        for (String f : List.of("server.key", "server.pem", "ca.pem", "other.key", "other.pem", "expired.key",
+                "expired.pem")) {
             Files.setPosixFilePermissions(t.resolve(f), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         }
     }
@@ -201,6 +210,19 @@ public final class MailServers implements AutoCloseable {
         run(List.of("openssl", "x509", "-req", "-in", t.resolve("other.csr").toString(), "-CA", t.resolve("ca.pem")
                 .toString(), "-CAkey", t.resolve("ca.key").toString(), "-CAcreateserial", "-days", "2", "-extfile",
                 t.resolve("other.ext").toString(), "-out", t.resolve("other.pem").toString()), t.resolve("openssl5.log"));
+    }
+
+    /** A certificate of the same CA for {@value #TLS_ONLY_HOST} whose validity ended a day ago. */
+    private static void makeExpiredCertificate(Path t) throws IOException {
+        Files.writeString(t.resolve("expired.ext"), "subjectAltName = IP:" + TLS_ONLY_HOST + "\n"
+                + "extendedKeyUsage = serverAuth\n");
+        run(List.of("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj",
+                "/CN=expired", "-keyout", t.resolve("expired.key").toString(), "-out", t.resolve("expired.csr")
+                        .toString()), t.resolve("openssl6.log"));
+        run(List.of("openssl", "x509", "-req", "-in", t.resolve("expired.csr").toString(), "-CA", t.resolve("ca.pem")
+                .toString(), "-CAkey", t.resolve("ca.key").toString(), "-CAcreateserial", "-days", "-1", "-extfile",
+                t.resolve("expired.ext").toString(), "-out", t.resolve("expired.pem").toString()), t.resolve(
+                        "openssl7.log"));
     }
 
     /**
@@ -241,6 +263,12 @@ public final class MailServers implements AutoCloseable {
             out.append(l.host()).append(':').append(l.smtps()).append("  inet  n  -  n  -  -  smtpd\n")
                     .append("  -o smtpd_tls_wrappermode=yes\n  -o smtpd_tls_security_level=encrypt\n").append(cert);
         }
+        out.append(TLS_ONLY_HOST).append(':').append(noAuthSmtpPort).append("  inet  n  -  n  -  -  smtpd\n")
+                .append("  -o smtpd_tls_security_level=encrypt\n  -o smtpd_sasl_auth_enable=no\n");
+        out.append(TLS_ONLY_HOST).append(':').append(expiredSmtpsPort).append("  inet  n  -  n  -  -  smtpd\n")
+                .append("  -o smtpd_tls_wrappermode=yes\n  -o smtpd_tls_security_level=encrypt\n")
+                .append("  -o smtpd_tls_cert_file=").append(base.resolve("tls/expired.pem")).append('\n')
+                .append("  -o smtpd_tls_key_file=").append(base.resolve("tls/expired.key")).append('\n');
         return out.toString();
     }
 
