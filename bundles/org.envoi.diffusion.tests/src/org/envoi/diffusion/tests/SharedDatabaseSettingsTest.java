@@ -182,6 +182,37 @@ class SharedDatabaseSettingsTest {
                 Map.of())).field());
     }
 
+    /**
+     * Against a cluster that checks passwords (scram-sha-256): the owner-only file's password opens the database; a
+     * wrong one, or none, is INVALID_INPUT naming where the password came from (or where it goes), never the password.
+     */
+    @Test
+    void aPasswordTheDatabaseRefusesIsNamedByItsSettingNeverShown() throws Exception {
+        String right = "right-" + System.nanoTime();
+        try (PostgresServer checked = PostgresServer.startWithPassword(temp.resolve("pg-scram"), right)) {
+            Map<String, String> p = properties(checked.createDatabase("scram"));
+            Path file = Files.writeString(temp.resolve("db-password-scram"), right + "\n");
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            p.put("envoi.db.passwordFile", file.toString());
+            JdbcConnectionPool db = (JdbcConnectionPool) open(p, Map.of());
+            db.dispose();
+
+            Files.writeString(file, "wrong-in-file\n");
+            EnvoiException wrong = assertThrows(EnvoiException.class, () -> open(p, Map.of()));
+            assertEquals(ErrorCode.INVALID_INPUT, wrong.code());
+            assertEquals("envoi.db.passwordFile", wrong.field());
+            assertTrue(wrong.getMessage().contains("refused the password of user 'envoi'") && wrong.getMessage()
+                    .contains(file.toString()), wrong.getMessage());
+            assertFalse(wrong.toString().contains("wrong-in-file") || wrong.toString().contains(right));
+
+            p.remove("envoi.db.passwordFile");
+            EnvoiException none = assertThrows(EnvoiException.class, () -> open(p, Map.of()));
+            assertEquals(ErrorCode.INVALID_INPUT, none.code());
+            assertTrue(none.getMessage().contains("none was given") && none.getMessage().contains(
+                    "ENVOI_DB_PASSWORD"), none.getMessage());
+        }
+    }
+
     /** The machine's address on a real interface (a listener there is reached without the loopback). */
     private static InetAddress nonLoopbackAddress() throws Exception {
         for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
