@@ -17,8 +17,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 
 import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
@@ -58,22 +56,8 @@ class ConfidentialClientTest {
     private FileTokenVault vault;
     private final MutableClock clock = new MutableClock();
     private OAuthEngine engine;
-    private final List<String> logged = new CopyOnWriteArrayList<>();
-    private final List<Throwable> browserFailures = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            logged.add(r.getMessage() + (r.getThrown() == null ? "" : " " + r.getThrown()));
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private final LogCapture capture = new LogCapture();
+    private final List<String> logged = capture.lines;
 
     @BeforeAll
     static void start() {
@@ -87,12 +71,12 @@ class ConfidentialClientTest {
         vault = new FileTokenVault(temp.resolve("vault"), key, "test key");
         engine = new OAuthEngine(vault, id -> Optional.empty(), OAuthOptions.DEFAULTS, clock,
                 d -> Thread.sleep(d.toMillis()));
-        java.util.logging.Logger.getLogger("").addHandler(capture);
+        capture.attach();
     }
 
     @AfterEach
     void tearDown() {
-        java.util.logging.Logger.getLogger("").removeHandler(capture);
+        capture.detach();
         assertEquals(List.of(), browserFailures, "the simulated browser failed");
         for (String line : logged) {
             assertFalse(line.contains(KeycloakServer.CONFIDENTIAL_SECRET) || line.contains(WRONG_SECRET),

@@ -40,8 +40,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 
 import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
@@ -83,21 +81,8 @@ class OAuthEngineTest {
     private final List<Duration> waits = new CopyOnWriteArrayList<>();
     private OAuthEngine engine;
     private OAuthClient client;
-    private final List<String> logged = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            logged.add(r.getMessage() + (r.getThrown() == null ? "" : " " + r.getThrown()));
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private final LogCapture capture = new LogCapture();
+    private final List<String> logged = capture.lines;
 
     @BeforeAll
     static void startServer() {
@@ -119,12 +104,12 @@ class OAuthEngineTest {
         clock = new MutableClock();
         engine = newEngine(server);
         client = clientOf(server, "mock-flow");
-        java.util.logging.Logger.getLogger("").addHandler(capture);
+        capture.attach();
     }
 
     @AfterEach
     void tearDown() {
-        java.util.logging.Logger.getLogger("").removeHandler(capture);
+        capture.detach();
         assertEquals(List.of(), browserFailures, "the simulated browser failed");
     }
 
