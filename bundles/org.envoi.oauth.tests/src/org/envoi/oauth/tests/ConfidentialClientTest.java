@@ -58,6 +58,7 @@ class ConfidentialClientTest {
     private OAuthEngine engine;
     private final LogCapture capture = new LogCapture();
     private final List<String> logged = capture.lines;
+    private final List<Throwable> browserFailures = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void start() {
