@@ -35,6 +35,58 @@ final class MailErrors {
     }
 
     /**
+     * Microsoft 365's answer when SMTP AUTH is switched off, whatever the token: for the tenant, for the mailbox, or by
+     * the tenant's security defaults. Lines as Microsoft documents them ("Troubleshooting" of
+     * https://learn.microsoft.com/exchange/clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission,
+     * where https://aka.ms/smtp_auth_disabled leads): {@code 535 5.7.139 Authentication unsuccessful,
+     * SmtpClientAuthentication is disabled for the Tenant|Mailbox. Visit https://aka.ms/smtp_auth_disabled ...} and
+     * {@code 535 5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy.}
+     */
+    private static final java.util.regex.Pattern SMTP_AUTH_OFF = java.util.regex.Pattern.compile(
+            "\\b5\\.7\\.139\\b.*(SmtpClientAuthentication is disabled for the (Tenant|Mailbox)|security defaults)",
+            java.util.regex.Pattern.CASE_INSENSITIVE);
+
+    /**
+     * The server said SMTP AUTH is switched off (see {@link #SMTP_AUTH_OFF}), or null for any other refusal. Not a token
+     * problem: no renewal, no new sign-in would help, only the administrator (or another transport) can. So it is
+     * MAIL_REJECTED, which the outbox marks FAILED with this sentence at once rather than keeping the mail waiting for
+     * a consent or retrying a login the server refuses for good; once the switch is on, {@code envoi outbox retry}
+     * sends it, nothing is lost.
+     */
+    static EnvoiException smtpAuthSwitchedOff(MailServer server, MailLogin login, String lastReply) {
+        String reply = lastReply == null ? "" : lastReply.strip();
+        java.util.regex.Matcher m = SMTP_AUTH_OFF.matcher(reply);
+        if (!m.find()) {
+            return null;
+        }
+        String user = login.user();
+        String enableMailbox = "Set-CASMailbox -Identity " + user + " -SmtpClientAuthenticationDisabled $false";
+        String where;
+        String fix;
+        if (m.group(2) == null) {
+            where = "by the organization's security defaults (Microsoft Entra ID)";
+            fix = "turn the security defaults off in Microsoft Entra ID (Overview, Properties, Manage security"
+                    + " defaults; Conditional Access policies can take their place) and enable authenticated SMTP for"
+                    + " this mailbox (Exchange Online PowerShell: " + enableMailbox + ")";
+        } else if (m.group(2).equalsIgnoreCase("Tenant")) {
+            where = "for the whole organization (tenant)";
+            fix = "enable authenticated SMTP for this mailbox (Exchange Online PowerShell: " + enableMailbox
+                    + ", which overrides the tenant's setting) or for the tenant (Set-TransportConfig"
+                    + " -SmtpClientAuthenticationDisabled $false)";
+        } else {
+            where = "for the mailbox " + user;
+            fix = "enable authenticated SMTP for this mailbox (Microsoft 365 admin center: the user's Mail, Manage email"
+                    + " apps, Authenticated SMTP; or Exchange Online PowerShell: " + enableMailbox + ")";
+        }
+        return new EnvoiException(ErrorCode.MAIL_REJECTED, null, "The SMTP server " + server.endpoint().host()
+                + " refuses every login of " + user + " because Microsoft 365 has SMTP AUTH switched off " + where
+                + " [" + reply + "]. This is not a problem of the token or of the sign-in: signing in again would not"
+                + " help. Ask the Microsoft 365 administrator to " + fix + ", or have this flow send through the"
+                + " Microsoft Graph transport instead (coming in a later version of Envoi). The mail is marked FAILED"
+                + " and nothing is lost: once SMTP AUTH is on, envoi outbox retry sends it again.", null);
+    }
+
+    /**
      * Whether an SMTP reply to the AUTH exchange is about the command itself rather than the credentials: 500-504
      * (syntax, line too long, not implemented, bad sequence) or an enhanced status of class 5.5 (RFC 3463: protocol
      * status). Such a reply says nothing about the token, so it must never send an operator back to sign in.

@@ -46,7 +46,8 @@ public final class SmtpSender implements AutoCloseable {
      * Connects and logs in.
      *
      * @throws EnvoiException MAIL_AUTH_FAILED (with the server's reason), MAIL_UNAVAILABLE (also when the server
-     *         refuses the AUTH command's syntax or length: that is not a refused token), INSECURE_CONNECTION
+     *         refuses the AUTH command's syntax or length: that is not a refused token), MAIL_REJECTED when Microsoft
+     *         365 has SMTP AUTH switched off (535 5.7.139), INSECURE_CONNECTION
      */
     public static SmtpSender open(MailServer server, MailLogin login) {
         return MailClassLoader.call(() -> {
@@ -79,6 +80,10 @@ public final class SmtpSender implements AutoCloseable {
             String reply = transport.getLastServerResponse();
             if (MailErrors.isCommandError(transport.getLastReturnCode(), reply)) {
                 throw MailErrors.authCommandRefused("SMTP", server, reply);
+            }
+            EnvoiException off = MailErrors.smtpAuthSwitchedOff(server, login, reply);
+            if (off != null) {
+                throw off; // not the token's fault: no renewal, no new sign-in (issue 17.8)
             }
             throw MailErrors.authFailed("SMTP", server, login, outcome, reply);
         } catch (MessagingException e) {
