@@ -164,4 +164,43 @@ class SmtpAuthDisabledTest {
             assertEquals(2, peer.authAttempts());
         }
     }
+
+    /**
+     * A generic flow whose login is its shared mailbox: Microsoft answers 5.7.3 (a shared mailbox has no sign-in of its
+     * own). The sentence says to sign in as the delegate and send as the shared address; the mail FAILS with it (no
+     * renewal, no consent: signing in as the shared mailbox again would not help).
+     */
+    @Test
+    void aSharedMailboxAsTheLoginSaysToSignInAsTheDelegate() throws Exception {
+        String shared = "compta@contoso.example";
+        try (MicrosoftSmtpPeer peer = new MicrosoftSmtpPeer(MicrosoftSmtpPeer.UNSUCCESSFUL)) {
+            long id = outbox.enqueue("m365-compta", "alice", mail(shared));
+            OutboxWorker w = new OutboxWorker(outbox, (f, o) -> new Route(smtp(peer), 0, tokenOf(shared),
+                    Optional.of(shared)), clock, Duration.ofSeconds(30), Duration.ofHours(1));
+            assertEquals(0, w.drain(10).waitingConsent());
+            OutboxEntry e = outbox.entry(id).orElseThrow();
+            String why = e.lastReply();
+            assertEquals(State.FAILED, e.state(), why);
+            assertEquals(0, rejections.get(), "no renewal: " + why);
+            assertTrue(why.contains("5.7.3"), why);
+            assertTrue(why.contains("delegate"), why);
+            assertTrue(why.contains("Send As"), why);
+            assertTrue(why.contains("--username"), "the flow's field to set: " + why);
+            assertTrue(why.contains("send as " + shared), why);
+            assertFalse(why.contains("sign in again"), why);
+        }
+    }
+
+    /** The delegate's own login refused with 5.7.3 on the same generic flow is a refused token, as before. */
+    @Test
+    void theDelegatesRefusedTokenStillWaitsForConsent() throws Exception {
+        try (MicrosoftSmtpPeer peer = new MicrosoftSmtpPeer(MicrosoftSmtpPeer.UNSUCCESSFUL)) {
+            long id = outbox.enqueue("m365-compta", "alice", mail("compta@contoso.example"));
+            OutboxWorker w = new OutboxWorker(outbox, (f, o) -> new Route(smtp(peer), 0, tokenOf(
+                    "alice@contoso.example"), Optional.of("compta@contoso.example")), clock, Duration.ofSeconds(30),
+                    Duration.ofHours(1));
+            assertEquals(1, w.drain(10).waitingConsent());
+            assertEquals(State.WAITING_CONSENT, outbox.entry(id).orElseThrow().state());
+        }
+    }
 }

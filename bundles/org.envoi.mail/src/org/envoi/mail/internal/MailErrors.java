@@ -86,6 +86,32 @@ final class MailErrors {
                 + " and nothing is lost: once SMTP AUTH is on, envoi outbox retry sends it again.", null);
     }
 
+    /** Exchange Online's refusal of a login as such: {@code 535 5.7.3 Authentication unsuccessful}. */
+    private static final java.util.regex.Pattern UNSUCCESSFUL = java.util.regex.Pattern.compile(
+            "^535[ -]5\\.7\\.3\\b");
+
+    /**
+     * A 5.7.3 refusal of a login that is the flow's shared mailbox itself, or null otherwise: a shared mailbox has no
+     * sign-in of its own at Microsoft 365, so neither a renewed token nor a new sign-in as it would help. A delegate
+     * (a licensed user with "Send As" on it) signs in and the mails still go as the shared address. INVALID_FLOW_DATA
+     * naming the username: the outbox marks the mail FAILED with this sentence, and it can be retried once fixed.
+     */
+    static EnvoiException sharedMailboxLogin(MailServer server, MailLogin login, java.util.Optional<String> shared,
+            String lastReply) {
+        String reply = lastReply == null ? "" : lastReply.strip();
+        if (shared.isEmpty() || !shared.get().equalsIgnoreCase(login.user()) || !UNSUCCESSFUL.matcher(reply).find()) {
+            return null;
+        }
+        String address = shared.get();
+        return new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "username", "The SMTP server " + server.endpoint()
+                .host() + " refused the login of " + address + " [" + reply + "]: that is the flow's shared mailbox,"
+                + " which cannot sign in itself. Sign in as the delegate instead: give the flow as its username"
+                + " (--username, or Username in the desktop's flow editor) a licensed user who has \"Send As\" rights"
+                + " on " + address + ", sign in as that user, and Envoi will still send as " + address + " (the flow's"
+                + " shared address). The mail is marked FAILED and nothing is lost: envoi outbox retry sends it once the"
+                + " flow is put right.", null);
+    }
+
     /**
      * Whether an SMTP reply to the AUTH exchange is about the command itself rather than the credentials: 500-504
      * (syntax, line too long, not implemented, bad sequence) or an enhanced status of class 5.5 (RFC 3463: protocol

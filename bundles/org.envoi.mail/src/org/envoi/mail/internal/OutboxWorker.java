@@ -37,8 +37,15 @@ public final class OutboxWorker {
 
     private static final Logger LOG = System.getLogger(OutboxWorker.class.getName());
 
-    /** Where and how a flow's operator sends. */
-    public record Route(MailServer smtp, long attachmentLimitBytes, Logins logins) {
+    /**
+     * Where and how a flow's operator sends. @param sharedMailbox the flow's shared mailbox (a generic flow's address):
+     * when it is the login itself, a refused login says to sign in as a delegate instead (issue 17.8)
+     */
+    public record Route(MailServer smtp, long attachmentLimitBytes, Logins logins,
+            java.util.Optional<String> sharedMailbox) {
+        public Route(MailServer smtp, long attachmentLimitBytes, Logins logins) {
+            this(smtp, attachmentLimitBytes, logins, java.util.Optional.empty());
+        }
     }
 
     /** Gives the login to use, and hears when the server refused it (for a bearer token: reject it, refresh). */
@@ -520,7 +527,7 @@ public final class OutboxWorker {
         try {
             return route.logins().withRenewal(login -> {
                 tries[0]++;
-                return SmtpSender.open(route.smtp(), login);
+                return SmtpSender.open(route.smtp(), login, route.sharedMailbox());
             });
         } catch (EnvoiException e) {
             if (tries[0] == 2 && e.code() == ErrorCode.MAIL_AUTH_FAILED) {

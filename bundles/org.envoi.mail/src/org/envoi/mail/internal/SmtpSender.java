@@ -47,9 +47,18 @@ public final class SmtpSender implements AutoCloseable {
      *
      * @throws EnvoiException MAIL_AUTH_FAILED (with the server's reason), MAIL_UNAVAILABLE (also when the server
      *         refuses the AUTH command's syntax or length: that is not a refused token), MAIL_REJECTED when Microsoft
-     *         365 has SMTP AUTH switched off (535 5.7.139), INSECURE_CONNECTION
+     *         365 has SMTP AUTH switched off (535 5.7.139), INSECURE_CONNECTION; INVALID_FLOW_DATA when a shared
+     *         mailbox used as the login is refused (535 5.7.3), see the overload
      */
     public static SmtpSender open(MailServer server, MailLogin login) {
+        return open(server, login, Optional.empty());
+    }
+
+    /**
+     * As {@link #open(MailServer, MailLogin)}, for a flow whose mails go as {@code sharedMailbox}: a login refused
+     * with the shared mailbox itself as the user is INVALID_FLOW_DATA saying to sign in as a delegate.
+     */
+    public static SmtpSender open(MailServer server, MailLogin login, Optional<String> sharedMailbox) {
         return MailClassLoader.call(() -> {
             SmtpSender s;
             try {
@@ -57,12 +66,12 @@ public final class SmtpSender implements AutoCloseable {
             } catch (MessagingException e) {
                 throw MailErrors.unavailable(server, e);
             }
-            s.connect(login);
+            s.connect(login, sharedMailbox);
             return s;
         });
     }
 
-    private void connect(MailLogin login) {
+    private void connect(MailLogin login, Optional<String> sharedMailbox) {
         try {
             transport.connect(server.endpoint().host(), server.endpoint().port(), login.user(),
                     MailSessions.secret(login));
@@ -84,6 +93,10 @@ public final class SmtpSender implements AutoCloseable {
             EnvoiException off = MailErrors.smtpAuthSwitchedOff(server, login, reply);
             if (off != null) {
                 throw off; // not the token's fault: no renewal, no new sign-in (issue 17.8)
+            }
+            EnvoiException shared = MailErrors.sharedMailboxLogin(server, login, sharedMailbox, reply);
+            if (shared != null) {
+                throw shared;
             }
             throw MailErrors.authFailed("SMTP", server, login, outcome, reply);
         } catch (MessagingException e) {
