@@ -44,6 +44,7 @@ import org.envoi.api.provider.TlsMode;
 import org.envoi.api.tests.contract.OsgiServices;
 import org.envoi.api.tests.servers.MailPeers;
 import org.envoi.api.tests.servers.MailServers;
+import org.envoi.api.tests.servers.MicrosoftSmtpPeer;
 import org.envoi.api.tests.servers.MockOAuth2Server;
 import org.envoi.api.tests.servers.TestServers;
 import org.envoi.diffusion.internal.FlowClients;
@@ -410,6 +411,53 @@ class DiffusionEndToEndTest {
         assertEquals(new String(pdf, java.nio.charset.StandardCharsets.US_ASCII), new String(settings.copy(copy)
                 .orElseThrow(), java.nio.charset.StandardCharsets.US_ASCII));
         awaitDelivered("bob", before + 1); // the other tests count bob's mails
+    }
+
+    /**
+     * Issue 17.8, as `envoi test` and Test the service run it: Microsoft's "SMTP AUTH switched off" line, heard over SMTP
+     * from the contract peer, is the administrator's fix and the way out, not a sign-in; the flow's shared mailbox used
+     * as the login, refused 5.7.3, says to sign in as the delegate.
+     */
+    @Test
+    void testingAFlowWhoseSmtpAuthIsSwitchedOffNamesTheAdministratorsFix() throws Exception {
+        try (MicrosoftSmtpPeer off = new MicrosoftSmtpPeer(MicrosoftSmtpPeer.TENANT_DISABLED);
+                MicrosoftSmtpPeer refused = new MicrosoftSmtpPeer(MicrosoftSmtpPeer.UNSUCCESSFUL)) {
+            FlowTester.Step smtp = smtpStep(peerFlow(off, "alice"));
+            assertFalse(smtp.ok());
+            assertTrue(smtp.sentence().startsWith("MAIL_REJECTED"), smtp.sentence());
+            assertTrue(smtp.sentence().contains("Set-CASMailbox") && smtp.sentence().contains("Graph"),
+                    smtp.sentence());
+            assertFalse(smtp.sentence().contains("sign in again"), smtp.sentence());
+
+            FlowTester.Step shared = smtpStep(peerFlow(refused, MailServers.SHARED_MAILBOX));
+            assertFalse(shared.ok());
+            assertTrue(shared.sentence().startsWith("INVALID_FLOW_DATA"), shared.sentence());
+            assertTrue(shared.sentence().contains("delegate") && shared.sentence().contains("send as "
+                    + MailServers.SHARED_MAILBOX), shared.sentence());
+        }
+    }
+
+    /** A generic flow sending as the shared mailbox through {@code peer}, logging in as {@code login}; app-only. */
+    private static String peerFlow(MicrosoftSmtpPeer peer, String login) {
+        String id = "m365-" + System.nanoTime();
+        Flow flow = new Flow(id, "Microsoft 365", FlowType.OAUTH2, "custom", new ProviderFields("", "alice", "",
+                List.of("mail"), ConsentHost.PRINT, true), Optional.of(oauth.authorizationEndpoint("mail")),
+                Optional.of(oauth.tokenEndpoint("mail")), Optional.empty(), Optional.of(MailServer.of("127.0.0.1",
+                        peer.port(), TlsMode.NONE).withTimeout(Duration.ofSeconds(10))), Optional.empty(),
+                Optional.empty(), login, Optional.of(MailServers.SHARED_MAILBOX), 2_000_000, Optional.empty());
+        admin.save(flow, Optional.of("the-client-secret"));
+        OsgiServices.get(ctx, TokenService.class, null).clientCredentials(FlowClients.client(flow, OsgiServices.get(
+                ctx, ProviderRegistry.class, null)));
+        operators.save(new Operator("op-" + id, "Opérateur", "op@example.test", Optional.empty(), Optional.of(id), "",
+                ""));
+        return id;
+    }
+
+    private static FlowTester.Step smtpStep(String flowId) {
+        FlowTester.Report r = OsgiServices.get(ctx, FlowTester.class, null).test(flowId, "op-" + flowId);
+        FlowTester.Step last = r.steps().get(r.steps().size() - 1);
+        assertEquals("smtp", last.name(), r.steps().toString());
+        return last;
     }
 
     @Test

@@ -91,7 +91,7 @@ public final class FlowTesterService implements FlowTester {
         }
         String from = flow.genericAddress().orElse(operator.email());
         flow.smtp().ifPresent(smtp -> step(steps, "smtp", () -> {
-            try (SmtpSender s = SmtpSender.open(smtp, login[0])) {
+            try (SmtpSender s = SmtpSender.open(smtp, login[0], flow.genericAddress())) {
                 return "logged in to " + smtp.endpoint() + "; MAIL FROM accepted: " + s.probe(from);
             }
         }));

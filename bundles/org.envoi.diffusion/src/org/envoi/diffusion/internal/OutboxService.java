@@ -103,7 +103,7 @@ public final class OutboxService implements OutboxSenders {
         }
         String email = operators.operator(operatorId).map(Operator::email).orElse("");
         return new Route(flow.smtp().get(), flow.attachmentLimitBytes(), FlowClients.logins(flow, operatorId, email,
-                providers, tokens, vault));
+                providers, tokens, vault), flow.genericAddress());
     }
 
     @Override

@@ -25,6 +25,7 @@ import org.envoi.api.mail.OutboxEntry.State;
 import org.envoi.api.mail.OutgoingMail;
 import org.envoi.api.provider.TlsMode;
 import org.envoi.api.tests.contract.MutableClock;
+import org.envoi.api.tests.servers.MicrosoftSmtpPeer;
 import org.envoi.mail.internal.OutboxWorker.Logins;
 import org.envoi.mail.internal.OutboxWorker.Route;
 import org.envoi.store.internal.JdbcOutboxStore;

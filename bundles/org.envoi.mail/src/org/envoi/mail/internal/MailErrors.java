@@ -106,7 +106,7 @@ final class MailErrors {
         return new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "username", "The SMTP server " + server.endpoint()
                 .host() + " refused the login of " + address + " [" + reply + "]: that is the flow's shared mailbox,"
                 + " which cannot sign in itself. Sign in as the delegate instead: give the flow as its username"
-                + " (--username, or Username in the desktop's flow editor) a licensed user who has \"Send As\" rights"
+                + " (envoi flow add ... --generic " + address + " --username USER) a licensed user who has \"Send As\" rights"
                 + " on " + address + ", sign in as that user, and Envoi will still send as " + address + " (the flow's"
                 + " shared address). The mail is marked FAILED and nothing is lost: envoi outbox retry sends it once the"
                 + " flow is put right.", null);

@@ -1,4 +1,4 @@
-package org.envoi.mail.internal;
+package org.envoi.api.tests.servers;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -19,19 +19,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (section "Troubleshooting"; https://aka.ms/smtp_auth_disabled leads there). The EHLO capabilities are those
  * smtp.office365.com lists after STARTTLS; the peer itself is plain TCP on loopback, as the other test servers are.
  */
-final class MicrosoftSmtpPeer implements AutoCloseable {
+public final class MicrosoftSmtpPeer implements AutoCloseable {
 
     /** Microsoft's reply when SMTP AUTH is off for the whole organization (tenant). */
-    static final String TENANT_DISABLED = "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is"
+    public static final String TENANT_DISABLED = "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is"
             + " disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.";
     /** Microsoft's reply when SMTP AUTH is off for the mailbox that logs in. */
-    static final String MAILBOX_DISABLED = "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is"
+    public static final String MAILBOX_DISABLED = "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is"
             + " disabled for the Mailbox. Visit https://aka.ms/smtp_auth_disabled for more information.";
     /** Microsoft's reply when the tenant's Entra ID security defaults block SMTP AUTH. */
-    static final String SECURITY_DEFAULTS = "535 5.7.139 Authentication unsuccessful, user is locked by your"
+    public static final String SECURITY_DEFAULTS = "535 5.7.139 Authentication unsuccessful, user is locked by your"
             + " organization's security defaults policy. Contact your administrator.";
     /** Microsoft's plain refusal of a login (a bad token, or a mailbox that cannot log in, such as a shared one). */
-    static final String UNSUCCESSFUL = "535 5.7.3 Authentication unsuccessful [AM0PR01CA0001.eurprd01.prod.exchangelabs.com"
+    public static final String UNSUCCESSFUL = "535 5.7.3 Authentication unsuccessful [AM0PR01CA0001.eurprd01.prod.exchangelabs.com"
             + " 2026-12-05T02:00:00.000Z 08DD0000000000]";
 
     private final ServerSocket listener;
@@ -39,7 +39,7 @@ final class MicrosoftSmtpPeer implements AutoCloseable {
     private final AtomicInteger authAttempts = new AtomicInteger();
 
     /** @param authReply the line the peer answers every AUTH with */
-    MicrosoftSmtpPeer(String authReply) throws IOException {
+    public MicrosoftSmtpPeer(String authReply) throws IOException {
         this.authReply = authReply;
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread t = new Thread(this::accept, "microsoft-smtp-peer");
@@ -47,12 +47,12 @@ final class MicrosoftSmtpPeer implements AutoCloseable {
         t.start();
     }
 
-    int port() {
+    public int port() {
         return listener.getLocalPort();
     }
 
     /** How many AUTH commands the peer refused: a client that gives up at once sends one per connection. */
-    int authAttempts() {
+    public int authAttempts() {
         return authAttempts.get();
     }
 
