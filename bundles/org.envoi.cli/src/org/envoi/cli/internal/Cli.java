@@ -24,6 +24,7 @@ import org.envoi.api.diffusion.MailFetcher;
 import org.envoi.api.diffusion.Sandbox;
 import org.envoi.api.flow.Flow;
 import org.envoi.api.flow.FlowAdmin;
+import org.envoi.api.flow.FlowFormat;
 import org.envoi.api.flow.FlowRepository;
 import org.envoi.api.flow.FlowType;
 import org.envoi.api.flow.Operator;
@@ -32,6 +33,8 @@ import org.envoi.api.mail.MailServer;
 import org.envoi.api.mail.Outbox;
 import org.envoi.api.mail.OutboxEntry;
 import org.envoi.api.mail.OutboxSenders;
+import org.envoi.api.oauth.ConsentHandler;
+import org.envoi.api.oauth.TerminalConsent;
 import org.envoi.api.oauth.TokenService;
 import org.envoi.api.provider.ConsentHost;
 import org.envoi.api.provider.MailCapability;
@@ -40,7 +43,6 @@ import org.envoi.api.provider.ProviderFields;
 import org.envoi.api.provider.ProviderRegistry;
 import org.envoi.api.provider.ServerEndpoint;
 import org.envoi.api.provider.TlsMode;
-import org.envoi.store.json.FlowJson;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -96,6 +98,7 @@ public final class Cli {
     private final FlowTester tester;
     private final Outbox outbox;
     private final OutboxSenders senders;
+    private final FlowFormat format;
     private final MailCommands mail;
     private final SandboxCommands sandbox;
 
@@ -104,15 +107,21 @@ public final class Cli {
             @Reference OperatorRepository operators, @Reference ProviderRegistry providers,
             @Reference FlowTester tester, @Reference Outbox outbox, @Reference TokenService tokens,
             @Reference Diffusion diffusion, @Reference MailFetcher fetcher, @Reference Sandbox sandbox,
-            @Reference OutboxSenders senders) {
+            @Reference OutboxSenders senders, @Reference FlowFormat format,
+            @Reference(target = "(" + ConsentHandler.CONSENT_HOST + "=" + TerminalConsent.PRINT + ")")
+            TerminalConsent print,
+            @Reference(target = "(" + ConsentHandler.CONSENT_HOST + "=" + TerminalConsent.LOOPBACK + ")")
+            TerminalConsent loopback) {
         this.admin = admin;
+        this.format = format;
         this.flows = flows;
         this.operators = operators;
         this.providers = providers;
         this.tester = tester;
         this.outbox = outbox;
         this.senders = senders;
-        this.mail = new MailCommands(admin, flows, operators, tokens, diffusion, fetcher, outbox, senders);
+        this.mail = new MailCommands(admin, flows, operators, tokens, diffusion, fetcher, outbox, senders, print,
+                loopback);
         this.sandbox = new SandboxCommands(sandbox, tokens, mail, tester);
     }
 
@@ -289,9 +298,7 @@ public final class Cli {
             }
             case "list" -> {
                 if (o.json()) {
-                    ArrayNode a = JSON.createArrayNode();
-                    flows.flows().forEach(f -> a.add(FlowJson.toNode(f)));
-                    out.println(JSON.writeValueAsString(a));
+                    out.println(format.writeList(flows.flows()));
                 } else {
                     for (Flow f : flows.flows()) {
                         out.println(Printable.field(f.id()) + "\t" + Printable.field(f.providerId()) + "\t"
@@ -303,7 +310,7 @@ public final class Cli {
                 Flow f = flows.flow(o.arg(0, "the flow ID")).orElseThrow(() -> new EnvoiException(
                         ErrorCode.INVALID_FLOW_DATA, "id", "There is no flow '" + o.arg(0, "") + "': envoi flow"
                                 + " list shows them.", null));
-                out.println(FlowJson.write(f)); // a flow shows as its JSON definition, never with a secret
+                out.println(format.write(f)); // a flow shows as its JSON definition, never with a secret
             }
             case "remove" -> {
                 String id = o.arg(0, "the flow ID");

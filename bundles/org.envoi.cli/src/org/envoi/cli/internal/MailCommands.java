@@ -29,14 +29,12 @@ import org.envoi.api.mail.Outbox;
 import org.envoi.api.mail.OutboxEntry;
 import org.envoi.api.mail.OutboxEntry.State;
 import org.envoi.api.mail.OutboxSenders;
-import org.envoi.api.oauth.ConsentHandler;
+import org.envoi.api.oauth.ConsentTerminal;
 import org.envoi.api.oauth.CredentialStatus;
+import org.envoi.api.oauth.TerminalConsent;
 import org.envoi.api.oauth.TokenService;
 import org.envoi.cli.internal.Cli.Options;
 import org.envoi.cli.internal.Cli.Usage;
-import org.envoi.oauth.internal.LoopbackConsentHandler;
-import org.envoi.oauth.internal.PrintConsentHandler;
-import org.envoi.oauth.internal.SystemBrowser;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -56,9 +54,14 @@ final class MailCommands {
     private final MailFetcher fetcher;
     private final Outbox outbox;
     private final OutboxSenders senders;
+    private final TerminalConsent print;
+    private final TerminalConsent loopback;
 
     MailCommands(FlowAdmin admin, FlowRepository flows, OperatorRepository operators, TokenService tokens,
-            Diffusion diffusion, MailFetcher fetcher, Outbox outbox, OutboxSenders senders) {
+            Diffusion diffusion, MailFetcher fetcher, Outbox outbox, OutboxSenders senders, TerminalConsent print,
+            TerminalConsent loopback) {
+        this.print = print;
+        this.loopback = loopback;
         this.admin = admin;
         this.flows = flows;
         this.operators = operators;
@@ -101,10 +104,11 @@ final class MailCommands {
                     }, Duration.ofMinutes(15));
             case "print" -> {
                 err.println("Open the address below, sign in, then paste here the address the browser ends on:");
-                tokens.authorize(target.client(), target.owner(), new PrintConsentHandler(err, in),
+                tokens.authorize(target.client(), target.owner(), print.open(ConsentTerminal.of(err, in)),
                         Duration.ofMinutes(15));
             }
-            case "loopback" -> tokens.authorize(target.client(), target.owner(), browser(err), Duration.ofMinutes(5));
+            case "loopback" -> tokens.authorize(target.client(), target.owner(), loopback.open(ConsentTerminal.of(err,
+                    in)), Duration.ofMinutes(5));
             default -> throw new Usage("--consent '" + how + "' is not one of [loopback, print, device]");
         }
         CredentialStatus status = tokens.status(flowId, target.owner());
@@ -119,15 +123,6 @@ final class MailCommands {
             out.println(waiting.size() + " mail(s) that waited for this sign-in queued again");
         }
         return Cli.OK;
-    }
-
-    /** The system browser with the loopback listener; the address is printed too, for a machine without one. */
-    static ConsentHandler browser(PrintStream err) {
-        return new LoopbackConsentHandler(uri -> {
-            err.println("Sign in in the browser that opens; if none opens, open this address: " + uri);
-            err.flush();
-            new SystemBrowser().accept(uri);
-        });
     }
 
     /** {@code send --operator ID --to A[,B] [--cc ...] (--subject S --body T | --diffusion CODE [--param K=V]...)}. */

@@ -264,6 +264,50 @@ class FlowAdminTest {
         assertEquals(flows.flows().size(), again.size(), "an export imports back whole");
     }
 
+    /** Exactly what the first Envoi (November 2026) wrote: the format now read through the FlowFormat service. */
+    @Test
+    void anExportWrittenByTheFirstEnvoiStillImports() {
+        String id = "old-" + System.nanoTime();
+        String json = """
+                {
+                  "envoi" : "flows",
+                  "format" : 1,
+                  "flows" : [ {
+                    "id" : "%s",
+                    "name" : "M365 sales",
+                    "type" : "oauth2",
+                    "provider" : "microsoft",
+                    "tenant" : "contoso.onmicrosoft.com",
+                    "clientId" : "11111111-2222-3333-4444-555555555555",
+                    "redirectUri" : "http://127.0.0.1:3017/",
+                    "scopes" : [ "offline_access", "https://outlook.office.com/SMTP.Send" ],
+                    "consent" : "loopback",
+                    "appOnly" : false,
+                    "smtp" : {
+                      "host" : "smtp.office365.com",
+                      "port" : 587,
+                      "security" : "starttls",
+                      "timeoutSeconds" : 45
+                    },
+                    "username" : "",
+                    "attachmentLimitBytes" : 20000000,
+                    "secretExpiry" : "2027-06-30"
+                  } ]
+                }
+                """.formatted(id);
+        List<Flow> imported = admin.importFlows(json);
+        assertEquals(List.of(id), imported.stream().map(Flow::id).toList());
+        Flow f = flows.flow(id).orElseThrow();
+        assertEquals("contoso.onmicrosoft.com", f.oauth().tenant());
+        assertEquals(ConsentHost.LOOPBACK, f.oauth().consentHost());
+        MailServer smtp = f.smtp().orElseThrow();
+        assertEquals(587, smtp.endpoint().port());
+        assertEquals(TlsMode.STARTTLS, smtp.endpoint().tls());
+        assertEquals(45, smtp.timeout().toSeconds());
+        assertEquals(Optional.of(LocalDate.parse("2027-06-30")), f.secretExpiry());
+        assertTrue(admin.export().contains("\"" + id + "\""), "and it exports again");
+    }
+
     @Test
     void aGoogleDesktopClientJsonBecomesAFlowAndOtherKindsAreRefusedWithTheReason() {
         String id = "gmail-" + System.nanoTime();

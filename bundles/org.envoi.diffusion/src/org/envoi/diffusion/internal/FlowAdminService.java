@@ -13,6 +13,7 @@ import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
 import org.envoi.api.flow.Flow;
 import org.envoi.api.flow.FlowAdmin;
+import org.envoi.api.flow.FlowFormat;
 import org.envoi.api.flow.FlowRepository;
 import org.envoi.api.flow.FlowType;
 import org.envoi.api.mail.MailServer;
@@ -31,7 +32,6 @@ import org.envoi.api.provider.ProviderRegistry;
 import org.envoi.api.provider.TlsMode;
 import org.envoi.api.vault.TokenVault;
 import org.envoi.api.vault.VaultKey;
-import org.envoi.store.json.FlowJson;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -52,11 +52,13 @@ public final class FlowAdminService implements FlowAdmin {
     private final ProviderRegistry providers;
     private final TokenVault vault;
     private final TokenService tokens;
+    private final FlowFormat format;
 
     @Activate
     public FlowAdminService(@Reference FlowRepository flows, @Reference ProviderRegistry providers,
-            @Reference TokenVault vault, @Reference TokenService tokens) {
+            @Reference TokenVault vault, @Reference TokenService tokens, @Reference FlowFormat format) {
         this.flows = flows;
+        this.format = format;
         this.providers = providers;
         this.vault = vault;
         this.tokens = tokens;
@@ -233,12 +235,12 @@ public final class FlowAdminService implements FlowAdmin {
 
     @Override
     public String export() {
-        return FlowJson.export(flows.flows());
+        return format.export(flows.flows());
     }
 
     @Override
     public List<Flow> importFlows(String json) {
-        List<Flow> read = FlowJson.readExport(json);
+        List<Flow> read = format.readExport(json);
         for (int i = 0; i < read.size(); i++) {
             refuseIfInvalid(read.get(i), "flows[" + i + "].");
         }

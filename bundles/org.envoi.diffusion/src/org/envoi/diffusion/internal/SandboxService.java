@@ -3,6 +3,9 @@ package org.envoi.diffusion.internal;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.Reader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,12 +26,14 @@ import org.envoi.api.flow.FlowType;
 import org.envoi.api.flow.Operator;
 import org.envoi.api.flow.OperatorRepository;
 import org.envoi.api.mail.MailServer;
+import org.envoi.api.oauth.ConsentHandler;
+import org.envoi.api.oauth.ConsentTerminal;
+import org.envoi.api.oauth.TerminalConsent;
 import org.envoi.api.oauth.TokenService;
 import org.envoi.api.provider.ConsentHost;
 import org.envoi.api.provider.ProviderFields;
 import org.envoi.api.provider.ServerEndpoint;
 import org.envoi.api.provider.TlsMode;
-import org.envoi.oauth.internal.FollowRedirectConsentHandler;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -55,14 +60,17 @@ public final class SandboxService implements Sandbox {
     private final FlowAdmin admin;
     private final OperatorRepository operators;
     private final TokenService tokens;
+    private final TerminalConsent followRedirect;
     private final UnaryOperator<String> properties;
     private Process process;
     private Running running;
 
     @Activate
     public SandboxService(BundleContext context, @Reference FlowAdmin admin, @Reference OperatorRepository operators,
-            @Reference TokenService tokens) {
+            @Reference TokenService tokens, @Reference(target = "(" + ConsentHandler.CONSENT_HOST + "="
+                    + TerminalConsent.FOLLOW_REDIRECT + ")") TerminalConsent followRedirect) {
         this.admin = admin;
+        this.followRedirect = followRedirect;
         this.operators = operators;
         this.tokens = tokens;
         this.properties = context::getProperty;
@@ -177,7 +185,10 @@ public final class SandboxService implements Sandbox {
         Running r = running().orElseThrow(() -> new EnvoiException(ErrorCode.INVALID_INPUT, null, "The sandbox is not"
                 + " running: start it first.", null));
         FlowAdmin.SignInTarget target = admin.signInTarget(r.flowId(), r.operatorId());
-        tokens.authorize(target.client(), target.owner(), new FollowRedirectConsentHandler(), Duration.ofSeconds(60));
+        // the sandbox's server approves at once: nothing is shown or read
+        ConsentTerminal none = ConsentTerminal.of(new PrintStream(OutputStream.nullOutputStream()),
+                new BufferedReader(Reader.nullReader()));
+        tokens.authorize(target.client(), target.owner(), followRedirect.open(none), Duration.ofSeconds(60));
     }
 
     @Override

@@ -17,7 +17,8 @@ import org.envoi.api.oauth.ConsentSession;
 /**
  * The consent host of an authorization server that approves at once, without a page (the local sandbox): requests
  * the authorization URL and reads {@code code} and {@code state} from the redirect it answers with. Nothing listens
- * on the redirect URI. Not a host an operator chooses: it is never registered as a service.
+ * on the redirect URI. Not a host an operator chooses: it is never registered as a {@code ConsentHandler}, only as the
+ * {@code follow-redirect} {@code TerminalConsent} the sandbox asks for.
  */
 public final class FollowRedirectConsentHandler implements ConsentHandler {
 

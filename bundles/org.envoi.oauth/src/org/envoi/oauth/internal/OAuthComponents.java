@@ -7,10 +7,12 @@ import java.time.Clock;
 import java.time.Duration;
 
 import org.envoi.api.oauth.ConsentHandler;
+import org.envoi.api.oauth.ConsentTerminal;
 import org.envoi.api.oauth.CredentialStatus;
 import org.envoi.api.oauth.DeviceCodePrompt;
 import org.envoi.api.oauth.OAuthClient;
 import org.envoi.api.oauth.TokenService;
+import org.envoi.api.oauth.TerminalConsent;
 import org.envoi.api.oauth.TokenSet;
 import org.envoi.api.provider.ProviderRegistry;
 import org.envoi.api.vault.TokenVault;
@@ -18,7 +20,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
-/** The DS faces of the engine and of the two consent hosts this bundle provides. */
+/** The DS faces of the engine and of the consent hosts this bundle provides. */
 public final class OAuthComponents {
 
     private OAuthComponents() {
@@ -85,6 +87,42 @@ public final class OAuthComponents {
     public static final class Print extends PrintConsentHandler {
         public Print() {
             super(System.err, new BufferedReader(new InputStreamReader(System.in, Charset.defaultCharset())));
+        }
+    }
+
+    /** The printing host for a given terminal. */
+    @Component(service = TerminalConsent.class, property = ConsentHandler.CONSENT_HOST + "=" + TerminalConsent.PRINT)
+    public static final class TerminalPrint implements TerminalConsent {
+        @Override
+        public ConsentHandler open(ConsentTerminal terminal) {
+            return new PrintConsentHandler(terminal.out(), terminal.in());
+        }
+    }
+
+    /**
+     * The loopback host for a given terminal: its browser, else the system browser with the address printed too, for
+     * a machine where none opens.
+     */
+    @Component(service = TerminalConsent.class, property = ConsentHandler.CONSENT_HOST + "="
+            + TerminalConsent.LOOPBACK)
+    public static final class TerminalLoopback implements TerminalConsent {
+        @Override
+        public ConsentHandler open(ConsentTerminal terminal) {
+            return new LoopbackConsentHandler(terminal.browser().orElseGet(() -> uri -> {
+                terminal.out().println("Sign in in the browser that opens; if none opens, open this address: " + uri);
+                terminal.out().flush();
+                new SystemBrowser().accept(uri);
+            }));
+        }
+    }
+
+    /** For the local sandbox, whose authorization server approves at once: no terminal is used. */
+    @Component(service = TerminalConsent.class, property = ConsentHandler.CONSENT_HOST + "="
+            + TerminalConsent.FOLLOW_REDIRECT)
+    public static final class TerminalFollowRedirect implements TerminalConsent {
+        @Override
+        public ConsentHandler open(ConsentTerminal terminal) {
+            return new FollowRedirectConsentHandler();
         }
     }
 
