@@ -51,7 +51,8 @@ public final class GraphServer implements AutoCloseable {
 
     // https://learn.microsoft.com/en-us/graph/errors : an error is {"error":{"code","message","innerError"}}; 413
     // "Request Entity Too Large", 416 "Requested Range Not Satisfiable"
-    // https://learn.microsoft.com/en-us/graph/json-batching / user-sendmail: a request body is limited to 4 MB
+    // a request body is limited to 4 MB: https://learn.microsoft.com/en-us/answers/questions/1824204 (Microsoft's answer
+    // on user-sendmail's 413), and outlook-large-attachments sends anything bigger in upload sessions
     static final long MAX_REQUEST = 4L * 1024 * 1024;
     // https://learn.microsoft.com/en-us/graph/outlook-large-attachments : files up to 150 MB, each PUT at most 4 MB
     static final long MAX_ATTACHMENT = 150L * 1024 * 1024;
@@ -328,9 +329,10 @@ public final class GraphServer implements AutoCloseable {
      * https://learn.microsoft.com/en-us/graph/api/user-sendmail : POST /me/sendMail or /users/{id}/sendMail; MIME goes
      * base64 in a text/plain body ("provide the MIME content as a base64-encoded string"), malformed base64 is 400
      * "Invalid base64 string for MIME content."; success is 202 Accepted with no body. Sending from another mailbox
-     * needs the Send As right (https://learn.microsoft.com/en-us/graph/outlook-send-mail-from-other-user), refused
-     * ErrorSendAsDenied. A body over 4 MB is 413 (https://learn.microsoft.com/en-us/graph/api/user-sendmail, "the
-     * total size of the request ... 4 MB", and /graph/errors for 413).
+     * needs the Send As right (https://learn.microsoft.com/en-us/graph/outlook-send-mail-from-other-user: the signed-in
+     * user "MUST have at least one of these permissions"), else 403 ErrorSendAsDenied "...does not have the right to
+     * send mail on behalf of the specified sending account". A body over 4 MB is 413 "The maximum request length
+     * supported is 4MB." (see MAX_REQUEST; /graph/errors for 413).
      */
     private void sendMail(HttpExchange ex, String mailbox) throws IOException {
         String user = authorize(ex, "Mail.Send");
@@ -493,7 +495,7 @@ public final class GraphServer implements AutoCloseable {
         StringBuilder value = new StringBuilder();
         for (Message m : now) {
             value.append(value.length() == 0 ? "" : ",").append("{\"id\":\"").append(m.id).append("\",\"subject\":\"")
-                    .append(json(String.valueOf(header(Files.readAllBytes(m.mime), "Subject")))).append("\"}");
+                    .append(json(String.valueOf(header(head(m.mime), "Subject")))).append("\"}");
         }
         String self = base() + ex.getRequestURI().getRawPath();
         String link = all.size() > now.size()
@@ -695,7 +697,7 @@ public final class GraphServer implements AutoCloseable {
 
     /** To Dovecot over LMTP, as Postfix does: one RCPT per address of To, Cc and Bcc, the MIME as it came. */
     private void deliver(Message m) throws IOException {
-        byte[] head = Files.readAllBytes(m.mime); // headers are read from the start; bodies are streamed below
+        byte[] head = head(m.mime); // the body (up to 150 MB of attachments) is streamed below, never held
         List<String> rcpt = new ArrayList<>();
         for (String h : new String[] { "To", "Cc", "Bcc" }) {
             String v = header(head, h);
@@ -711,7 +713,7 @@ public final class GraphServer implements AutoCloseable {
         try (Socket s = new Socket("127.0.0.1", lmtpPort)) {
             s.setSoTimeout(30_000);
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-            OutputStream out = s.getOutputStream();
+            OutputStream out = new java.io.BufferedOutputStream(s.getOutputStream(), 64 * 1024);
             reply(in, "220");
             cmd(out, "LHLO graph.envoi.test");
             reply(in, "250");
@@ -846,7 +848,7 @@ public final class GraphServer implements AutoCloseable {
             byte[] b = in.readNBytes((int) MAX_REQUEST + 1);
             if (b.length > MAX_REQUEST) {
                 in.transferTo(OutputStream.nullOutputStream());
-                error(ex, 413, "RequestEntityTooLarge", "The request size exceeds the maximum limit of 4 MB.");
+                error(ex, 413, "RequestEntityTooLarge", "The maximum request length supported is 4MB.");
                 return null;
             }
             return b;
@@ -863,6 +865,13 @@ public final class GraphServer implements AutoCloseable {
         }
         in.transferTo(OutputStream.nullOutputStream());
         return n;
+    }
+
+    /** The first 64 KB of a message: where its headers are. */
+    private static byte[] head(Path mime) throws IOException {
+        try (InputStream in = Files.newInputStream(mime)) {
+            return in.readNBytes(64 * 1024);
+        }
     }
 
     /** A header's unfolded value from the start of a MIME message. */
