@@ -776,7 +776,7 @@ public final class GraphServer implements AutoCloseable {
             }
         }
         Path out = dir.resolve(UUID.randomUUID() + ".eml");
-        try (OutputStream o = Files.newOutputStream(out)) {
+        try (OutputStream o = new java.io.BufferedOutputStream(Files.newOutputStream(out), 64 * 1024)) {
             o.write((top + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n--"
                     + boundary + "\r\n" + (part.length() == 0 ? "Content-Type: text/plain\r\n" : part) + "\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1));
@@ -787,6 +787,11 @@ public final class GraphServer implements AutoCloseable {
                         + "Content-Transfer-Encoding: base64\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
                 OutputStream b64 = Base64.getMimeEncoder(76, "\r\n".getBytes(StandardCharsets.US_ASCII)).wrap(
                         new java.io.FilterOutputStream(o) {
+                            @Override
+                            public void write(byte[] b, int off, int len) throws IOException {
+                                out.write(b, off, len); // FilterOutputStream's own writes byte by byte
+                            }
+
                             @Override
                             public void close() throws IOException {
                                 flush(); // leave the message's stream open
