@@ -191,6 +191,13 @@ class GraphContractTest {
         new java.util.Random(17).nextBytes(file);
         assertError(call("POST", "/v1.0/me/messages/" + id + "/attachments/createUploadSession", token("alice", G
                 + "Mail.Read"), "application/json", "{}".getBytes()), 403, "ErrorAccessDenied");
+        // files up to 150 MB
+        String session = "/v1.0/me/messages/" + id + "/attachments/createUploadSession";
+        String item = "{\"AttachmentItem\":{\"attachmentType\":\"file\",\"name\":\"big.pdf\",\"size\":";
+        assertError(call("POST", session, t, "application/json", (item + (150 * MB + 1) + "}}").getBytes()), 400,
+                "ErrorInvalidRequest");
+        assertEquals(201, call("POST", session, t, "application/json", (item + 150 * MB + "}}").getBytes())
+                .statusCode());
         HttpResponse<String> s = call("POST", "/v1.0/me/messages/" + id + "/attachments/createUploadSession", t,
                 "application/json", ("{\"AttachmentItem\":{\"attachmentType\":\"file\",\"name\":\"bl-4711.pdf\","
                         + "\"size\":" + size + "}}").getBytes());
@@ -282,6 +289,12 @@ class GraphContractTest {
         byte[] file = new byte[size];
         new java.util.Random(4711).nextBytes(file);
         assertError(put(url, 0, java.util.Arrays.copyOfRange(file, 0, unit + 1), size, null), 400, "invalidRange");
+        // a fragment of 60 MiB (192 x 320 KiB) is over the limit: refused on its Content-Range, before its bytes
+        HttpResponse<String> huge = HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Range", "bytes 0-"
+                + (60 * MB - 1) + "/" + (61 * MB)).PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[10])).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertError(huge, 400, "invalidRange");
+        assertTrue(huge.body().contains("under 60 MiB"), huge.body());
         HttpResponse<String> f1 = put(url, 0, java.util.Arrays.copyOfRange(file, 0, 2 * unit), size, null);
         assertEquals(200, f1.statusCode(), f1.body());
         // resume: the session says where to go on

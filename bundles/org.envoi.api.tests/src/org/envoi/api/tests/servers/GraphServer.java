@@ -416,7 +416,7 @@ public final class GraphServer implements AutoCloseable {
         }
         long n = Long.parseLong(size.group(1));
         if (n > MAX_ATTACHMENT) {
-            error(ex, 400, "ErrorAttachmentSizeShouldNotBeLessThanMinimumSize", "The attachment size " + n
+            error(ex, 400, "ErrorInvalidRequest", "The attachment size " + n
                     + " is over the limit of " + MAX_ATTACHMENT + " bytes.");
             return;
         }
@@ -561,10 +561,7 @@ public final class GraphServer implements AutoCloseable {
         long end = Long.parseLong(r.group(2));
         long total = Long.parseLong(r.group(3));
         long length = end - start + 1;
-        if (u.size < 0 && start == 0) {
-            u.size = total;
-        }
-        if (total != u.size || end < start || end >= total) {
+        if ((u.size >= 0 && total != u.size) || end < start || end >= total) {
             error(ex, 400, "invalidRange", "Content-Range does not fit the file's " + u.size + " bytes.");
             return;
         }
@@ -592,10 +589,11 @@ public final class GraphServer implements AutoCloseable {
             try (var ch = java.nio.channels.FileChannel.open(u.file, StandardOpenOption.WRITE)) {
                 ch.truncate(u.received);
             }
-            error(ex, 400, "invalidRange", "The body has " + copied + " bytes, Content-Range says " + length + ".");
+            error(ex, 400, "invalidRequest", "The body has " + copied + " bytes, Content-Range says " + length + ".");
             return;
         }
         u.received += length;
+        u.size = total; // a OneDrive session learns it from its first fragment accepted
         if (!last) {
             respond(ex, 200, session(u, u.draft == null ? "\"" + u.received + "-\"" : "\"" + u.received + "\""));
             return;
