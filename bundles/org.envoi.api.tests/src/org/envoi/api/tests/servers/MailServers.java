@@ -652,6 +652,11 @@ public final class MailServers implements AutoCloseable {
         return out;
     }
 
+    /** Dovecot's LMTP port on 127.0.0.1 (no authentication), for test servers that deliver as Postfix does. */
+    public int lmtpPort() {
+        return lmtpPort;
+    }
+
     /** How many messages the user's Maildir holds (new and cur), as delivered by LMTP. */
     public long delivered(String user) throws IOException {
         Path dir = base.resolve("mail").resolve(user);

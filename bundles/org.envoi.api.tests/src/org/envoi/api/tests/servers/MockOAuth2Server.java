@@ -32,6 +32,13 @@ public final class MockOAuth2Server implements AutoCloseable {
      */
     public static final String MAIL_USERS = mailUsers();
 
+    /**
+     * Microsoft Graph's audience: a client-credentials token asked for scopes of it ({@code
+     * https://graph.microsoft.com/Mail.Send …}) carries that audience and those scopes in {@code scp}; client id {@code
+     * graph-expired} gets an expired one (subject alice).
+     */
+    public static final String GRAPH_AUDIENCE = "https://graph.microsoft.com";
+
     /** A scope of another resource (as Microsoft Graph's is to Outlook's): its token is for {@link #OTHER_AUDIENCE}. */
     public static final String OTHER_RESOURCE_SCOPE = "https://graph.envoi.test/mail";
     public static final String OTHER_AUDIENCE = "https://graph.envoi.test";
@@ -41,6 +48,12 @@ public final class MockOAuth2Server implements AutoCloseable {
         // the scope granted is the scope asked for (a template of mock-oauth2-server's request mappings)
         String scope = ",\"scope\":\"${scope}\"";
         StringBuilder maps = new StringBuilder();
+        // Microsoft Graph's tokens (GraphServer): a scope of the Graph resource gives its audience and the scopes in scp
+        maps.append("{\"requestParam\":\"client_id\",\"match\":\"graph-expired\",\"claims\":{\"sub\":\"alice\","
+                + "\"aud\":[\"").append(GRAPH_AUDIENCE).append("\"],\"scp\":\"${scope}\",\"exp\":1600000000}},");
+        maps.append("{\"requestParam\":\"scope\",\"match\":\".*").append(GRAPH_AUDIENCE.replace(".", "\\\\."))
+                .append("/.*\",\"claims\":{\"sub\":\"${client_id}\",\"aud\":[\"").append(GRAPH_AUDIENCE)
+                .append("\"],\"scp\":\"${scope}\"}},");
         maps.append("{\"requestParam\":\"scope\",\"match\":\".*").append(OTHER_RESOURCE_SCOPE)
                 .append(".*\",\"claims\":{\"sub\":\"${client_id}\",\"aud\":[\"").append(OTHER_AUDIENCE)
                 .append("\"],\"scope\":\"mail\",\"pad\":\"").append(pad).append("\"}},");
