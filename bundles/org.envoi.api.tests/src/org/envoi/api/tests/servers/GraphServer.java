@@ -335,14 +335,12 @@ public final class GraphServer implements AutoCloseable {
      * supported is 4MB." (see MAX_REQUEST; /graph/errors for 413).
      */
     private void sendMail(HttpExchange ex, String mailbox) throws IOException {
-        String user = authorize(ex, "Mail.Send");
-        if (user == null) {
+        Authorized call = authorizedBody(ex, "Mail.Send");
+        if (call == null) {
             return;
         }
-        byte[] body = readLimited(ex);
-        if (body == null) {
-            return;
-        }
+        String user = call.user();
+        byte[] body = call.body();
         byte[] mime = mime(ex, body);
         if (mime == null) {
             return;
@@ -365,14 +363,12 @@ public final class GraphServer implements AutoCloseable {
      * 201 Created with the message (its id); it lands in Drafts.
      */
     private void createDraft(HttpExchange ex) throws IOException {
-        String user = authorize(ex, "Mail.ReadWrite");
-        if (user == null) {
+        Authorized call = authorizedBody(ex, "Mail.ReadWrite");
+        if (call == null) {
             return;
         }
-        byte[] body = readLimited(ex);
-        if (body == null) {
-            return;
-        }
+        String user = call.user();
+        byte[] body = call.body();
         byte[] mime;
         String type = String.valueOf(ex.getRequestHeaders().getFirst("Content-Type"));
         if (type.startsWith("application/json")) {
@@ -394,14 +390,12 @@ public final class GraphServer implements AutoCloseable {
      * nextExpectedRanges ["0"]); files up to 150 MB (https://learn.microsoft.com/en-us/graph/outlook-large-attachments).
      */
     private void attachmentSession(HttpExchange ex, String id) throws IOException {
-        String user = authorize(ex, "Mail.ReadWrite");
-        if (user == null) {
+        Authorized call = authorizedBody(ex, "Mail.ReadWrite");
+        if (call == null) {
             return;
         }
-        byte[] body = readLimited(ex);
-        if (body == null) {
-            return;
-        }
+        String user = call.user();
+        byte[] body = call.body();
         Message draft = messages.get(id);
         if (draft == null || !draft.owner.equals(user) || !draft.folder.equals("drafts")) {
             error(ex, 404, "ErrorItemNotFound", "The specified object was not found in the store.");
@@ -634,14 +628,11 @@ public final class GraphServer implements AutoCloseable {
      * link.webUrl opens the item (embed is OneDrive personal only, users needs recipients: refused here).
      */
     private void createLink(HttpExchange ex, String id) throws IOException {
-        String user = authorize(ex, "Files.ReadWrite");
-        if (user == null) {
+        Authorized call = authorizedBody(ex, "Files.ReadWrite");
+        if (call == null) {
             return;
         }
-        byte[] body = readLimited(ex);
-        if (body == null) {
-            return;
-        }
+        byte[] body = call.body();
         if (!driveItems.containsKey(id)) {
             error(ex, 404, "itemNotFound", "The resource could not be found.");
             return;
@@ -846,6 +837,19 @@ public final class GraphServer implements AutoCloseable {
     }
 
     /** The body, or null once it answered 413 for a body over 4 MB (Graph's request limit). */
+    /** The caller and the request body, or null once the refusal (401/403/413) has been answered. */
+    private record Authorized(String user, byte[] body) {
+    }
+
+    private Authorized authorizedBody(HttpExchange ex, String... scopes) throws IOException {
+        String user = authorize(ex, scopes);
+        if (user == null) {
+            return null;
+        }
+        byte[] body = readLimited(ex);
+        return body == null ? null : new Authorized(user, body);
+    }
+
     private byte[] readLimited(HttpExchange ex) throws IOException {
         try (InputStream in = ex.getRequestBody()) {
             byte[] b = in.readNBytes((int) MAX_REQUEST + 1);
