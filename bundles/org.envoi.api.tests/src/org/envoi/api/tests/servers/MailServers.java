@@ -659,20 +659,7 @@ public final class MailServers implements AutoCloseable {
 
     /** How many messages the user's Maildir holds (new and cur), as delivered by LMTP. */
     public long delivered(String user) throws IOException {
-        Path dir = base.resolve("mail").resolve(user);
-        if (!Files.isDirectory(dir)) {
-            return 0;
-        }
-        long n = 0;
-        for (String sub : List.of("new", "cur")) {
-            Path p = dir.resolve(sub);
-            if (Files.isDirectory(p)) {
-                try (Stream<Path> s = Files.list(p)) {
-                    n += s.count();
-                }
-            }
-        }
-        return n;
+        return deliveredFiles(user).size();
     }
 
     /**
