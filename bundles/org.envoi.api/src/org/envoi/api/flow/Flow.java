@@ -3,11 +3,13 @@ package org.envoi.api.flow;
 import java.net.URI;
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 import org.envoi.api.mail.MailServer;
 import org.envoi.api.provider.ProviderFields;
+import org.envoi.api.transport.MailTransport;
 
 /**
  * An authentication flow as the administrator declares it. Secrets (client secret, password) are not here: they live
@@ -28,11 +30,15 @@ import org.envoi.api.provider.ProviderFields;
  * @param genericAddress present for a generic flow: every operator sends as this shared mailbox
  * @param attachmentLimitBytes the largest total of attachments per mail; 0 for no limit
  * @param secretExpiry when the client secret expires (Azure secrets last 24 months at most)
+ * @param transport the id of the {@code MailTransport} that sends ({@value org.envoi.api.transport.MailTransport#SMTP}
+ *        when none is named, as for every flow stored before transports existed)
+ * @param settings what the transport, the mailbox reader and the file stores read ({@code graph.url},
+ *        {@code files.large}...), each described by its service's {@code FieldDescription}s; never a secret
  */
 public record Flow(String id, String name, FlowType type, String providerId, ProviderFields oauth,
         Optional<URI> authorizationUri, Optional<URI> tokenUri, Optional<URI> deviceUri, Optional<MailServer> smtp,
         Optional<MailServer> imap, Optional<MailServer> pop, String username, Optional<String> genericAddress,
-        long attachmentLimitBytes, Optional<LocalDate> secretExpiry) {
+        long attachmentLimitBytes, Optional<LocalDate> secretExpiry, String transport, Map<String, String> settings) {
 
     /** How long before the client secret's expiry the administrator is warned. */
     public static final int SECRET_WARNING_DAYS = 30;
@@ -52,6 +58,23 @@ public record Flow(String id, String name, FlowType type, String providerId, Pro
         username = username == null ? "" : username.strip();
         Objects.requireNonNull(genericAddress, "genericAddress");
         Objects.requireNonNull(secretExpiry, "secretExpiry");
+        transport = transport == null || transport.isBlank() ? MailTransport.SMTP : transport.strip();
+        settings = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(settings == null ? Map.of() : settings));
+    }
+
+    /** A flow sending over SMTP with no transport settings (every flow before transports existed). */
+    public Flow(String id, String name, FlowType type, String providerId, ProviderFields oauth,
+            Optional<URI> authorizationUri, Optional<URI> tokenUri, Optional<URI> deviceUri, Optional<MailServer> smtp,
+            Optional<MailServer> imap, Optional<MailServer> pop, String username, Optional<String> genericAddress,
+            long attachmentLimitBytes, Optional<LocalDate> secretExpiry) {
+        this(id, name, type, providerId, oauth, authorizationUri, tokenUri, deviceUri, smtp, imap, pop, username,
+                genericAddress, attachmentLimitBytes, secretExpiry, MailTransport.SMTP, Map.of());
+    }
+
+    /** This flow with another transport and settings (the rest unchanged). */
+    public Flow withTransport(String newTransport, Map<String, String> newSettings) {
+        return new Flow(id, name, type, providerId, oauth, authorizationUri, tokenUri, deviceUri, smtp, imap, pop,
+                username, genericAddress, attachmentLimitBytes, secretExpiry, newTransport, newSettings);
     }
 
     public boolean generic() {

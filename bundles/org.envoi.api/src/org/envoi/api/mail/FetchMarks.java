@@ -38,4 +38,21 @@ public interface FetchMarks {
     Set<String> pop3Seen(String mailbox);
 
     void addPop3Seen(String mailbox, Collection<String> uidls);
+
+    /**
+     * A mark that is one opaque text (Microsoft Graph's delta link): empty when the mailbox was never read. Stores
+     * that keep none say so on {@link #saveTextMark}.
+     */
+    default java.util.Optional<String> textMark(String mailbox) {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * Saves a text mark (replacing the one before) in one transaction, after the mails it covers are kept.
+     *
+     * @throws UnsupportedOperationException when this store keeps no text marks
+     */
+    default void saveTextMark(String mailbox, String mark) {
+        throw new UnsupportedOperationException("this store keeps no text marks");
+    }
 }
