@@ -305,7 +305,21 @@ class FlowAdminTest {
         assertEquals(TlsMode.STARTTLS, smtp.endpoint().tls());
         assertEquals(45, smtp.timeout().toSeconds());
         assertEquals(Optional.of(LocalDate.parse("2027-06-30")), f.secretExpiry());
+        assertEquals("smtp", f.transport(), "a file without a transport sends over SMTP");
+        assertEquals(java.util.Map.of(), f.settings());
         assertTrue(admin.export().contains("\"" + id + "\""), "and it exports again");
+    }
+
+    /** Issue 17: the export names each flow's transport and settings, and they import back. */
+    @Test
+    void theTransportAndItsSettingsGoThroughAnExport() {
+        org.envoi.api.flow.FlowFormat format = OsgiServices.get(OsgiServices.context(FlowAdminTest.class),
+                org.envoi.api.flow.FlowFormat.class, null);
+        Flow g = microsoft("graph-" + System.nanoTime(), "contoso.onmicrosoft.com", SCOPES, "http://127.0.0.1:3017/",
+                SMTP).withTransport("graph", java.util.Map.of("graph.url", "https://graph.microsoft.com/v1.0"));
+        String export = format.export(List.of(g));
+        assertTrue(export.contains("\"transport\" : \"graph\""), export);
+        assertEquals(List.of(g), format.readExport(export));
     }
 
     @Test

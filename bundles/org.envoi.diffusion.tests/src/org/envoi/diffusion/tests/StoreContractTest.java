@@ -61,8 +61,8 @@ abstract class StoreContractTest {
     @BeforeEach
     void open() throws Exception {
         db = freshDatabase();
-        assertEquals(6, Migrations.migrate(db));
-        assertEquals(6, Migrations.migrate(db), "migrating twice changes nothing");
+        assertEquals(7, Migrations.migrate(db));
+        assertEquals(7, Migrations.migrate(db), "migrating twice changes nothing");
         flows = new JdbcFlowRepository(db, Clock.systemUTC());
         operators = new JdbcOperatorRepository(db);
         settings = new JdbcSettingsRepository(db);
@@ -122,6 +122,51 @@ abstract class StoreContractTest {
         marks.addPop3Seen(box, List.of("u2", "u3", "u3"));
         assertEquals(java.util.Set.of("u1", "u2", "u3"), marks.pop3Seen(box));
         assertEquals(java.util.Set.of(), marks.pop3Seen("pop3:flow:other"));
+    }
+
+    /** Issue 17: a mark that is one opaque text (Graph's delta link, long), per mailbox, replaced at each save. */
+    @Test
+    void textMarksAreKeptPerMailboxAndReplaced() {
+        var marks = new org.envoi.store.internal.JdbcFetchMarks(db);
+        String box = "graph:flow:user:inbox";
+        assertEquals(Optional.empty(), marks.textMark(box));
+        String link = "https://graph.microsoft.com/v1.0/me/mailFolders/inbox/messages/delta?$deltatoken="
+                + "Ab-9_".repeat(800);
+        marks.saveTextMark(box, link);
+        assertEquals(Optional.of(link), marks.textMark(box));
+        marks.saveTextMark(box, link + "next");
+        assertEquals(Optional.of(link + "next"), marks.textMark(box), "replaced, not added");
+        assertEquals(Optional.empty(), marks.textMark("graph:flow:other:inbox"));
+    }
+
+    /** Issue 17: a flow names its transport and carries that transport's settings; both are stored. */
+    @Test
+    void aFlowsTransportAndSettingsAreStoredAndReadBack() {
+        Flow g = flow("graph-1", "11111111-2222-3333-4444-555555555555").withTransport("graph", java.util.Map.of(
+                "graph.url", "https://graph.microsoft.com/v1.0", "files.large", "onedrive"));
+        flows.save(g);
+        Flow back = flows.flow("graph-1").orElseThrow();
+        assertEquals("graph", back.transport());
+        assertEquals(g.settings(), back.settings());
+        assertEquals(g, back);
+    }
+
+    /** A row written before transports existed (no transport, no settings in its JSON) reads as an SMTP flow. */
+    @Test
+    void aFlowStoredBeforeTransportsReadsAsSmtpWithNoSettings() throws Exception {
+        try (java.sql.Connection c = db.getConnection(); java.sql.PreparedStatement p = c.prepareStatement(
+                "INSERT INTO flow (id, name, definition, updated) VALUES (?, ?, ?, ?)")) {
+            p.setString(1, "old");
+            p.setString(2, "Old");
+            p.setString(3, "{\"id\": \"old\", \"name\": \"Old\", \"type\": \"basic\", \"provider\": \"custom\","
+                    + " \"smtp\": {\"host\": \"smtp.example.com\", \"port\": 587, \"security\": \"starttls\"},"
+                    + " \"username\": \"compta\", \"attachmentLimitBytes\": 0}");
+            p.setTimestamp(4, java.sql.Timestamp.from(Instant.now()));
+            assertEquals(1, p.executeUpdate());
+        }
+        Flow old = flows.flow("old").orElseThrow();
+        assertEquals("smtp", old.transport());
+        assertEquals(java.util.Map.of(), old.settings());
     }
 
     @Test

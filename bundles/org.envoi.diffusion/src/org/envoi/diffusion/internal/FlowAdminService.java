@@ -30,6 +30,8 @@ import org.envoi.api.provider.ProviderFields;
 import org.envoi.api.provider.ProviderPreset;
 import org.envoi.api.provider.ProviderRegistry;
 import org.envoi.api.provider.TlsMode;
+import org.envoi.api.transport.MailTransport;
+import org.envoi.api.transport.TransportRegistry;
 import org.envoi.api.vault.TokenVault;
 import org.envoi.api.vault.VaultKey;
 import org.osgi.service.component.annotations.Activate;
@@ -53,11 +55,14 @@ public final class FlowAdminService implements FlowAdmin {
     private final TokenVault vault;
     private final TokenService tokens;
     private final FlowFormat format;
+    private final TransportRegistry transports;
 
     @Activate
     public FlowAdminService(@Reference FlowRepository flows, @Reference ProviderRegistry providers,
-            @Reference TokenVault vault, @Reference TokenService tokens, @Reference FlowFormat format) {
+            @Reference TokenVault vault, @Reference TokenService tokens, @Reference FlowFormat format,
+            @Reference TransportRegistry transports) {
         this.flows = flows;
+        this.transports = transports;
         this.format = format;
         this.providers = providers;
         this.vault = vault;
@@ -73,9 +78,12 @@ public final class FlowAdminService implements FlowAdmin {
         if (f.name().isBlank()) {
             out.add(new FieldProblem("name", "the flow has no name: give the one operators will recognize"));
         }
-        if (f.smtp().isEmpty() && f.imap().isEmpty() && f.pop().isEmpty()) {
+        // another transport (Graph) may send and read with no mail server at all
+        if (f.transport().equals(MailTransport.SMTP) && f.smtp().isEmpty() && f.imap().isEmpty() && f.pop()
+                .isEmpty()) {
             out.add(new FieldProblem("smtp", "the flow has no mail server: set at least the SMTP server"));
         }
+        transport(f, out);
         server("smtp", f.smtp(), out);
         server("imap", f.imap(), out);
         server("pop", f.pop(), out);
@@ -126,6 +134,18 @@ public final class FlowAdminService implements FlowAdmin {
             }
         }
         return dedupe(out);
+    }
+
+    /** The flow's transport must be installed, and says what it needs of the flow. */
+    private void transport(Flow f, List<FieldProblem> out) {
+        MailTransport t;
+        try {
+            t = transports.requireTransport(f.transport());
+        } catch (EnvoiException e) {
+            out.add(new FieldProblem("transport", e.getMessage()));
+            return;
+        }
+        out.addAll(t.validate(f));
     }
 
     private static List<FieldProblem> dedupe(List<FieldProblem> problems) {

@@ -18,8 +18,8 @@ import org.envoi.api.provider.ProviderPreset;
 import org.envoi.api.provider.ProviderRegistry;
 import org.envoi.api.vault.TokenVault;
 import org.envoi.api.vault.VaultKey;
-import org.envoi.mail.internal.OutboxWorker;
-import org.envoi.mail.internal.TokenLogins;
+import org.envoi.api.transport.Logins;
+import org.envoi.api.transport.MailRoute;
 
 /** From a stored flow to what the engine and the transports need: the OAuth client, the mailbox user, the logins. */
 public final class FlowClients {
@@ -73,14 +73,21 @@ public final class FlowClients {
         return flow.genericAddress().orElse(operatorEmail);
     }
 
-    static OutboxWorker.Logins logins(Flow flow, String operatorId, String operatorEmail, ProviderRegistry providers,
+    /** The route a transport or a mailbox reader is given for this flow and operator. */
+    static MailRoute route(Flow flow, String operatorId, String operatorEmail, ProviderRegistry providers,
+            TokenService tokens, TokenVault vault) {
+        return new MailRoute(flow, operatorId, mailUser(flow, operatorEmail), logins(flow, operatorId, operatorEmail,
+                providers, tokens, vault));
+    }
+
+    static Logins logins(Flow flow, String operatorId, String operatorEmail, ProviderRegistry providers,
             TokenService tokens, TokenVault vault) {
         String user = mailUser(flow, operatorEmail);
         if (flow.type() == FlowType.OAUTH2) {
             return new TokenLogins(tokens, client(flow, providers, vault), tokenOwner(flow, operatorId), user,
                     Mechanism.XOAUTH2);
         }
-        return new OutboxWorker.Logins() {
+        return new Logins() {
             @Override
             public MailLogin current() {
                 String password = vault.read(new VaultKey(VaultKey.PASSWORD, flow.id(), VaultKey.SHARED)).orElseThrow(

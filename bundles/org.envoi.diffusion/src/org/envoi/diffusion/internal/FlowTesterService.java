@@ -14,14 +14,15 @@ import org.envoi.api.flow.FlowType;
 import org.envoi.api.flow.Operator;
 import org.envoi.api.flow.OperatorRepository;
 import org.envoi.api.mail.MailLogin;
-import org.envoi.api.mail.MailServer;
 import org.envoi.api.oauth.TokenService;
 import org.envoi.api.provider.FieldProblem;
 import org.envoi.api.provider.ProviderRegistry;
+import org.envoi.api.transport.Logins;
+import org.envoi.api.transport.MailRoute;
+import org.envoi.api.transport.MailTransport;
+import org.envoi.api.transport.MailboxReader;
+import org.envoi.api.transport.TransportRegistry;
 import org.envoi.api.vault.TokenVault;
-import org.envoi.mail.internal.MailboxAccess;
-import org.envoi.mail.internal.OutboxWorker;
-import org.envoi.mail.internal.SmtpSender;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -36,12 +37,14 @@ public final class FlowTesterService implements FlowTester {
     private final ProviderRegistry providers;
     private final TokenService tokens;
     private final TokenVault vault;
+    private final TransportRegistry transports;
 
     @Activate
     public FlowTesterService(@Reference FlowRepository flows, @Reference OperatorRepository operators,
             @Reference FlowAdmin admin, @Reference ProviderRegistry providers, @Reference TokenService tokens,
-            @Reference TokenVault vault) {
+            @Reference TokenVault vault, @Reference TransportRegistry transports) {
         this.flows = flows;
+        this.transports = transports;
         this.operators = operators;
         this.admin = admin;
         this.providers = providers;
@@ -79,8 +82,24 @@ public final class FlowTesterService implements FlowTester {
         })) {
             return new Report(flowId, operatorId, steps);
         }
-        OutboxWorker.Logins logins = FlowClients.logins(flow, operatorId, operator.email(), providers, tokens, vault);
         MailLogin[] login = new MailLogin[1];
+        Logins once = new Logins() {
+            // the probes use the login the token step got, as one sign-in would
+            @Override
+            public MailLogin current() {
+                return login[0];
+            }
+
+            @Override
+            public void rejected(MailLogin refused) {
+            }
+
+            @Override
+            public <T> T withRenewal(java.util.function.Function<MailLogin, T> use) {
+                return use.apply(current()); // a test renews nothing: a refused login is what the step reports
+            }
+        };
+        Logins logins = FlowClients.logins(flow, operatorId, operator.email(), providers, tokens, vault);
         if (!step(steps, flow.type() == FlowType.OAUTH2 ? "token" : "password", () -> {
             login[0] = logins.current();
             return flow.type() == FlowType.OAUTH2 ? "a valid access token is at hand" + tokens.status(flowId,
@@ -89,20 +108,36 @@ public final class FlowTesterService implements FlowTester {
         })) {
             return new Report(flowId, operatorId, steps);
         }
+        MailRoute route = new MailRoute(flow, operatorId, FlowClients.mailUser(flow, operator.email()), once);
         String from = flow.genericAddress().orElse(operator.email());
-        flow.smtp().ifPresent(smtp -> step(steps, "smtp", () -> {
-            try (SmtpSender s = SmtpSender.open(smtp, login[0], flow.genericAddress())) {
-                return "logged in to " + smtp.endpoint() + "; MAIL FROM accepted: " + s.probe(from);
+        // the SMTP step as it always was (only when the flow has an SMTP server); any other transport always probes
+        MailTransport transport = transports.transport(flow.transport()).orElse(null);
+        if (transport != null && (!transport.id().equals(MailTransport.SMTP) || flow.smtp().isPresent())) {
+            step(steps, transport.id(), () -> {
+                try (MailTransport.Connection c = transport.connect(route)) {
+                    String reply = c.probe(from);
+                    return transport.id().equals(MailTransport.SMTP) ? "logged in to " + flow.smtp().get()
+                            .endpoint() + "; MAIL FROM accepted: " + reply : "logged in; " + reply;
+                }
+            });
+        }
+        for (MailboxReader reader : transports.mailboxReaders()) {
+            if (reader.forFlow(flow)) {
+                String name = reader.id().equals("pop3") ? "pop" : reader.id();
+                step(steps, name, () -> "logged in" + server(reader, flow) + "; INBOX opened (" + reader.probe(route)
+                        + " messages)");
+                break;
             }
-        }));
-        flow.imap().ifPresent(imap -> step(steps, "imap", () -> mailbox("imap", imap, login[0])));
-        flow.pop().ifPresent(pop -> step(steps, "pop", () -> mailbox("pop3", pop, login[0])));
+        }
         return new Report(flowId, operatorId, steps);
     }
 
-    private static String mailbox(String protocol, MailServer server, MailLogin login) {
-        int count = MailboxAccess.probe(protocol, server, login);
-        return "logged in to " + server.endpoint() + "; INBOX opened (" + count + " messages)";
+    private static String server(MailboxReader reader, Flow flow) {
+        return switch (reader.id()) {
+            case "imap" -> flow.imap().map(s -> " to " + s.endpoint()).orElse("");
+            case "pop3" -> flow.pop().map(s -> " to " + s.endpoint()).orElse("");
+            default -> "";
+        };
     }
 
     /** Runs one step; @return whether it passed. */

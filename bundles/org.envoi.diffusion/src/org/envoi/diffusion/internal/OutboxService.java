@@ -17,8 +17,8 @@ import org.envoi.api.mail.OutboxStore;
 import org.envoi.api.oauth.TokenService;
 import org.envoi.api.provider.ProviderRegistry;
 import org.envoi.api.vault.TokenVault;
-import org.envoi.mail.internal.OutboxWorker;
-import org.envoi.mail.internal.OutboxWorker.Route;
+import org.envoi.api.transport.TransportRegistry;
+import org.envoi.diffusion.internal.OutboxWorker.Route;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -40,6 +40,7 @@ public final class OutboxService implements OutboxSenders {
     private final ProviderRegistry providers;
     private final TokenService tokens;
     private final TokenVault vault;
+    private final TransportRegistry transports;
     private final OutboxWorker worker;
     private final Thread thread;
     private final SenderHealthFiles health;
@@ -55,8 +56,9 @@ public final class OutboxService implements OutboxSenders {
     @Activate
     public OutboxService(BundleContext context, @Reference OutboxStore store, @Reference FlowRepository flows,
             @Reference OperatorRepository operators, @Reference ProviderRegistry providers,
-            @Reference TokenService tokens, @Reference TokenVault vault) {
+            @Reference TokenService tokens, @Reference TokenVault vault, @Reference TransportRegistry transports) {
         this.store = store;
+        this.transports = transports;
         this.flows = flows;
         this.operators = operators;
         this.providers = providers;
@@ -97,13 +99,10 @@ public final class OutboxService implements OutboxSenders {
         Flow flow = flows.flow(flowId).orElseThrow(() -> new EnvoiException(ErrorCode.NO_FLOW_FOR_OPERATOR, null,
                 "The flow '" + flowId + "' of this mail no longer exists: attach the operator to a flow and retry.",
                 null));
-        if (flow.smtp().isEmpty()) {
-            throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "smtp", "The flow '" + flow.name() + "' has no"
-                    + " SMTP server: set one to send.", null);
-        }
+        // a transport that is not installed fails the mail with the registry's sentence (what to install)
+        var transport = transports.requireTransport(flow.transport());
         String email = operators.operator(operatorId).map(Operator::email).orElse("");
-        return new Route(flow.smtp().get(), flow.attachmentLimitBytes(), FlowClients.logins(flow, operatorId, email,
-                providers, tokens, vault), flow.genericAddress());
+        return new Route(transport, FlowClients.route(flow, operatorId, email, providers, tokens, vault));
     }
 
     @Override

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Properties;
 
 import org.envoi.api.mail.OutboxSenders;
-import org.envoi.mail.internal.OutboxWorker;
 
 /**
  * A failing sender's state as a small owner-only file per process, {@code <data>/run/outbox-sender-<pid>.failing}:

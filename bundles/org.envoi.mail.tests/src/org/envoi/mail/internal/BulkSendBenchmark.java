@@ -30,6 +30,7 @@ import org.envoi.api.tests.servers.MailServers;
 import org.envoi.api.tests.servers.MockOAuth2Server;
 import org.envoi.store.internal.JdbcOutboxStore;
 import org.envoi.store.internal.Migrations;
+import org.envoi.diffusion.internal.OutboxWorker;
 import org.envoi.store.internal.StoreComponent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -293,8 +294,26 @@ class BulkSendBenchmark {
     private double outboxPath(MailServer smtp, MockOAuth2Server oauth, int mails, byte[] pdf, JdbcOutboxStore outbox,
             String to) throws Exception {
         int sentBefore = outbox.count(OutboxEntry.State.SENT);
-        OutboxWorker worker = new OutboxWorker(outbox, (f, o) -> new OutboxWorker.Route(smtp, 0,
-                new FreshTokens(oauth, "alice")), Clock.systemUTC(), Duration.ofSeconds(30), Duration.ofHours(1));
+        org.envoi.api.transport.Logins logins = new org.envoi.api.transport.Logins() {
+            @Override
+            public MailLogin current() {
+                return new MailLogin.Bearer("alice", oauth.clientCredentialsToken("mail", "alice"), Mechanism.XOAUTH2);
+            }
+
+            @Override
+            public void rejected(MailLogin login) {
+            }
+        };
+        // the worker now lives in the diffusion pipeline and drives the smtp transport service as the product does
+        org.envoi.api.flow.Flow flow = new org.envoi.api.flow.Flow("m365", "bench", org.envoi.api.flow.FlowType.OAUTH2,
+                "custom", new org.envoi.api.provider.ProviderFields("", "alice", "", List.of("mail"),
+                        org.envoi.api.provider.ConsentHost.PRINT, true), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.of(smtp), Optional.empty(), Optional.empty(), "alice", Optional.empty(), 0,
+                Optional.empty());
+        OutboxWorker.Route route = new OutboxWorker.Route(new SmtpTransport(), new org.envoi.api.transport.MailRoute(
+                flow, "alice", "alice", logins));
+        OutboxWorker worker = new OutboxWorker(outbox, (f, o) -> route, Clock.systemUTC(), Duration.ofSeconds(30),
+                Duration.ofHours(1));
         // the product's mode: the worker serves in the background, woken by every queued mail, while the ERP queues
         AtomicBoolean stop = new AtomicBoolean();
         CompletableFuture<OutboxWorker.Report> serving = CompletableFuture.supplyAsync(

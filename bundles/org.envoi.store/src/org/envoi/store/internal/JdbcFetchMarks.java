@@ -123,6 +123,37 @@ public final class JdbcFetchMarks implements FetchMarks {
         }
     }
 
+    @Override
+    public java.util.Optional<String> textMark(String mailbox) {
+        try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement(
+                "SELECT mark FROM fetch_text_mark WHERE mailbox = ?")) {
+            p.setString(1, mailbox);
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? java.util.Optional.of(r.getString(1)) : java.util.Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw error(mailbox, e);
+        }
+    }
+
+    /** Replaces the mark in one transaction, in SQL that H2 and PostgreSQL both take. */
+    @Override
+    public void saveTextMark(String mailbox, String mark) {
+        try (Connection c = ds.getConnection()) {
+            Jdbc.inTransaction(c, tx -> {
+                Timestamp now = Timestamp.from(Instant.now());
+                if (Jdbc.update(tx, "UPDATE fetch_text_mark SET mark = ?, updated = ? WHERE mailbox = ?", mark, now,
+                        mailbox) == 0) {
+                    Jdbc.update(tx, "INSERT INTO fetch_text_mark (mailbox, mark, updated) VALUES (?, ?, ?)", mailbox,
+                            mark, now);
+                }
+                return null;
+            });
+        } catch (SQLException e) {
+            throw error(mailbox, e);
+        }
+    }
+
     private static EnvoiException error(String mailbox, SQLException e) {
         return new EnvoiException(ErrorCode.MAIL_UNAVAILABLE, null, "The fetched-mail marks of " + mailbox
                 + " cannot be read or saved (" + e.getMessage() + "); nothing was fetched twice or dropped.", e);

@@ -30,7 +30,7 @@ public final class Migrations {
     /** The scripts, in order; the number is the schema version each one reaches. */
     static final List<String> SCRIPTS = List.of("db/V1__outbox_and_marks.sql", "db/V2__flows_operators_settings.sql",
             "db/V3__shared_vault.sql", "db/V4__outbox_claim_index.sql", "db/V5__outbox_claim_lease.sql",
-            "db/V6__fetch_keys.sql");
+            "db/V6__fetch_keys.sql", "db/V7__fetch_text_marks.sql");
 
     /** The schema version these scripts reach. */
     public static final int SCHEMA_VERSION = SCRIPTS.size();

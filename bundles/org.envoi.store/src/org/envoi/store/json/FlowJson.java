@@ -63,6 +63,9 @@ public final class FlowJson {
         f.genericAddress().ifPresent(a -> n.put("genericAddress", a));
         n.put("attachmentLimitBytes", f.attachmentLimitBytes());
         f.secretExpiry().ifPresent(d -> n.put("secretExpiry", d.toString()));
+        n.put("transport", f.transport());
+        ObjectNode settings = n.putObject("settings");
+        f.settings().forEach(settings::put);
         return n;
     }
 
@@ -116,7 +119,40 @@ public final class FlowJson {
         return new Flow(id, text(n, "name", id), type, text(n, "provider", "custom"), oauth, uri(n, "authorizationUri"),
                 uri(n, "tokenUri"), uri(n, "deviceUri"), server(n, "smtp"), server(n, "imap"), server(n, "pop"),
                 text(n, "username", ""), Optional.ofNullable(text(n, "genericAddress", null)).filter(s -> !s.isBlank()),
-                n.path("attachmentLimitBytes").asLong(0), date(n, "secretExpiry"));
+                n.path("attachmentLimitBytes").asLong(0), date(n, "secretExpiry"), transport(n), settings(n));
+    }
+
+    /** Lower case, no spaces, as transports name themselves; none (a file of an Envoi before transports): SMTP. */
+    private static final java.util.regex.Pattern TRANSPORT_ID = java.util.regex.Pattern.compile("[a-z0-9._-]{1,64}");
+
+    private static String transport(JsonNode n) {
+        String t = text(n, "transport", null);
+        if (t == null || t.isBlank()) {
+            return null; // the Flow's default: smtp
+        }
+        if (!TRANSPORT_ID.matcher(t.strip()).matches()) {
+            throw invalid("transport", "'" + t + "' is not a transport id: give the id of an installed transport, for"
+                    + " example smtp or graph");
+        }
+        return t.strip();
+    }
+
+    private static java.util.Map<String, String> settings(JsonNode n) {
+        JsonNode s = n.get("settings");
+        if (s == null || s.isNull()) {
+            return java.util.Map.of();
+        }
+        if (!s.isObject()) {
+            throw invalid("settings", "the settings are not an object: write them as {\"key\": \"value\", ...}");
+        }
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        for (var e : (Iterable<java.util.Map.Entry<String, JsonNode>>) s::fields) {
+            if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+                throw invalid("settings." + e.getKey(), "the value is not a text, number or true/false: give one");
+            }
+            out.put(e.getKey(), e.getValue().asText());
+        }
+        return out;
     }
 
     private static ObjectNode server(MailServer s) {

@@ -1,4 +1,4 @@
-package org.envoi.mail.internal;
+package org.envoi.diffusion.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,6 +37,7 @@ import org.envoi.api.tests.servers.MailPeers;
 import org.envoi.api.tests.servers.MailServers;
 import org.envoi.api.tests.servers.PostgresServer;
 import org.envoi.api.tests.servers.TestServers;
+import org.envoi.mail.internal.SaslRegistration;
 import org.envoi.store.internal.JdbcOutboxStore;
 import org.envoi.store.internal.Migrations;
 import org.envoi.store.internal.StoreComponent;
@@ -202,7 +203,7 @@ class AcceptedKillTest {
 
     private static OutboxWorker worker(JdbcOutboxStore outbox, Clock clock, int smtpPort) {
         MailServer smtp = MailServer.of("127.0.0.1", smtpPort, TlsMode.NONE).withTimeout(Duration.ofSeconds(10));
-        return new OutboxWorker(outbox, (f, o) -> new OutboxWorker.Route(smtp, 0, new FreshTokens(peers.oauth,
+        return new OutboxWorker(outbox, (f, o) -> SmtpRoutes.route(smtp, 0, new FreshTokens(peers.oauth,
                 "alice")), clock, Duration.ofSeconds(1), Duration.ofMinutes(1));
     }
 
@@ -226,7 +227,7 @@ class AcceptedKillTest {
                     atMark.set(n, System.nanoTime());
                     assertTrue(durable, "durable when accepted() returns");
                 });
-                OutboxWorker w = new OutboxWorker(hooked, (f, op) -> new OutboxWorker.Route(MailServer.of("127.0.0.1",
+                OutboxWorker w = new OutboxWorker(hooked, (f, op) -> SmtpRoutes.route(MailServer.of("127.0.0.1",
                         relay.port(), TlsMode.NONE).withTimeout(Duration.ofSeconds(10)), 0, new FreshTokens(
                                 peers.oauth, "alice")), Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofMinutes(1));
                 assertEquals(mails, w.drain(mails).sent());

@@ -1,4 +1,4 @@
-package org.envoi.mail.internal;
+package org.envoi.diffusion.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -21,6 +21,7 @@ import org.envoi.api.tests.servers.MailPeers;
 import org.envoi.api.tests.servers.MailServers;
 import org.envoi.api.tests.servers.MockOAuth2Server;
 import org.envoi.api.tests.servers.TestServers;
+import org.envoi.mail.internal.SaslRegistration;
 import org.envoi.store.internal.JdbcOutboxStore;
 import org.envoi.store.internal.StoreComponent;
 import org.junit.jupiter.api.AfterAll;
@@ -97,7 +98,7 @@ class ProcessKillTest {
             assertEquals(expectSending, outbox.recoverInterrupted(lapsed.instant()));
             MailServer smtp = MailServer.of("127.0.0.1", servers.smtpPort, TlsMode.NONE)
                     .withTimeout(Duration.ofSeconds(10));
-            OutboxWorker worker = new OutboxWorker(outbox, (f, o) -> new OutboxWorker.Route(smtp, 0,
+            OutboxWorker worker = new OutboxWorker(outbox, (f, o) -> SmtpRoutes.route(smtp, 0,
                     new FreshTokens(oauth, "alice")), lapsed, Duration.ofSeconds(1), Duration.ofMinutes(1));
             assertEquals(count, worker.drain(100).sent());
             assertEquals(count, outbox.count(State.SENT));

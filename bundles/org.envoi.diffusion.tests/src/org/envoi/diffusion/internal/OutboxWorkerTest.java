@@ -1,4 +1,4 @@
-package org.envoi.mail.internal;
+package org.envoi.diffusion.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,8 +30,8 @@ import org.envoi.api.tests.servers.MailPeers;
 import org.envoi.api.tests.servers.MailServers;
 import org.envoi.api.tests.servers.MockOAuth2Server;
 import org.envoi.api.tests.servers.TestServers;
-import org.envoi.mail.internal.OutboxWorker.Logins;
-import org.envoi.mail.internal.OutboxWorker.Route;
+import org.envoi.api.transport.Logins;
+import org.envoi.mail.internal.SaslRegistration;
 import org.envoi.store.internal.JdbcOutboxStore;
 import org.envoi.store.internal.Migrations;
 import org.envoi.store.internal.StoreComponent;
@@ -103,7 +103,11 @@ class OutboxWorkerTest {
                         : List.of(new Attachment("doc.pdf", "application/pdf", attachment)));
     }
 
-    private OutboxWorker worker(Route route) {
+    private static OutboxWorker.Route route(MailServer smtp, long attachmentLimitBytes, Logins logins) {
+        return SmtpRoutes.route(smtp, attachmentLimitBytes, logins);
+    }
+
+    private OutboxWorker worker(OutboxWorker.Route route) {
         return new OutboxWorker(outbox, (flow, op) -> route, clock, Duration.ofSeconds(30), Duration.ofHours(1));
     }
 
@@ -120,7 +124,7 @@ class OutboxWorkerTest {
     void aFailedPassDoesNotStopTheSenderWhichGoesOnOnceTheDatabaseAnswers() throws Exception {
         long before = servers.delivered("bob");
         long id = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "after a locked outbox", null));
-        OutboxWorker w = worker(new Route(smtp(servers.smtpPort), 10_000_000, tokensOf("alice")));
+        OutboxWorker w = worker(route(smtp(servers.smtpPort), 10_000_000, tokensOf("alice")));
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.atomic.AtomicReference<Throwable> died = new java.util.concurrent.atomic.AtomicReference<>();
         Thread sender = new Thread(() -> {
@@ -166,14 +170,14 @@ class OutboxWorkerTest {
         long before = servers.delivered("bob");
         long a = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "BL 1", new byte[100_000]));
         long b = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "BL 2", null));
-        OutboxWorker.Report r = worker(new Route(smtp(servers.smtpPort), 10_000_000, tokensOf("alice"))).drain(100);
+        OutboxWorker.Report r = worker(route(smtp(servers.smtpPort), 10_000_000, tokensOf("alice"))).drain(100);
         assertEquals(2, r.sent());
         for (long id : new long[] { a, b }) {
             var e = outbox.entry(id).orElseThrow();
             assertEquals(State.SENT, e.state());
             assertTrue(e.lastReply().startsWith("250"), e.lastReply());
         }
-        assertEquals(0, worker(new Route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(100).sent(),
+        assertEquals(0, worker(route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(100).sent(),
                 "nothing is sent twice");
         peers.awaitDeliveredExactly("bob", before + 2);
     }
@@ -186,7 +190,7 @@ class OutboxWorkerTest {
         for (int i = 0; i < n; i++) {
             outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "lot " + i, null));
         }
-        OutboxWorker.Report r = worker(new Route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(1000);
+        OutboxWorker.Report r = worker(route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(1000);
         assertEquals(n, r.sent());
         assertEquals(n, outbox.count(State.SENT));
         assertEquals(0, outbox.count(State.SENDING), "nothing left claimed");
@@ -197,15 +201,15 @@ class OutboxWorkerTest {
     void serverDownKeepsTheMailQueuedAndItGoesLater() throws Exception {
         long before = servers.delivered("eve");
         long id = outbox.enqueue("m365", "alice", mail(MailServers.address("eve"), "later", null));
-        OutboxWorker.Report down = worker(new Route(smtp(TestServers.freePort()), 0, tokensOf("alice"))).drain(10);
+        OutboxWorker.Report down = worker(route(smtp(TestServers.freePort()), 0, tokensOf("alice"))).drain(10);
         assertEquals(1, down.retried());
         var waiting = outbox.entry(id).orElseThrow();
         assertEquals(State.RETRY, waiting.state());
         assertTrue(waiting.lastReply().contains("stays queued"), waiting.lastReply());
-        assertEquals(0, worker(new Route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(10).sent(),
+        assertEquals(0, worker(route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(10).sent(),
                 "not before its retry time");
         clock.advance(Duration.ofMinutes(1));
-        assertEquals(1, worker(new Route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(10).sent());
+        assertEquals(1, worker(route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(10).sent());
         awaitDelivered("eve", before + 1);
     }
 
@@ -219,7 +223,7 @@ class OutboxWorkerTest {
         clock.advance(JdbcOutboxStore.CLAIM_LEASE.plusSeconds(1)); // nobody renewed it: the process is gone
         assertEquals(1, restarted.recoverInterrupted(clock.instant()));
         assertEquals(State.RETRY, restarted.entry(id).orElseThrow().state());
-        OutboxWorker w = new OutboxWorker(restarted, (f, o) -> new Route(smtp(servers.smtpPort), 0, tokensOf("alice")),
+        OutboxWorker w = new OutboxWorker(restarted, (f, o) -> route(smtp(servers.smtpPort), 0, tokensOf("alice")),
                 clock, Duration.ofSeconds(30), Duration.ofHours(1));
         assertEquals(1, w.drain(10).sent());
         peers.awaitDeliveredExactly("bob", before + 1);
@@ -242,7 +246,7 @@ class OutboxWorkerTest {
             }
         };
         long ok = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "renewed", null));
-        assertEquals(1, worker(new Route(smtp(servers.smtpPort), 0, renewing)).drain(10).sent());
+        assertEquals(1, worker(route(smtp(servers.smtpPort), 0, renewing)).drain(10).sent());
         assertEquals(1, rejections.get(), "refreshed once");
         assertEquals(State.SENT, outbox.entry(ok).orElseThrow().state());
 
@@ -258,14 +262,14 @@ class OutboxWorkerTest {
             }
         };
         long waits = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "waits", null));
-        assertEquals(1, worker(new Route(smtp(servers.smtpPort), 0, dead)).drain(10).waitingConsent());
+        assertEquals(1, worker(route(smtp(servers.smtpPort), 0, dead)).drain(10).waitingConsent());
         var e = outbox.entry(waits).orElseThrow();
         assertEquals(State.WAITING_CONSENT, e.state());
         assertTrue(e.lastReply().contains("sign in again"), e.lastReply());
         assertEquals(2, rejections.get(), "the refused token was handed back once; the renewed one, refused too, means consent");
 
         assertEquals(1, outbox.consentGiven("m365", "alice", clock.instant()));
-        assertEquals(1, worker(new Route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(10).sent(),
+        assertEquals(1, worker(route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(10).sent(),
                 "queued mail goes once consent is back");
     }
 
@@ -273,7 +277,7 @@ class OutboxWorkerTest {
     void attachmentsOverTheLimitFailBeforeConnecting() {
         long id = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "big", new byte[3_000_000]));
         // a closed port: a connection attempt would end in RETRY, not FAILED
-        OutboxWorker.Report r = worker(new Route(smtp(TestServers.freePort()), 1_000_000, tokensOf("alice"))).drain(10);
+        OutboxWorker.Report r = worker(route(smtp(TestServers.freePort()), 1_000_000, tokensOf("alice"))).drain(10);
         assertEquals(1, r.failed());
         var e = outbox.entry(id).orElseThrow();
         assertEquals(State.FAILED, e.state());
@@ -287,7 +291,7 @@ class OutboxWorkerTest {
         long busy = outbox.enqueue("m365", "alice", mail(MailServers.THROTTLED, "busy", null));
         long refused = outbox.enqueue("m365", "alice", mail(MailServers.REFUSED, "refused", null));
         long fine = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "fine", null));
-        OutboxWorker.Report r = worker(new Route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(10);
+        OutboxWorker.Report r = worker(route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(10);
         assertEquals(1, r.sent());
         assertEquals(1, r.retried());
         assertEquals(1, r.failed());
@@ -331,7 +335,7 @@ class OutboxWorkerTest {
                 d -> Thread.sleep(d.toMillis()));
         long before = servers.delivered("bob");
         long id = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "after a refused token", null));
-        OutboxWorker.Report r = worker(new Route(smtp(servers.smtpPort), 0,
+        OutboxWorker.Report r = worker(route(smtp(servers.smtpPort), 0,
                 new TokenLogins(engine, client, "alice", "alice", Mechanism.XOAUTH2))).drain(10);
         assertEquals(1, r.sent(), outbox.entry(id).toString());
         assertEquals(1, engine.tokenRequests(), "one refresh");
@@ -345,7 +349,7 @@ class OutboxWorkerTest {
         long id = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "cut mid-DATA", new byte[200_000]));
         try (org.envoi.api.tests.servers.CuttingProxy proxy = new org.envoi.api.tests.servers.CuttingProxy(
                 servers.smtpPort, 60_000)) {
-            OutboxWorker.Report r = worker(new Route(smtp(proxy.port()), 0, tokensOf("alice"))).drain(10);
+            OutboxWorker.Report r = worker(route(smtp(proxy.port()), 0, tokensOf("alice"))).drain(10);
             assertEquals(1, r.retried(), outbox.entry(id).toString());
             assertEquals(1, proxy.cuts(), "the connection was cut inside DATA");
         }
@@ -354,7 +358,7 @@ class OutboxWorkerTest {
         servers.awaitQueueEmpty();
         assertEquals(before, servers.delivered("bob"), "a half-sent mail is not delivered");
         clock.advance(Duration.ofMinutes(1));
-        assertEquals(1, worker(new Route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(10).sent());
+        assertEquals(1, worker(route(smtp(servers.smtpPort), 0, tokensOf("alice"))).drain(10).sent());
         peers.awaitDeliveredExactly("bob", before + 1);
     }
 
@@ -368,7 +372,7 @@ class OutboxWorkerTest {
                     .withTimeout(Duration.ofSeconds(2));
             long t0 = System.nanoTime();
             OutboxWorker.Report r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
-                    () -> worker(new Route(stalled, 0, tokensOf("alice"))).drain(10),
+                    () -> worker(route(stalled, 0, tokensOf("alice"))).drain(10),
                     "a write the server never reads must end at the write time-out");
             long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
             assertEquals(1, proxy.cuts(), "the server stopped reading inside DATA");
@@ -391,7 +395,7 @@ class OutboxWorkerTest {
         try (org.envoi.api.tests.servers.CuttingProxy proxy = org.envoi.api.tests.servers.CuttingProxy.stalling(
                 servers.smtpPort, 100_000)) {
             MailServer slow = MailServer.of("127.0.0.1", proxy.port(), TlsMode.NONE).withTimeout(Duration.ofSeconds(3));
-            OutboxWorker w = new OutboxWorker(sending, (f, o) -> new Route(slow, 0, tokensOf("alice")),
+            OutboxWorker w = new OutboxWorker(sending, (f, o) -> route(slow, 0, tokensOf("alice")),
                     Clock.systemUTC(), Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofMillis(200));
             java.util.concurrent.CompletableFuture<OutboxWorker.Report> drained = java.util.concurrent.CompletableFuture
                     .supplyAsync(() -> w.drain(10));
@@ -419,7 +423,7 @@ class OutboxWorkerTest {
         assertEquals(1, stopped.claimDue(Instant.now(), 10).size()); // ...and that Envoi is killed
         long claimed = System.nanoTime();
         JdbcOutboxStore running = new JdbcOutboxStore(db, Clock.systemUTC(), folder, lease);
-        OutboxWorker w = new OutboxWorker(running, (f, o) -> new Route(smtp(servers.smtpPort), 0, tokensOf("alice")),
+        OutboxWorker w = new OutboxWorker(running, (f, o) -> route(smtp(servers.smtpPort), 0, tokensOf("alice")),
                 Clock.systemUTC(), Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofMillis(200));
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.CompletableFuture<OutboxWorker.Report> serving = java.util.concurrent.CompletableFuture
@@ -449,7 +453,111 @@ class OutboxWorkerTest {
             public void rejected(MailLogin login) {
             }
         };
-        assertEquals(1, worker(new Route(smtp(servers.smtpPort), 0, none)).drain(10).waitingConsent());
+        assertEquals(1, worker(route(smtp(servers.smtpPort), 0, none)).drain(10).waitingConsent());
         assertEquals(State.WAITING_CONSENT, outbox.entry(id).orElseThrow().state());
+    }
+
+    /**
+     * Issue 17: a transport that says when to come back (Graph's 429 with {@code Retry-After}) throws
+     * {@link org.envoi.api.transport.RetryLater}; the mail's RETRY is due then, not at the worker's shorter back-off
+     * (30 s here). The transport is the real smtp one, throttled once at the send.
+     */
+    @Test
+    void aRetryLaterAtTheSendMakesTheMailDueWhenTheServerSaidNotAtTheBackOff() throws Exception {
+        long before = servers.delivered("bob");
+        long id = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "throttled", null));
+        Duration after = Duration.ofMinutes(7);
+        OutboxWorker.Route route = throttled(after, false);
+        Instant start = clock.instant();
+        OutboxWorker.Report r = worker(route).drain(10);
+        assertEquals(1, r.retried(), r.toString());
+        assertDueAt(id, start.plus(after));
+        clock.advance(after.minusSeconds(1));
+        assertEquals(0, worker(route).drain(10).sent(), "not before the time the server gave");
+        clock.advance(Duration.ofSeconds(1));
+        assertEquals(1, worker(route).drain(10).sent());
+        awaitDelivered("bob", before + 1);
+    }
+
+    /** The same at the login, and beyond the worker's longest back-off (one hour here): the server's time wins. */
+    @Test
+    void aRetryLaterAtTheLoginIsHonouredBeyondTheLongestBackOff() throws Exception {
+        long id = outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "throttled login", null));
+        Duration after = Duration.ofHours(2);
+        OutboxWorker.Route route = throttled(after, true);
+        Instant start = clock.instant();
+        assertEquals(1, worker(route).drain(10).retried());
+        assertDueAt(id, start.plus(after));
+        clock.advance(Duration.ofHours(1)); // the longest back-off: still not due
+        assertEquals(0, worker(route).drain(10).sent(), "not before the time the server gave");
+    }
+
+    private void assertDueAt(long id, Instant due) {
+        var e = outbox.entry(id).orElseThrow();
+        assertEquals(State.RETRY, e.state(), e.toString());
+        assertTrue(e.lastReply().contains("429"), e.lastReply());
+        assertEquals(0, Duration.between(due, e.nextAttempt()).abs().toMillis(), () -> "due at " + e.nextAttempt()
+                + ", the server said " + due);
+    }
+
+    /** The smtp transport of the framework, answering the first login or send with "come back {@code after}". */
+    private OutboxWorker.Route throttled(Duration after, boolean atLogin) {
+        org.envoi.api.transport.MailTransport smtp = SmtpRoutes.smtp();
+        AtomicInteger refused = new AtomicInteger();
+        org.envoi.api.transport.MailTransport t = new org.envoi.api.transport.MailTransport() {
+            @Override
+            public String id() {
+                return "throttled";
+            }
+
+            @Override
+            public String displayName() {
+                return "Throttled SMTP";
+            }
+
+            @Override
+            public List<org.envoi.api.provider.FieldDescription> fields() {
+                return List.of();
+            }
+
+            @Override
+            public List<org.envoi.api.provider.FieldProblem> validate(org.envoi.api.flow.Flow flow) {
+                return List.of();
+            }
+
+            @Override
+            public Connection connect(org.envoi.api.transport.MailRoute route) {
+                if (atLogin && refused.getAndIncrement() == 0) {
+                    throw new org.envoi.api.transport.RetryLater("429 Too Many Requests", after);
+                }
+                Connection real = smtp.connect(route);
+                return new Connection() {
+                    @Override
+                    public org.envoi.api.mail.SendReceipt send(OutgoingMail m) {
+                        if (!atLogin && refused.getAndIncrement() == 0) {
+                            throw new org.envoi.api.transport.RetryLater("429 Too Many Requests", after);
+                        }
+                        return real.send(m);
+                    }
+
+                    @Override
+                    public boolean isConnected() {
+                        return real.isConnected();
+                    }
+
+                    @Override
+                    public String probe(String from) {
+                        return real.probe(from);
+                    }
+
+                    @Override
+                    public void close() {
+                        real.close();
+                    }
+                };
+            }
+        };
+        OutboxWorker.Route smtpRoute = route(smtp(servers.smtpPort), 0, tokensOf("alice"));
+        return new OutboxWorker.Route(t, smtpRoute.mail());
     }
 }

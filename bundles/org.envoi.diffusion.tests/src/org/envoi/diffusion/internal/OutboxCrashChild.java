@@ -1,4 +1,4 @@
-package org.envoi.mail.internal;
+package org.envoi.diffusion.internal;
 
 import java.nio.file.Path;
 import java.time.Clock;

@@ -1,4 +1,4 @@
-package org.envoi.mail.internal;
+package org.envoi.diffusion.internal;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -20,56 +20,32 @@ import java.util.function.BooleanSupplier;
 
 import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
-import org.envoi.api.mail.MailLogin;
-import org.envoi.api.mail.MailServer;
 import org.envoi.api.mail.OutboxSenders.Failing;
 import org.envoi.api.mail.OutboxStore;
 import org.envoi.api.mail.OutboxStore.Claimed;
+import org.envoi.api.transport.MailRoute;
+import org.envoi.api.transport.MailTransport;
+import org.envoi.api.transport.RetryLater;
 
 /**
- * Sends what the outbox holds. Mails of one flow and operator go through one authenticated connection. A refused
- * bearer token is reported to the token engine, renewed once and tried once more before the mails wait for consent.
- * Transient failures (network, 4xx, throttling) come back later with exponential back-off; permanent ones (5xx, too
- * big) stop with the reason. One thread drives a worker ({@link #drain} or {@link #serve}); {@link #wake} may be called
- * from any thread. One worker per outbox.
+ * Sends what the outbox holds, through the transport each mail's flow names ({@link MailTransport}: SMTP, Graph...),
+ * without knowing which. Mails of one flow and operator go through one connection. Transient failures (network, 4xx,
+ * throttling) come back later with exponential back-off, or when the server said ({@link RetryLater}); permanent ones
+ * (5xx, too big) stop with the reason; a refused login waits for consent. One thread drives a worker ({@link #drain}
+ * or {@link #serve}); {@link #wake} may be called from any thread. One worker per outbox.
  */
 public final class OutboxWorker {
 
     private static final Logger LOG = System.getLogger(OutboxWorker.class.getName());
 
     /**
-     * Where and how a flow's operator sends. @param sharedMailbox the flow's shared mailbox (a generic flow's address):
-     * when it is the login itself, a refused login says to sign in as a delegate instead (issue 17.8)
+     * Where and how a flow's operator sends: the flow's transport, the route it is given (flow, operator, mailbox
+     * user, logins), and the largest total of attachments per mail (0 for no limit).
      */
-    public record Route(MailServer smtp, long attachmentLimitBytes, Logins logins,
-            java.util.Optional<String> sharedMailbox) {
-        public Route(MailServer smtp, long attachmentLimitBytes, Logins logins) {
-            this(smtp, attachmentLimitBytes, logins, java.util.Optional.empty());
-        }
-    }
-
-    /** Gives the login to use, and hears when the server refused it (for a bearer token: reject it, refresh). */
-    public interface Logins {
-        /** @throws EnvoiException CONSENT_REQUIRED when no token can be had silently */
-        MailLogin current();
-
-        void rejected(MailLogin login);
-
-        /**
-         * Uses the current login; when the server refuses a bearer token, hands it back (the engine refreshes) and
-         * uses the fresh one once. A second refusal is thrown as it comes.
-         */
-        default <T> T withRenewal(java.util.function.Function<MailLogin, T> use) {
-            MailLogin login = current();
-            try {
-                return use.apply(login);
-            } catch (EnvoiException e) {
-                if (e.code() != ErrorCode.MAIL_AUTH_FAILED || !(login instanceof MailLogin.Bearer)) {
-                    throw e;
-                }
-                rejected(login);
-                return use.apply(current());
-            }
+    public record Route(MailTransport transport, MailRoute mail, long attachmentLimitBytes) {
+        /** The flow's own attachment limit. */
+        public Route(MailTransport transport, MailRoute mail) {
+            this(transport, mail, mail.flow().attachmentLimitBytes());
         }
     }
 
@@ -289,10 +265,10 @@ public final class OutboxWorker {
     }
 
     /** Connections kept from one chunk (and, serving, one pass) to the next, per flow and operator. */
-    private final Map<String, SmtpSender> open = new LinkedHashMap<>();
+    private final Map<String, MailTransport.Connection> open = new LinkedHashMap<>();
 
     private void closeConnections() {
-        open.values().forEach(SmtpSender::close);
+        open.values().forEach(MailTransport.Connection::close);
         open.clear();
     }
 
@@ -469,21 +445,21 @@ public final class OutboxWorker {
         if (sendable.isEmpty()) {
             return;
         }
-        SmtpSender sender = open.get(key);
+        MailTransport.Connection sender = open.get(key);
         if (sender != null && !sender.isConnected()) {
             open.remove(key).close();
             sender = null;
         }
         try {
             if (sender == null) {
-                sender = connect(route);
+                sender = route.transport().connect(route.mail());
                 open.put(key, sender);
             }
         } catch (EnvoiException e) {
             for (Claimed c : sendable) {
                 switch (e.code()) {
                     case CONSENT_REQUIRED, MAIL_AUTH_FAILED -> waitForConsent(c, e.getMessage(), counts);
-                    case MAIL_UNAVAILABLE, OAUTH_UNAVAILABLE -> retry(c, e.getMessage(), counts);
+                    case MAIL_UNAVAILABLE, OAUTH_UNAVAILABLE -> retry(c, e, counts);
                     default -> fail(c, e.toString(), counts);
                 }
             }
@@ -506,8 +482,11 @@ public final class OutboxWorker {
             } catch (EnvoiException e) {
                 if (e.code() == ErrorCode.MAIL_REJECTED) {
                     fail(c, e.getMessage(), counts);
+                } else if (e.code() == ErrorCode.CONSENT_REQUIRED || e.code() == ErrorCode.MAIL_AUTH_FAILED) {
+                    // a transport that logs in per request (Graph) hears of a refused token here, after its renewal
+                    waitForConsent(c, e.getMessage(), counts);
                 } else {
-                    retry(c, e.getMessage(), counts);
+                    retry(c, e, counts);
                     if (!sender.isConnected()) {
                         // the connection is gone: the others were not tried, they go back untouched
                         for (Claimed rest : sendable.subList(i + 1, sendable.size())) {
@@ -521,28 +500,16 @@ public final class OutboxWorker {
         }
     }
 
-    /** Logs in; a refused bearer token is handed back to the engine and a fresh one tried once. */
-    private static SmtpSender connect(Route route) {
-        int[] tries = { 0 };
-        try {
-            return route.logins().withRenewal(login -> {
-                tries[0]++;
-                return SmtpSender.open(route.smtp(), login, route.sharedMailbox());
-            });
-        } catch (EnvoiException e) {
-            if (tries[0] == 2 && e.code() == ErrorCode.MAIL_AUTH_FAILED) {
-                throw new EnvoiException(ErrorCode.CONSENT_REQUIRED, e.getMessage()
-                        + " A renewed token was refused too: the operator must sign in again.");
-            }
-            throw e;
-        }
-    }
-
-    private void retry(Claimed c, String reason, int[] counts) {
+    /** Due again after the back-off, or exactly when the server said to come back ({@link RetryLater}). */
+    private void retry(Claimed c, EnvoiException e, int[] counts) {
+        String reason = e.getMessage();
         int attempts = c.entry().attempts();
         Duration wait = firstBackoff.multipliedBy(1L << Math.min(attempts, 20));
         if (wait.compareTo(maxBackoff) > 0) {
             wait = maxBackoff;
+        }
+        if (e instanceof RetryLater later) {
+            wait = later.after(); // the server's own time: earlier would be refused again, later wastes its window
         }
         Instant now = clock.instant();
         Instant next = now.plus(wait);

@@ -1,4 +1,4 @@
-package org.envoi.mail.internal;
+package org.envoi.diffusion.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,8 +26,8 @@ import org.envoi.api.mail.OutgoingMail;
 import org.envoi.api.provider.TlsMode;
 import org.envoi.api.tests.contract.MutableClock;
 import org.envoi.api.tests.servers.MicrosoftSmtpPeer;
-import org.envoi.mail.internal.OutboxWorker.Logins;
-import org.envoi.mail.internal.OutboxWorker.Route;
+import org.envoi.api.transport.Logins;
+import org.envoi.mail.internal.SaslRegistration;
 import org.envoi.store.internal.JdbcOutboxStore;
 import org.envoi.store.internal.Migrations;
 import org.envoi.store.internal.StoreComponent;
@@ -103,7 +103,7 @@ class SmtpAuthDisabledTest {
     private OutboxEntry sendThrough(String reply) throws Exception {
         try (MicrosoftSmtpPeer peer = new MicrosoftSmtpPeer(reply)) {
             long id = outbox.enqueue("m365", "alice", mail("alice@contoso.example"));
-            OutboxWorker w = new OutboxWorker(outbox, (f, o) -> new Route(smtp(peer), 0, tokenOf(
+            OutboxWorker w = new OutboxWorker(outbox, (f, o) -> SmtpRoutes.route(smtp(peer), 0, tokenOf(
                     "alice@contoso.example")), clock, Duration.ofSeconds(30), Duration.ofHours(1));
             OutboxWorker.Report r = w.drain(10);
             assertEquals(0, r.waitingConsent(), "a consent would not help: " + r);
@@ -145,8 +145,9 @@ class SmtpAuthDisabledTest {
     @Test
     void theFlowTestsLoginSaysTheSame() throws Exception {
         try (MicrosoftSmtpPeer peer = new MicrosoftSmtpPeer(MicrosoftSmtpPeer.TENANT_DISABLED)) {
-            EnvoiException e = assertThrows(EnvoiException.class, () -> SmtpSender.open(smtp(peer),
-                    new MailLogin.Bearer("alice@contoso.example", "t", Mechanism.XOAUTH2)));
+            // the tester's login: the smtp transport's connect, as FlowTesterService calls it
+            EnvoiException e = assertThrows(EnvoiException.class, () -> SmtpRoutes.smtp().connect(SmtpRoutes.route(
+                    smtp(peer), 0, tokenOf("alice@contoso.example")).mail()));
             assertEquals(ErrorCode.MAIL_REJECTED, e.code(), e.getMessage());
             assertTrue(e.getMessage().contains("Set-CASMailbox"), e.getMessage());
         }
@@ -157,7 +158,7 @@ class SmtpAuthDisabledTest {
     void aRefusedTokenStillWaitsForConsent() throws Exception {
         try (MicrosoftSmtpPeer peer = new MicrosoftSmtpPeer(MicrosoftSmtpPeer.UNSUCCESSFUL)) {
             long id = outbox.enqueue("m365", "alice", mail("alice@contoso.example"));
-            OutboxWorker w = new OutboxWorker(outbox, (f, o) -> new Route(smtp(peer), 0, tokenOf(
+            OutboxWorker w = new OutboxWorker(outbox, (f, o) -> SmtpRoutes.route(smtp(peer), 0, tokenOf(
                     "alice@contoso.example")), clock, Duration.ofSeconds(30), Duration.ofHours(1));
             assertEquals(1, w.drain(10).waitingConsent());
             assertEquals(State.WAITING_CONSENT, outbox.entry(id).orElseThrow().state());
@@ -176,7 +177,7 @@ class SmtpAuthDisabledTest {
         String shared = "compta@contoso.example";
         try (MicrosoftSmtpPeer peer = new MicrosoftSmtpPeer(MicrosoftSmtpPeer.UNSUCCESSFUL)) {
             long id = outbox.enqueue("m365-compta", "alice", mail(shared));
-            OutboxWorker w = new OutboxWorker(outbox, (f, o) -> new Route(smtp(peer), 0, tokenOf(shared),
+            OutboxWorker w = new OutboxWorker(outbox, (f, o) -> SmtpRoutes.route(smtp(peer), 0, tokenOf(shared),
                     Optional.of(shared)), clock, Duration.ofSeconds(30), Duration.ofHours(1));
             assertEquals(0, w.drain(10).waitingConsent());
             OutboxEntry e = outbox.entry(id).orElseThrow();
@@ -197,7 +198,7 @@ class SmtpAuthDisabledTest {
     void theDelegatesRefusedTokenStillWaitsForConsent() throws Exception {
         try (MicrosoftSmtpPeer peer = new MicrosoftSmtpPeer(MicrosoftSmtpPeer.UNSUCCESSFUL)) {
             long id = outbox.enqueue("m365-compta", "alice", mail("compta@contoso.example"));
-            OutboxWorker w = new OutboxWorker(outbox, (f, o) -> new Route(smtp(peer), 0, tokenOf(
+            OutboxWorker w = new OutboxWorker(outbox, (f, o) -> SmtpRoutes.route(smtp(peer), 0, tokenOf(
                     "alice@contoso.example"), Optional.of("compta@contoso.example")), clock, Duration.ofSeconds(30),
                     Duration.ofHours(1));
             assertEquals(1, w.drain(10).waitingConsent());

@@ -1,11 +1,11 @@
-package org.envoi.mail.internal;
+package org.envoi.diffusion.internal;
 
 import org.envoi.api.mail.MailLogin;
 import org.envoi.api.mail.MailLogin.Mechanism;
 import org.envoi.api.tests.servers.MockOAuth2Server;
 
 /** Logins for the worker tests: a fresh XOAUTH2 token of the mail issuer for the user at every login; refusals ignored. */
-final class FreshTokens implements OutboxWorker.Logins {
+final class FreshTokens implements org.envoi.api.transport.Logins {
 
     private final MockOAuth2Server oauth;
     private final String user;

@@ -1,15 +1,16 @@
-package org.envoi.mail.internal;
+package org.envoi.diffusion.internal;
 
 import org.envoi.api.mail.MailLogin;
 import org.envoi.api.mail.MailLogin.Mechanism;
 import org.envoi.api.oauth.OAuthClient;
 import org.envoi.api.oauth.TokenService;
+import org.envoi.api.transport.Logins;
 
 /**
  * Logins of an OAuth2 flow: the access token comes from the engine (refreshed silently); a token the mail server
  * refused is handed back to the engine, which then refreshes it once.
  */
-public final class TokenLogins implements OutboxWorker.Logins {
+public final class TokenLogins implements Logins {
 
     private final TokenService tokens;
     private final OAuthClient client;

@@ -1,4 +1,4 @@
-package org.envoi.mail.internal;
+package org.envoi.diffusion.internal;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -17,6 +17,8 @@ import org.envoi.api.mail.MailServer;
 import org.envoi.api.mail.OutboxStore;
 import org.envoi.api.mail.OutgoingMail;
 import org.envoi.api.provider.TlsMode;
+import org.envoi.mail.internal.SaslRegistration;
+import org.envoi.mail.internal.SmtpTransport;
 import org.envoi.store.internal.JdbcOutboxStore;
 import org.envoi.store.internal.Migrations;
 import org.envoi.store.internal.StoreComponent;
@@ -53,7 +55,7 @@ public final class AcceptedKillChild {
         System.out.println("QUEUED " + count);
         System.out.flush();
         MailServer smtp = MailServer.of("127.0.0.1", smtpPort, TlsMode.NONE).withTimeout(Duration.ofSeconds(10));
-        OutboxWorker.Logins logins = new OutboxWorker.Logins() {
+        org.envoi.api.transport.Logins logins = new org.envoi.api.transport.Logins() {
             @Override
             public MailLogin current() {
                 return new MailLogin.Bearer("alice", token, MailLogin.Mechanism.XOAUTH2);
@@ -69,7 +71,8 @@ public final class AcceptedKillChild {
                 System.out.flush();
                 Thread.sleep(Long.MAX_VALUE);
             }
-        }), (f, o) -> new OutboxWorker.Route(smtp, 0, logins), Clock.systemUTC(), Duration.ofSeconds(1),
+        }), (f, o) -> SmtpRoutes.route(new SmtpTransport(), smtp, 0, logins,
+                Optional.empty()), Clock.systemUTC(), Duration.ofSeconds(1),
                 Duration.ofMinutes(1));
         System.out.println("DRAINED " + worker.drain(count)); // only when nothing killed it
         System.out.flush();
