@@ -561,7 +561,8 @@ public final class OAuthEngine implements TokenService {
         ProviderError explained = explain(client, error, description);
         return switch (explained.kind()) {
             case CONSENT_REQUIRED -> new EnvoiException(ErrorCode.CONSENT_REQUIRED, explained.sentence());
-            case CONFIGURATION -> new EnvoiException(ErrorCode.INVALID_FLOW_DATA, null, explained.sentence(), null);
+            case CONFIGURATION -> new EnvoiException(ErrorCode.INVALID_FLOW_DATA, explained.field().orElse(null),
+                    explained.sentence(), null);
             case TRANSIENT -> new EnvoiException(ErrorCode.OAUTH_UNAVAILABLE, explained.sentence());
             case UNKNOWN -> new EnvoiException(ErrorCode.OAUTH_FAILED, "The " + during + " failed: "
                     + explained.sentence());
