@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
@@ -19,6 +20,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.envoi.api.EnvoiException;
@@ -198,6 +203,41 @@ class ResourceTokensTest {
         assertNotEquals(mailToken, freshMail);
         assertEquals(Set.of("mail"), audience(freshMail));
         assertEquals(fresh, engine.accessToken(graph, "alice"), "and Graph's stays as refreshed");
+    }
+
+    @Test
+    void concurrentCallersMakeOneRefreshPerResource() throws Exception {
+        bothSignedIn("alice");
+        clock.advance(Duration.ofHours(2));
+        long before = engine.tokenRequests();
+        int perResource = 20;
+        ExecutorService pool = Executors.newFixedThreadPool(2 * perResource);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<String>> mailCalls = new ArrayList<>();
+        List<Future<String>> graphCalls = new ArrayList<>();
+        for (int i = 0; i < perResource; i++) {
+            mailCalls.add(pool.submit(() -> {
+                go.await();
+                return engine.accessToken(mail, "alice");
+            }));
+            graphCalls.add(pool.submit(() -> {
+                go.await();
+                return engine.accessToken(graph, "alice");
+            }));
+        }
+        go.countDown();
+        Set<String> mailTokens = new HashSet<>();
+        Set<String> graphTokens = new HashSet<>();
+        for (int i = 0; i < perResource; i++) {
+            mailTokens.add(mailCalls.get(i).get(30, TimeUnit.SECONDS));
+            graphTokens.add(graphCalls.get(i).get(30, TimeUnit.SECONDS));
+        }
+        pool.shutdown();
+        assertEquals(2, engine.tokenRequests() - before, "one refresh per resource, not one for both nor one each");
+        assertEquals(1, mailTokens.size());
+        assertEquals(1, graphTokens.size());
+        assertEquals(Set.of("mail"), audience(mailTokens.iterator().next()));
+        assertEquals(Set.of(MockOAuth2Server.GRAPH_AUDIENCE), audience(graphTokens.iterator().next()));
     }
 
     @Test
