@@ -321,6 +321,27 @@ class ResourceTokensTest {
     }
 
     @Test
+    void appOnlyTokensAreKeptPerResourceToo() throws Exception {
+        // a generic flow's app-only access: client alice of the mail issuer, a secret, no sign-in
+        vault.write(VaultKey.clientSecret("app-two"), "app-secret");
+        OAuthClient app = new OAuthClient("app-two", "custom", mail.authorizationUri(), mail.tokenUri(),
+                Optional.empty(), "alice", true, List.of("mail"), Optional.empty(), Map.of());
+        OAuthClient appGraph = app.forResource(GRAPH, List.of(MockOAuth2Server.GRAPH_AUDIENCE + "/.default"));
+        String mailToken = engine.clientCredentials(app).accessToken();
+        String graphToken = engine.clientCredentials(appGraph).accessToken();
+        assertEquals(mailToken, engine.accessToken(app, VaultKey.SHARED));
+        assertEquals(graphToken, engine.accessToken(appGraph, VaultKey.SHARED));
+        assertEquals(Set.of("mail"), audience(mailToken));
+        assertEquals(Set.of(MockOAuth2Server.GRAPH_AUDIENCE), audience(graphToken));
+
+        clock.advance(Duration.ofHours(2));
+        String renewed = engine.accessToken(appGraph, VaultKey.SHARED);
+        assertNotEquals(graphToken, renewed, "renewed by a new grant");
+        assertEquals(Set.of(MockOAuth2Server.GRAPH_AUDIENCE), audience(renewed), "with Graph's scopes");
+        assertEquals(Set.of("mail"), audience(engine.accessToken(app, VaultKey.SHARED)));
+    }
+
+    @Test
     void aResourceIsAShortWord() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> mail.forResource(
                 "Graph|x", List.of("s")));
