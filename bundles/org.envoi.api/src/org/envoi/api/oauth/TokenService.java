@@ -1,9 +1,13 @@
 package org.envoi.api.oauth;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The OAuth2 engine: gets tokens, keeps them in the vault and refreshes them silently. Thread-safe.
+ * <p>
+ * Tokens are kept per flow, operator and resource ({@link OAuthClient#resource()}): each resource has its own sign-in,
+ * refresh, cache and lock, and acting on one never touches another's.
  * <p>
  * Errors are {@link org.envoi.api.EnvoiException}s: {@code CONSENT_REQUIRED} (the operator must sign in again; the
  * provider's reason is in the message), {@code OAUTH_UNAVAILABLE} (network, 5xx, time-out after retries; nothing
@@ -34,13 +38,31 @@ public interface TokenService {
      */
     void reject(OAuthClient client, String operatorId, String rejectedAccessToken);
 
-    CredentialStatus status(String flowId, String operatorId);
+    /** The status of the flow's own sign-in (resource {@code ""}). */
+    default CredentialStatus status(String flowId, String operatorId) {
+        return status(flowId, operatorId, OAuthClient.OWN_RESOURCE);
+    }
+
+    /** The status of the operator's sign-in to one resource of the flow ({@code ""} for the flow's own). */
+    CredentialStatus status(String flowId, String operatorId, String resource);
+
+    /** The resources the operator holds a sign-in for in this flow ({@code ""} first when held), whatever its state. */
+    List<String> resources(String flowId, String operatorId);
+
+    /**
+     * Forgets the operator's sign-ins to every resource of the flow (the operator leaves the flow, or is removed).
+     * Nothing is sent to the provider.
+     *
+     * @return true if there was one
+     */
+    boolean signOut(String flowId, String operatorId);
 
     /**
      * The flow's client ID or token endpoint is about to change from {@code previous} to {@code current} (an edit,
-     * an import). Its stored sign-ins are not sent to the new endpoint: each is marked {@code CONSENT_REQUIRED} with
-     * that reason, and the client secret stays bound to {@code previous} until it is entered again. Entries stored
-     * before bindings existed are bound to {@code previous} here, the endpoint they were granted for.
+     * an import). Its stored sign-ins, of every operator and every resource, are not sent to the new endpoint: each is
+     * marked {@code CONSENT_REQUIRED} with that reason, and the client secret stays bound to {@code previous} until it
+     * is entered again. Entries stored before bindings existed are bound to {@code previous} here, the endpoint they
+     * were granted for.
      */
     void clientChanged(OAuthClient previous, OAuthClient current);
 }

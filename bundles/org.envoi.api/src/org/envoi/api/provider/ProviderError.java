@@ -2,6 +2,7 @@ package org.envoi.api.provider;
 
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A provider's error code turned into a sentence for the operator or the administrator.
@@ -9,8 +10,10 @@ import java.util.Objects;
  * @param code the provider's code as received (for example {@code invalid_grant} or {@code AADSTS70043})
  * @param kind what the caller should do about it
  * @param sentence what happened and what to do, in plain words; never contains a token or secret
+ * @param field for {@link Kind#CONFIGURATION}, the flow's field to fix ({@code scopes}, {@code clientSecret}...), when
+ *        the provider's answer names one
  */
-public record ProviderError(String code, Kind kind, String sentence) {
+public record ProviderError(String code, Kind kind, String sentence, Optional<String> field) {
 
     public enum Kind {
         /** The refresh token is dead (revoked, expired, password changed): ask for consent again. */
@@ -27,6 +30,12 @@ public record ProviderError(String code, Kind kind, String sentence) {
         Objects.requireNonNull(code, "code");
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(sentence, "sentence");
+        Objects.requireNonNull(field, "field");
+    }
+
+    /** An error that names no field. */
+    public ProviderError(String code, Kind kind, String sentence) {
+        this(code, kind, sentence, Optional.empty());
     }
 
     /**
@@ -52,7 +61,8 @@ public record ProviderError(String code, Kind kind, String sentence) {
                     "This client is not allowed to use this kind of sign-in" + detail
                             + ": check the app registration's platform and grant types.");
             case "invalid_scope" -> new ProviderError(code, Kind.CONFIGURATION,
-                    "The provider rejects the flow's scopes" + detail + ": apply the provider preset again.");
+                    "The provider rejects the flow's scopes" + detail + ": apply the provider preset again.",
+                    Optional.of("scopes"));
             case "invalid_request", "unsupported_grant_type", "unsupported_response_type" -> new ProviderError(code,
                     Kind.CONFIGURATION, "The provider rejects the request" + detail + ": check the flow's endpoints.");
             case "temporarily_unavailable", "server_error", "slow_down", "authorization_pending" -> new ProviderError(

@@ -157,4 +157,19 @@ class DeviceAnswerTest {
             assertEquals(ErrorCode.CONSENT_REQUIRED, e.code(), "the refusal, read as such: " + e.getMessage());
         }
     }
+
+    @Test
+    void aRefusedScopeNamesTheScopesField() throws Exception {
+        // Microsoft's reply to scopes of two resources in one request (a real one, 2026)
+        String reply = "{\"error\":\"invalid_scope\",\"error_description\":\"AADSTS70011: The provided value for"
+                + " the input parameter 'scope' is not valid. One or more scopes in 'offline_access"
+                + " https://graph.microsoft.com/Mail.Read https://outlook.office.com/IMAP.AccessAsUser.All' are not"
+                + " compatible with each other. Trace ID: 758eb861-1234-4db2-9b2d-686729e3f500\","
+                + "\"error_codes\":[70011]}";
+        try (CannedEndpoint peer = new CannedEndpoint(Map.of("/token", reply))) {
+            EnvoiException e = assertThrows(EnvoiException.class, () -> engine().clientCredentials(client(peer)));
+            assertEquals(ErrorCode.INVALID_FLOW_DATA, e.code(), e.getMessage());
+            assertEquals("scopes", e.field(), "the field to fix: " + e.getMessage());
+        }
+    }
 }

@@ -5,6 +5,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.Charset;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 
 import org.envoi.api.oauth.ConsentHandler;
 import org.envoi.api.oauth.ConsentTerminal;
@@ -64,8 +65,18 @@ public final class OAuthComponents {
         }
 
         @Override
-        public CredentialStatus status(String flowId, String operatorId) {
-            return engine.status(flowId, operatorId);
+        public CredentialStatus status(String flowId, String operatorId, String resource) {
+            return engine.status(flowId, operatorId, resource);
+        }
+
+        @Override
+        public List<String> resources(String flowId, String operatorId) {
+            return engine.resources(flowId, operatorId);
+        }
+
+        @Override
+        public boolean signOut(String flowId, String operatorId) {
+            return engine.signOut(flowId, operatorId);
         }
 
         @Override

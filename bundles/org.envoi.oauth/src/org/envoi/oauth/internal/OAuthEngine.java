@@ -90,7 +90,7 @@ public final class OAuthEngine implements TokenService {
 
     @Override
     public TokenSet authorize(OAuthClient client, String operatorId, ConsentHandler consent, Duration timeout) {
-        VaultKey key = VaultKey.tokens(client.flowId(), operatorId);
+        VaultKey key = tokensOf(client, operatorId);
         String secret = clientSecret(client);
         try (ConsentSession session = consent.open(client.redirectUri())) {
             OAuth20Service service = service(client, secret, session.redirectUri());
@@ -149,7 +149,7 @@ public final class OAuthEngine implements TokenService {
             try {
                 tokenRequests.incrementAndGet();
                 OAuth2AccessToken token = service.getAccessTokenDeviceAuthorizationGrant(device);
-                return store(VaultKey.tokens(client.flowId(), operatorId), toTokenSet(token, Optional.empty(), client),
+                return store(tokensOf(client, operatorId), toTokenSet(token, Optional.empty(), client),
                         "device code", client);
             } catch (TokenEndpointError e) {
                 if ("authorization_pending".equals(e.error)) {
@@ -175,7 +175,7 @@ public final class OAuthEngine implements TokenService {
 
     @Override
     public TokenSet clientCredentials(OAuthClient client) {
-        VaultKey key = VaultKey.tokens(client.flowId(), VaultKey.SHARED);
+        VaultKey key = tokensOf(client, VaultKey.SHARED);
         ReentrantLock lock = lockOf(key);
         lock.lock();
         try {
@@ -197,7 +197,7 @@ public final class OAuthEngine implements TokenService {
 
     @Override
     public String accessToken(OAuthClient client, String operatorId) {
-        VaultKey key = VaultKey.tokens(client.flowId(), operatorId);
+        VaultKey key = tokensOf(client, operatorId);
         StoredCredential cached = cache.get(key);
         if (cached != null && cached.state() == State.VALID && cached.binding().equals(Optional.of(ClientBinding.of(
                 client))) && cached.tokens().validAt(clock.instant(), options.refreshSkew())) {
@@ -216,7 +216,7 @@ public final class OAuthEngine implements TokenService {
     private String accessTokenLocked(OAuthClient client, VaultKey key, String operatorId) {
         // whoever held the lock before may have refreshed; the vault may also hold another process's refresh
         StoredCredential current = load(key).orElseThrow(() -> new EnvoiException(ErrorCode.CONSENT_REQUIRED,
-                "Nobody has signed in for flow '" + client.flowId() + "' as " + who(operatorId)
+                "Nobody has signed in for flow '" + client.flowId() + "' as " + who(operatorId) + which(key)
                         + " yet: sign in once in the browser."));
         ClientBinding now = ClientBinding.of(client);
         if (current.binding().isEmpty()) {
@@ -282,7 +282,7 @@ public final class OAuthEngine implements TokenService {
 
     @Override
     public void reject(OAuthClient client, String operatorId, String rejectedAccessToken) {
-        VaultKey key = VaultKey.tokens(client.flowId(), operatorId);
+        VaultKey key = tokensOf(client, operatorId);
         ReentrantLock lock = lockOf(key);
         lock.lock();
         try {
@@ -295,9 +295,40 @@ public final class OAuthEngine implements TokenService {
     }
 
     @Override
-    public CredentialStatus status(String flowId, String operatorId) {
-        return load(VaultKey.tokens(flowId, operatorId)).map(StoredCredential::status)
+    public CredentialStatus status(String flowId, String operatorId, String resource) {
+        return load(VaultKey.tokens(flowId, operatorId, resource)).map(StoredCredential::status)
                 .orElse(new CredentialStatus(State.NONE, Optional.empty(), Optional.empty(), Optional.empty()));
+    }
+
+    @Override
+    public List<String> resources(String flowId, String operatorId) {
+        return signIns(flowId, operatorId).stream().map(k -> k.tokensResource().orElseThrow()).sorted().toList();
+    }
+
+    @Override
+    public boolean signOut(String flowId, String operatorId) {
+        boolean any = false;
+        for (VaultKey key : signIns(flowId, operatorId)) {
+            ReentrantLock lock = lockOf(key);
+            lock.lock();
+            try {
+                // under the vault's lock too: a refresh running elsewhere must not write the entry back
+                any |= vault.withLock(key, () -> vault.delete(key));
+            } finally {
+                cache.remove(key);
+                lock.unlock();
+            }
+        }
+        if (any) {
+            LOG.log(Level.INFO, "Envoi forgot the sign-ins of flow '" + flowId + "', " + who(operatorId));
+        }
+        return any;
+    }
+
+    /** The operator's token entries in the flow, one per resource signed in to. */
+    private List<VaultKey> signIns(String flowId, String operatorId) {
+        return vault.keys(flowId).stream().filter(k -> k.operatorId().equals(operatorId)
+                && k.tokensResource().isPresent()).toList();
     }
 
     @Override
@@ -314,7 +345,7 @@ public final class OAuthEngine implements TokenService {
             vault.write(bindingKey, before.encode());
         }
         for (VaultKey key : vault.keys(flowId)) {
-            if (!key.kind().equals(VaultKey.TOKENS)) {
+            if (key.tokensResource().isEmpty()) { // every resource's sign-in was granted by this client
                 continue;
             }
             ReentrantLock lock = lockOf(key);
@@ -530,7 +561,8 @@ public final class OAuthEngine implements TokenService {
         ProviderError explained = explain(client, error, description);
         return switch (explained.kind()) {
             case CONSENT_REQUIRED -> new EnvoiException(ErrorCode.CONSENT_REQUIRED, explained.sentence());
-            case CONFIGURATION -> new EnvoiException(ErrorCode.INVALID_FLOW_DATA, null, explained.sentence(), null);
+            case CONFIGURATION -> new EnvoiException(ErrorCode.INVALID_FLOW_DATA, explained.field().orElse(null),
+                    explained.sentence(), null);
             case TRANSIENT -> new EnvoiException(ErrorCode.OAUTH_UNAVAILABLE, explained.sentence());
             case UNKNOWN -> new EnvoiException(ErrorCode.OAUTH_FAILED, "The " + during + " failed: "
                     + explained.sentence());
@@ -561,7 +593,18 @@ public final class OAuthEngine implements TokenService {
     }
 
     private static String describe(VaultKey key) {
-        return "flow '" + key.flowId() + "', " + who(key.operatorId());
+        return "flow '" + key.flowId() + "', " + who(key.operatorId()) + which(key);
+    }
+
+    /** Names the resource of a sign-in other than the flow's own. */
+    private static String which(VaultKey key) {
+        String resource = key.tokensResource().orElse("");
+        return resource.isEmpty() ? "" : " for resource '" + resource + "'";
+    }
+
+    /** One token set per flow, operator and resource: Microsoft grants no token for scopes of two resources. */
+    private static VaultKey tokensOf(OAuthClient client, String operatorId) {
+        return VaultKey.tokens(client.flowId(), operatorId, client.resource());
     }
 
 }

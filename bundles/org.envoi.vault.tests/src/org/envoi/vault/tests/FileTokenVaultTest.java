@@ -78,6 +78,36 @@ class FileTokenVaultTest {
     }
 
     @Test
+    void eachResourcesTokensAreAnEntryOfTheirOwn() throws Exception {
+        FileTokenVault vault = open(newKey());
+        VaultKey own = VaultKey.tokens("m365", "alice", "");
+        VaultKey graph = VaultKey.tokens("m365", "alice", "graph");
+        assertEquals(VaultKey.tokens("m365", "alice"), own, "resource \"\" is the entry vaults already hold");
+        assertEquals("tokens|m365|alice", own.canonical());
+        assertEquals("tokens.graph|m365|alice", graph.canonical());
+        vault.write(own, "exchange tokens");
+        vault.write(graph, "graph tokens");
+        vault.write(VaultKey.clientSecret("m365"), "client-secret-value");
+        assertEquals("tokens~m365~alice.vlt", vault.fileFor(own).getFileName().toString());
+        assertEquals("tokens.graph~m365~alice.vlt", vault.fileFor(graph).getFileName().toString());
+        assertEquals(Optional.of("exchange tokens"), vault.read(own));
+        assertEquals(Optional.of("graph tokens"), vault.read(graph));
+        assertEquals(Set.of(own, graph, VaultKey.clientSecret("m365")), Set.copyOf(vault.keys("m365")));
+        assertEquals(List.of(Optional.of(""), Optional.of("graph"), Optional.empty()), List.of(own.tokensResource(),
+                graph.tokensResource(), VaultKey.clientSecret("m365").tokensResource()));
+
+        // one resource's file put in the place of the other's is refused, not handed out as the other's tokens
+        Files.copy(vault.fileFor(graph), vault.fileFor(own), StandardCopyOption.REPLACE_EXISTING);
+        assertEquals(ErrorCode.VAULT_ERROR, assertThrows(EnvoiException.class, () -> vault.read(own)).code());
+
+        for (String bad : List.of("Graph", "graph|x", "gr aph", "g".repeat(33), "-graph")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> VaultKey.tokens("m365", "alice", bad), bad);
+            assertTrue(e.getMessage().startsWith("resource '"), e.getMessage());
+        }
+    }
+
+    @Test
     void everyWriteUsesAFreshNonce() throws Exception {
         FileTokenVault vault = open(newKey());
         VaultKey k = VaultKey.tokens("f", "op");

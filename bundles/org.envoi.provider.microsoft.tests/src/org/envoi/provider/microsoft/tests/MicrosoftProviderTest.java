@@ -123,4 +123,44 @@ class MicrosoftProviderTest extends MailProviderContractTest {
         assertEquals(ProviderError.Kind.CONFIGURATION,
                 provider.explain("invalid_client", "AADSTS7000222: The provided client secret keys are expired").kind());
     }
+
+    /** Microsoft's own words (a real reply, 2026): Graph and Outlook scopes asked for in one request. */
+    private static final String TWO_RESOURCES_70011 = "AADSTS70011: The provided value for the input parameter 'scope'"
+            + " is not valid. One or more scopes in 'offline_access https://graph.microsoft.com/Mail.Read"
+            + " https://graph.microsoft.com/Mail.ReadWrite https://graph.microsoft.com/User.Read"
+            + " https://outlook.office.com/IMAP.AccessAsUser.All' are not compatible with each other. Trace ID:"
+            + " 758eb861-1234-4db2-9b2d-686729e3f500 Correlation ID: 17888df2-12e5-4c54-92e3-696c335fa90d Timestamp:"
+            + " 2026-07-06 19:18:39Z";
+
+    @Test
+    void scopesOfTwoResourcesInOneRequestSayToKeepOneResource() {
+        ProviderError e = provider.explain("invalid_scope", TWO_RESOURCES_70011);
+        assertEquals("AADSTS70011", e.code());
+        assertEquals(ProviderError.Kind.CONFIGURATION, e.kind());
+        assertEquals(java.util.Optional.of("scopes"), e.field(), "the administrator fixes the flow's scopes");
+        String s = e.sentence();
+        assertTrue(s.contains("https://graph.microsoft.com") && s.contains("https://outlook.office.com"),
+                "names the two resources: " + s);
+        assertTrue(s.contains("one resource") && s.contains("sign-in of its own"), "says what to do: " + s);
+        assertTrue(!s.contains("Trace ID"), "a sentence, not the reply: " + s);
+
+        // the same refusal under its newer code, from another pair of resources
+        ProviderError newer = provider.explain("invalid_scope", "AADSTS28000: Provided value for the input"
+                + " parameter scope is not valid because it contains more than one resource. Scope"
+                + " https://analysis.windows.net/powerbi/api/Report.Read.All https://graph.microsoft.com/Sites.Read.All"
+                + " openid profile offline_access is not valid. Trace ID: de2aa854-ac14-48f8-a9f0-5a910e931b00"
+                + " Correlation ID: ae8814a9-8532-4174-9f4e-d29b318cda8f Timestamp: 2024-07-17 14:42:13Z");
+        assertEquals(ProviderError.Kind.CONFIGURATION, newer.kind());
+        assertEquals(java.util.Optional.of("scopes"), newer.field());
+        assertTrue(newer.sentence().contains("https://analysis.windows.net") && newer.sentence().contains(
+                "one resource"), newer.sentence());
+
+        // a scope Microsoft does not know, of one resource: not this sentence, still the scopes field
+        ProviderError unknown = provider.explain("invalid_scope", "AADSTS70011: The provided value for the input"
+                + " parameter 'scope' is not valid. The scope https://graph.microsoft.com/Directory.ReadWrite"
+                + " offline_access is not valid.");
+        assertEquals(ProviderError.Kind.CONFIGURATION, unknown.kind());
+        assertEquals(java.util.Optional.of("scopes"), unknown.field());
+        assertTrue(!unknown.sentence().contains("one resource"), unknown.sentence());
+    }
 }

@@ -41,6 +41,9 @@ public final class MicrosoftProvider implements MailProvider {
             "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Pattern DOMAIN = Pattern.compile("([A-Za-z0-9-]{1,63}\\.)+[A-Za-z]{2,63}");
     private static final Pattern AADSTS = Pattern.compile("AADSTS(\\d+)");
+    /** The resource of a scope: {@code https://graph.microsoft.com} of {@code https://graph.microsoft.com/Mail.Send}. */
+    private static final Pattern RESOURCE = Pattern.compile("\\b([a-z][a-z0-9+.-]*://[^/\\s'\"]+)/",
+            Pattern.CASE_INSENSITIVE);
     private static final Set<String> OPENID = Set.of("openid", "profile", "email");
 
     private static final ProviderPreset PRESET = new ProviderPreset(
@@ -127,12 +130,39 @@ public final class MicrosoftProvider implements MailProvider {
     public ProviderError explain(String error, String description) {
         Matcher m = AADSTS.matcher(description == null ? "" : description);
         if (m.find()) {
-            ProviderError known = explainAadsts("AADSTS" + m.group(1));
+            String code = "AADSTS" + m.group(1);
+            List<String> resources = resourcesIn(description);
+            // AADSTS28000, and AADSTS70011 before it, refuse scopes of two resources in one request
+            if (code.equals("AADSTS28000") || code.equals("AADSTS70011") && (resources.size() > 1
+                    || description.contains("not compatible with each other"))) {
+                return twoResources(code, resources);
+            }
+            ProviderError known = explainAadsts(code);
             if (known != null) {
                 return known;
             }
         }
         return ProviderError.standard(error, description);
+    }
+
+    /** The resources of the scopes a description quotes, in order, each once. */
+    private static List<String> resourcesIn(String description) {
+        Matcher m = RESOURCE.matcher(description);
+        Set<String> out = new java.util.LinkedHashSet<>();
+        while (m.find()) {
+            out.add(m.group(1).toLowerCase(Locale.ROOT));
+        }
+        return List.copyOf(out);
+    }
+
+    private static ProviderError twoResources(String code, List<String> resources) {
+        String which = resources.size() > 1 ? " (" + String.join(" and ", resources) + ")" : "";
+        return new ProviderError(code, Kind.CONFIGURATION, "Microsoft refused the sign-in because its scopes belong"
+                + " to more than one resource" + which + ", and it grants a token for one resource at a time. Envoi"
+                + " asks each resource for its own scopes in a sign-in of its own (the mail servers' with the flow's"
+                + " scopes, Microsoft Graph's when the flow uses it): keep in the flow's scopes those of one resource"
+                + " only, " + SMTP_SEND + ", " + IMAP + " and " + OFFLINE + " for SMTP and IMAP (apply the Microsoft"
+                + " 365 preset again), then sign in again.", Optional.of("scopes"));
     }
 
     private static ProviderError explainAadsts(String code) {
@@ -165,7 +195,7 @@ public final class MicrosoftProvider implements MailProvider {
             case "AADSTS50011" -> new ProviderError(code, Kind.CONFIGURATION, "The redirect URI is not registered"
                     + " for this app: add the flow's redirect URI to the app's Authentication page in Microsoft Entra.");
             case "AADSTS70011" -> new ProviderError(code, Kind.CONFIGURATION, "Microsoft rejects the flow's scopes:"
-                    + " apply the Microsoft 365 preset again.");
+                    + " apply the Microsoft 365 preset again.", Optional.of("scopes"));
             case "AADSTS50034" -> new ProviderError(code, Kind.CONSENT_REQUIRED, "This account does not exist in"
                     + " the tenant: sign in again with the right account.");
             case "AADSTS50196" -> new ProviderError(code, Kind.TRANSIENT, "Microsoft is throttling sign-ins from this"
