@@ -170,6 +170,8 @@ public final class GraphServer implements AutoCloseable {
     private static final Pattern VALUE = Pattern.compile("/v1\\.0/me/messages/([^/]+)/\\$value");
     private static final Pattern DRIVE_UPLOAD = Pattern.compile("/v1\\.0/me/drive/root:/(.+):/createUploadSession");
     private static final Pattern CREATE_LINK = Pattern.compile("/v1\\.0/me/drive/items/([^/]+)/createLink");
+    private static final Pattern FOLDER = Pattern.compile("/v1\\.0/me/mailFolders/([^/]+)");
+    private static final Pattern DRAFT_ATTACH = Pattern.compile("/v1\\.0/me/messages/([^/]+)/attachments");
 
     private void handle(HttpExchange ex) throws IOException {
         try {
@@ -203,6 +205,10 @@ public final class GraphServer implements AutoCloseable {
                 driveSession(ex, m.group(1));
             } else if (method.equals("POST") && (m = CREATE_LINK.matcher(path)).matches()) {
                 createLink(ex, m.group(1));
+            } else if (method.equals("GET") && (m = FOLDER.matcher(path)).matches()) {
+                mailFolder(ex, m.group(1));
+            } else if (method.equals("POST") && (m = DRAFT_ATTACH.matcher(path)).matches()) {
+                attachSmall(ex, m.group(1));
             } else {
                 error(ex, 400, "BadRequest", "Resource not found for the segment '" + path + "'.");
             }
@@ -353,7 +359,7 @@ public final class GraphServer implements AutoCloseable {
         Path file = Files.write(dir.resolve(UUID.randomUUID() + ".eml"), mime);
         Message sent = new Message(UUID.randomUUID().toString(), user, "sentitems", sequence.incrementAndGet(), file,
                 List.of(), List.of());
-        deliver(sent);
+        toInboxes(sent, deliver(sent));
         keep(sent);
         respond(ex, 202, null);
     }
@@ -379,6 +385,9 @@ public final class GraphServer implements AutoCloseable {
         Path file = Files.write(dir.resolve(UUID.randomUUID() + ".eml"), mime);
         Message draft = new Message(UUID.randomUUID().toString(), user, "drafts", sequence.incrementAndGet(), file,
                 new ArrayList<>(), new ArrayList<>());
+        if (type.startsWith("application/json")) {
+            jsonAttachments(new String(body, StandardCharsets.UTF_8), draft);
+        }
         keep(draft);
         respond(ex, 201, "{\"id\":\"" + draft.id + "\",\"isDraft\":true,\"subject\":\""
                 + json(String.valueOf(header(mime, "Subject"))) + "\"}");
@@ -448,7 +457,7 @@ public final class GraphServer implements AutoCloseable {
         Path full = draft.attachments.isEmpty() ? draft.mime : withAttachments(draft);
         messages.remove(id);
         Message sent = new Message(id, user, "sentitems", sequence.incrementAndGet(), full, List.of(), List.of());
-        deliver(sent);
+        toInboxes(sent, deliver(sent));
         keep(sent);
         respond(ex, 202, null);
     }
@@ -685,7 +694,7 @@ public final class GraphServer implements AutoCloseable {
     // --- delivery --------------------------------------------------------------------------------------------------
 
     /** To Dovecot over LMTP, as Postfix does: one RCPT per address of To, Cc and Bcc, the MIME as it came. */
-    private void deliver(Message m) throws IOException {
+    private List<String> deliver(Message m) throws IOException {
         byte[] head = head(m.mime); // the body (up to 150 MB of attachments) is streamed below, never held
         List<String> rcpt = new ArrayList<>();
         for (String h : new String[] { "To", "Cc", "Bcc" }) {
@@ -722,6 +731,7 @@ public final class GraphServer implements AutoCloseable {
             }
             cmd(out, "QUIT");
         }
+        return rcpt;
     }
 
     private static void cmd(OutputStream out, String line) throws IOException {
@@ -739,11 +749,31 @@ public final class GraphServer implements AutoCloseable {
         } while (line.charAt(3) == '-');
     }
 
+    /**
+     * The message as the recipients get it: the Bcc header is removed on delivery ("the 'Bcc:' line is removed even
+     * though all of the recipients (including those specified in the 'Bcc:' field) are sent a copy", RFC 5322 3.6.3;
+     * Exchange and Postfix's cleanup do so), so a MIME sendMail names its blind copies in a Bcc header.
+     */
     private static void dotStuffed(Path mime, OutputStream out) throws IOException {
+        recipientCopy(mime, out, true);
+    }
+
+    private static void recipientCopy(Path mime, OutputStream out, boolean dotStuff) throws IOException {
         try (BufferedReader r = Files.newBufferedReader(mime, StandardCharsets.ISO_8859_1)) {
             String line;
+            boolean head = true;
+            boolean bcc = false;
             while ((line = r.readLine()) != null) {
-                out.write(((line.startsWith(".") ? "." : "") + line + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                if (head) {
+                    head = !line.isEmpty();
+                    boolean folded = line.startsWith(" ") || line.startsWith("\t");
+                    bcc = head && (folded ? bcc : line.regionMatches(true, 0, "Bcc:", 0, 4));
+                    if (bcc) {
+                        continue;
+                    }
+                }
+                out.write(((dotStuff && line.startsWith(".") ? "." : "") + line + "\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
             }
         }
     }
@@ -824,16 +854,126 @@ public final class GraphServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A draft from JSON (https://learn.microsoft.com/en-us/graph/api/resources/message): toRecipients, ccRecipients,
+     * bccRecipients, from (sending as another mailbox needs Send As at send time), subject, body {contentType: text or
+     * html, content}, internetMessageId ("updatable only if isDraft is true": kept as the Message-ID); a draft without
+     * any of the recipient lists sends to every address it names (the contract test's drafts).
+     */
     private byte[] jsonToMime(String user, String json) {
-        StringBuilder to = new StringBuilder();
-        Matcher a = Pattern.compile("\"address\"\\s*:\\s*\"([^\"]+)\"").matcher(json);
-        while (a.find()) {
-            to.append(to.length() == 0 ? "" : ", ").append(a.group(1));
+        String to = addresses(json, "toRecipients");
+        String cc = addresses(json, "ccRecipients");
+        String bcc = addresses(json, "bccRecipients");
+        if (to.isEmpty() && cc.isEmpty() && bcc.isEmpty()) {
+            StringBuilder all = new StringBuilder();
+            Matcher a = Pattern.compile("\"address\"\\s*:\\s*\"([^\"]+)\"").matcher(json);
+            while (a.find()) {
+                all.append(all.length() == 0 ? "" : ", ").append(a.group(1));
+            }
+            to = all.toString();
         }
-        return ("From: " + user + "@" + MailServers.DOMAIN + "\r\nTo: " + to + "\r\nSubject: "
-                + String.valueOf(string(json, "subject")) + "\r\nMessage-ID: <" + UUID.randomUUID()
-                + "@graph.envoi.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n"
-                + String.valueOf(string(json, "content")) + "\r\n").getBytes(StandardCharsets.UTF_8);
+        Matcher from = Pattern.compile("\"from\"\\s*:\\s*\\{\\s*\"emailAddress\"\\s*:\\s*\\{[^}]*\"address\"\\s*:"
+                + "\\s*\"([^\"]+)\"").matcher(json);
+        String id = string(json, "internetMessageId");
+        boolean html = "html".equalsIgnoreCase(string(json, "contentType"));
+        return ("From: " + (from.find() ? from.group(1) : user + "@" + MailServers.DOMAIN) + "\r\n"
+                + (to.isEmpty() ? "" : "To: " + to + "\r\n") + (cc.isEmpty() ? "" : "Cc: " + cc + "\r\n")
+                + (bcc.isEmpty() ? "" : "Bcc: " + bcc + "\r\n") + "Subject: " + String.valueOf(string(json, "subject"))
+                + "\r\nMessage-ID: " + (id != null ? id : "<" + UUID.randomUUID() + "@graph.envoi.test>")
+                + "\r\nMIME-Version: 1.0\r\nContent-Type: text/" + (html ? "html" : "plain") + "; charset=UTF-8\r\n\r\n"
+                + String.valueOf(string(json, "content")).replace("\\n", "\r\n") + "\r\n")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The addresses of one recipient list of a JSON message ({"emailAddress": {"address": ...}}...), comma-joined. */
+    private static String addresses(String json, String list) {
+        Matcher l = Pattern.compile("\"" + list + "\"\\s*:\\s*\\[((?:[^\\[\\]])*)\\]").matcher(json);
+        StringBuilder out = new StringBuilder();
+        if (l.find()) {
+            Matcher a = Pattern.compile("\"address\"\\s*:\\s*\"([^\"]+)\"").matcher(l.group(1));
+            while (a.find()) {
+                out.append(out.length() == 0 ? "" : ", ").append(a.group(1));
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * The fileAttachments of a JSON draft or of one POST .../attachments ({"@odata.type":
+     * "#microsoft.graph.fileAttachment", "name", "contentBytes" base64}), kept as files beside the uploaded ones.
+     */
+    private void jsonAttachments(String json, Message draft) throws IOException {
+        Matcher a = Pattern.compile("\\{[^{}]*\"contentBytes\"[^{}]*\\}").matcher(json);
+        while (a.find()) {
+            String name = string(a.group(), "name");
+            Path f = dir.resolve(UUID.randomUUID() + ".part");
+            Files.write(f, Base64.getDecoder().decode(String.valueOf(string(a.group(), "contentBytes"))));
+            draft.attachments.add(f);
+            draft.attachmentNames.add(name == null ? "attachment" : name);
+        }
+    }
+
+    /**
+     * https://learn.microsoft.com/en-us/graph/api/message-post-attachments : POST /me/messages/{id}/attachments with
+     * one fileAttachment (under 3 MB; larger files go through an upload session), 201 Created.
+     */
+    private void attachSmall(HttpExchange ex, String id) throws IOException {
+        Authorized call = authorizedBody(ex, "Mail.ReadWrite");
+        if (call == null) {
+            return;
+        }
+        Message draft = messages.get(id);
+        if (draft == null || !draft.owner.equals(call.user()) || !draft.folder.equals("drafts")) {
+            error(ex, 404, "ErrorItemNotFound", "The specified object was not found in the store.");
+            return;
+        }
+        String json = new String(call.body(), StandardCharsets.UTF_8);
+        if (!json.contains("\"contentBytes\"")) {
+            error(ex, 400, "ErrorInvalidRequest", "A fileAttachment needs name and contentBytes.");
+            return;
+        }
+        jsonAttachments(json, draft);
+        respond(ex, 201, "{\"@odata.type\":\"#microsoft.graph.fileAttachment\",\"id\":\"" + UUID.randomUUID()
+                + "\"}");
+    }
+
+    /**
+     * https://learn.microsoft.com/en-us/graph/api/mailfolder-get : GET /me/mailFolders/{id} (a well-known name such as
+     * inbox) answers the folder with totalItemCount; Mail.ReadBasic, Mail.Read or Mail.ReadWrite.
+     */
+    private void mailFolder(HttpExchange ex, String folder) throws IOException {
+        String user = authorize(ex, "Mail.ReadBasic", "Mail.Read", "Mail.ReadWrite");
+        if (user == null) {
+            return;
+        }
+        long count;
+        synchronized (log) {
+            count = log.stream().filter(m -> m.owner.equals(user) && m.folder.equalsIgnoreCase(folder)
+                    && messages.get(m.id) == m).count();
+        }
+        respond(ex, 200, "{\"id\":\"" + json(folder) + "\",\"displayName\":\"" + json(folder)
+                + "\",\"totalItemCount\":" + count + "}");
+    }
+
+    /**
+     * A sent message lands in the Inbox of each recipient of this server's domain (read there by message-delta and
+     * $value), as it lands in Dovecot's mailbox.
+     */
+    private void toInboxes(Message sent, List<String> rcpt) throws IOException {
+        Path copy = null;
+        for (String r : new LinkedHashSet<>(rcpt)) {
+            String lower = r.toLowerCase();
+            if (lower.endsWith("@" + MailServers.DOMAIN)) {
+                if (copy == null) {
+                    copy = dir.resolve(UUID.randomUUID() + ".eml");
+                    try (OutputStream o = new java.io.BufferedOutputStream(Files.newOutputStream(copy), 64 * 1024)) {
+                        recipientCopy(sent.mime, o, false);
+                    }
+                }
+                keep(new Message(UUID.randomUUID().toString(), lower.substring(0, lower.indexOf('@')), "inbox",
+                        sequence.incrementAndGet(), copy, List.of(), List.of()));
+            }
+        }
     }
 
     /** The body, or null once it answered 413 for a body over 4 MB (Graph's request limit). */
