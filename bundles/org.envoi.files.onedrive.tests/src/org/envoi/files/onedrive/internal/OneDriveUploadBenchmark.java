@@ -123,9 +123,9 @@ class OneDriveUploadBenchmark {
                 size / MB, FragmentUpload.FRAGMENT / MB, seconds, size / MB / seconds, (peak - before) / MB,
                 (oldPeak - oldBefore) / MB, Runtime.getRuntime().maxMemory() / MB);
         assertEquals(size, stored.size());
-        // what stays reachable during the upload lands in the old generation (a byte[] over half a G1 region goes
-        // straight there): one fragment buffer, never the file
-        assertTrue(oldPeak - oldBefore < size / 2, "old generation grew by " + (oldPeak - oldBefore) / MB + " MB");
+        // one fragment buffer, never the file; garbage counts too (the JDK's body publishers, which copy every byte,
+        // made this 100 MB for 100 MB sent: hence SlicePublisher)
+        assertTrue(peak - before < size / 2, "the heap grew by " + (peak - before) / MB + " MB");
 
         URI link = store.link(target, stored, LinkScope.ANONYMOUS, Optional.empty());
         MessageDigest read = MessageDigest.getInstance("SHA-256");

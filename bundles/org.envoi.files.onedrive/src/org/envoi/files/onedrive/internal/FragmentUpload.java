@@ -1,6 +1,5 @@
 package org.envoi.files.onedrive.internal;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -151,11 +150,10 @@ final class FragmentUpload {
     }
 
     private HttpResponse<String> put(byte[] buf, int length, long start) throws IOException {
-        // from the buffer as it is: no copy of the fragment (ofByteArray would copy it)
+        // from the buffer as it is: no copy of the fragment (ofByteArray and ofInputStream would copy it)
         HttpRequest request = HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(5))
                 .header("Content-Range", "bytes " + start + "-" + (start + length - 1) + "/" + size)
-                .PUT(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
-                        () -> new ByteArrayInputStream(buf, 0, length)), length))
+                .PUT(HttpRequest.BodyPublishers.fromPublisher(new SlicePublisher(buf, length), length))
                 .build();
         try {
             return store.http().send(request, HttpResponse.BodyHandlers.ofString());
