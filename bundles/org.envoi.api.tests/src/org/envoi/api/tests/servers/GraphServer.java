@@ -72,6 +72,11 @@ public final class GraphServer implements AutoCloseable {
     private final List<Message> log = java.util.Collections.synchronizedList(new ArrayList<>());
     private final Map<String, Upload> uploads = new ConcurrentHashMap<>();
     private final Map<String, Path> driveItems = new ConcurrentHashMap<>();
+    // OneDrive: the item at each path ("folder/name"), for the conflict behaviour of a new upload
+    private final Map<String, String> drivePaths = new ConcurrentHashMap<>();
+    private final AtomicInteger driveCut = new AtomicInteger();
+    private volatile long driveCutAt = -1;
+    private volatile long driveCutAfter;
     private final Map<String, Link> links = new ConcurrentHashMap<>();
     private final AtomicInteger throttled = new AtomicInteger();
     private volatile int throttleStatus;
@@ -91,6 +96,7 @@ public final class GraphServer implements AutoCloseable {
         final Path file;
         long received;
         final String name;
+        String conflictBehavior = "replace"; // OneDrive: rename, replace or fail when the path is taken
 
         Upload(String owner, Message draft, String drivePath, String name, long size, Path file) {
             this.owner = owner;
@@ -129,6 +135,49 @@ public final class GraphServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A server for OneDrive only (no mail delivery: no Dovecot needed), tokens from {@code oauth}'s issuer
+     * {@code issuer}; {@code dir} holds the uploads.
+     */
+    public static GraphServer startFiles(MockOAuth2Server oauth, String issuer, Path dir) {
+        try {
+            return new GraphServer(oauth.base() + "/" + issuer, MockOAuth2Server.GRAPH_AUDIENCE, 0, dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The next OneDrive fragment PUT that starts at byte {@code start} of its file is cut, once: the server reads
+     * {@code afterBytes} of its body, then drops the connection without an answer (a network failure mid-fragment). As
+     * https://learn.microsoft.com/en-us/graph/api/driveitem-createuploadsession ("Resuming an in-progress upload")
+     * documents, the bytes of a request that fails before it completes are ignored: the session's nextExpectedRanges
+     * stays where the last completed fragment left it. {@link #cuts()} counts the cuts made.
+     */
+    public void cutFragmentAt(long start, long afterBytes) {
+        driveCutAfter = afterBytes;
+        driveCutAt = start;
+    }
+
+    /** How many fragments {@link #cutFragmentAt} cut. */
+    public int cuts() {
+        return driveCut.get();
+    }
+
+    /** When a sharing link expires, or null if it has no expiry (or is unknown). */
+    public Instant linkExpiry(URI webUrl) {
+        String path = webUrl.getPath();
+        Link l = path.startsWith("/link/") ? links.get(path.substring("/link/".length())) : null;
+        return l == null ? null : l.expires;
+    }
+
+    /** The scope ({@code anonymous}, {@code organization}) a sharing link was created with, or null if none. */
+    public String linkScope(URI webUrl) {
+        String path = webUrl.getPath();
+        Link l = path.startsWith("/link/") ? links.get(path.substring("/link/".length())) : null;
+        return l == null ? null : l.scope;
     }
 
     /** {@code http://127.0.0.1:port}; Graph's calls are under {@code /v1.0}. */
@@ -550,7 +599,9 @@ public final class GraphServer implements AutoCloseable {
             respond(ex, 200, session(u, u.draft == null ? "\"" + u.received + "-\"" : "\"" + u.received + "\""));
             return;
         }
-        if (u.draft != null && ex.getRequestHeaders().getFirst("Authorization") != null) {
+        // driveitem-createuploadsession likewise: "If you include the Authorization header when issuing the PUT call,
+        // it may result in an HTTP 401 Unauthorized response"
+        if (ex.getRequestHeaders().getFirst("Authorization") != null) {
             unauthorized(ex, "The upload URL is pre-authenticated: send no Authorization header.");
             return;
         }
@@ -583,10 +634,24 @@ public final class GraphServer implements AutoCloseable {
                     + " be shorter).");
             return;
         }
+        if (u.draft == null && start == driveCutAt) {
+            driveCutAt = -1;
+            driveCut.incrementAndGet();
+            // see cutNextFragments: read part of the fragment, then drop the connection with no answer (closing the
+            // exchange before any response header closes the connection); nothing of it is kept
+            ex.getRequestBody().readNBytes((int) Math.min(length, driveCutAfter));
+            return;
+        }
         long copied;
         try (InputStream in = ex.getRequestBody();
                 OutputStream out = Files.newOutputStream(u.file, StandardOpenOption.APPEND)) {
             copied = copy(in, out, length + 1);
+        } catch (IOException e) {
+            // the client went away mid-fragment: its bytes are ignored (driveitem-createuploadsession, "Resuming")
+            try (var ch = java.nio.channels.FileChannel.open(u.file, StandardOpenOption.WRITE)) {
+                ch.truncate(u.received);
+            }
+            throw e;
         }
         if (copied != length) {
             try (var ch = java.nio.channels.FileChannel.open(u.file, StandardOpenOption.WRITE)) {
@@ -609,26 +674,68 @@ public final class GraphServer implements AutoCloseable {
                     + u.id);
             respond(ex, 201, null);
         } else {
-            driveItems.put(u.id, u.file);
-            respond(ex, 201, "{\"id\":\"" + u.id + "\",\"name\":\"" + json(u.name) + "\",\"size\":" + u.size + "}");
+            complete(ex, u);
         }
     }
 
-    /** https://learn.microsoft.com/en-us/graph/api/driveitem-createuploadsession : POST /me/drive/root:/{path}:/... */
+    /**
+     * https://learn.microsoft.com/en-us/graph/api/driveitem-createuploadsession : POST /me/drive/root:/{path}:/...; the
+     * body's {"item":{"@microsoft.graph.conflictBehavior":"rename|fail|replace"}} says what happens when the path is
+     * taken (https://learn.microsoft.com/en-us/graph/api/resources/driveitem, instance attributes: "The default for PUT is
+     * replace", which an upload session's PUTs get here).
+     */
     private void driveSession(HttpExchange ex, String path) throws IOException {
         String user = authorize(ex, "Files.ReadWrite");
         if (user == null) {
             return;
         }
-        if (readLimited(ex) == null) {
+        byte[] body = readLimited(ex);
+        if (body == null) {
             return;
         }
         String decoded = java.net.URLDecoder.decode(path, StandardCharsets.UTF_8);
         Upload u = new Upload(user, null, decoded, decoded.substring(decoded.lastIndexOf('/') + 1), -1,
                 dir.resolve(UUID.randomUUID() + ".part"));
+        String conflict = string(new String(body, StandardCharsets.UTF_8), "@microsoft.graph.conflictBehavior");
+        if (conflict != null) {
+            u.conflictBehavior = conflict;
+        }
         Files.createFile(u.file);
         uploads.put(u.id, u);
         respond(ex, 200, session(u, "\"0-\""));
+    }
+
+    /**
+     * The last fragment of a OneDrive upload: 201 Created with the driveItem (id, name, size, webUrl). A taken path
+     * is replaced (same item, new content), renamed ("name 1.ext", as OneDrive numbers copies) or refused (409
+     * nameAlreadyExists), per the session's conflict behaviour.
+     */
+    private void complete(HttpExchange ex, Upload u) throws IOException {
+        String owned = u.owner + ":" + u.drivePath;
+        String id = u.id;
+        String name = u.name;
+        synchronized (drivePaths) {
+            String taken = drivePaths.get(owned);
+            if (taken != null && u.conflictBehavior.equals("replace")) {
+                id = taken;
+            } else if (taken != null && u.conflictBehavior.equals("rename")) {
+                String folder = u.drivePath.substring(0, u.drivePath.length() - u.name.length());
+                int dot = u.name.lastIndexOf('.');
+                String stem = dot > 0 ? u.name.substring(0, dot) : u.name;
+                String ext = dot > 0 ? u.name.substring(dot) : "";
+                for (int i = 1; drivePaths.containsKey(u.owner + ":" + folder + name); i++) {
+                    name = stem + " " + i + ext;
+                }
+                owned = u.owner + ":" + folder + name;
+            } else if (taken != null) {
+                error(ex, 409, "nameAlreadyExists", "The specified item name already exists.");
+                return;
+            }
+            drivePaths.put(owned, id);
+            driveItems.put(id, u.file);
+        }
+        respond(ex, 201, "{\"id\":\"" + id + "\",\"name\":\"" + json(name) + "\",\"size\":" + u.size
+                + ",\"webUrl\":\"" + base() + "/item/" + id + "\"}");
     }
 
     /**
