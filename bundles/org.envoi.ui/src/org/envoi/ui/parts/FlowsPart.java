@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 
 import org.eclipse.e4.core.di.extensions.Service;
 import org.eclipse.swt.SWT;
+import org.eclipse.swt.custom.ScrolledComposite;
 import org.eclipse.swt.layout.GridData;
 import org.eclipse.swt.layout.GridLayout;
 import org.eclipse.swt.widgets.Button;
@@ -96,6 +97,7 @@ public class FlowsPart {
     private String largeId = "";
     private String copiesId = "";
     private Composite form;
+    private ScrolledComposite scroll;
     private org.eclipse.swt.widgets.Display display;
     /** The SMTP server's rows: shown only for the SMTP transport. */
     private final List<Control> smtpRows = new ArrayList<>();
@@ -165,9 +167,20 @@ public class FlowsPart {
         trySandbox.setToolTipText(sandbox == null ? m.get("flows.sandbox.missing") : null);
         trySandbox.addListener(SWT.Selection, e -> startSandbox(sandbox, trySandbox));
 
-        form = new Composite(parent, SWT.NONE);
+        // the form scrolls (a transport and its stores add rows); the buttons and the test's steps stay in view
+        Composite right = new Composite(parent, SWT.NONE);
+        GridLayout rl = new GridLayout(1, false);
+        rl.marginWidth = 0;
+        rl.marginHeight = 0;
+        right.setLayout(rl);
+        right.setLayoutData(new GridData(SWT.FILL, SWT.FILL, true, true));
+        scroll = new ScrolledComposite(right, SWT.V_SCROLL | SWT.H_SCROLL);
+        scroll.setLayoutData(new GridData(SWT.FILL, SWT.FILL, true, true));
+        scroll.setExpandHorizontal(true);
+        scroll.setExpandVertical(true);
+        form = new Composite(scroll, SWT.NONE);
         form.setLayout(new GridLayout(3, false));
-        form.setLayoutData(new GridData(SWT.FILL, SWT.FILL, true, true));
+        scroll.setContent(form);
         Combo preset = combo(form, "flows.preset", "flow.preset");
         preset.addListener(SWT.Selection, e -> {
             if (preset.getSelectionIndex() >= 0) {
@@ -191,6 +204,7 @@ public class FlowsPart {
             if (transport.getSelectionIndex() >= 0) {
                 transportId = transportIds.get(transport.getSelectionIndex());
                 redraw();
+                showDrawn(transportFieldsEnd);
             }
         });
         int before = form.getChildren().length;
@@ -211,6 +225,7 @@ public class FlowsPart {
             if (large.getSelectionIndex() >= 0) {
                 largeId = largeIds.get(large.getSelectionIndex());
                 redraw();
+                showDrawn(storeFieldsEnd);
             }
         });
         Combo copies = combo(form, "flows.files.copies", "flow.files.copies");
@@ -218,14 +233,15 @@ public class FlowsPart {
             if (copies.getSelectionIndex() >= 0) {
                 copiesId = copiesIds.get(copies.getSelectionIndex());
                 redraw();
+                showDrawn(storeFieldsEnd);
             }
         });
         text(form, "flows.expiry", "flow.expiry", SWT.NONE);
         storeFieldsEnd = form.getChildren()[form.getChildren().length - 3]; // the expiry row's label
 
-        Composite buttons = new Composite(form, SWT.NONE);
+        Composite buttons = new Composite(right, SWT.NONE);
         buttons.setLayout(new GridLayout(5, false));
-        buttons.setLayoutData(new GridData(SWT.FILL, SWT.CENTER, true, false, 3, 1));
+        buttons.setLayoutData(new GridData(SWT.FILL, SWT.CENTER, true, false));
         button(buttons, "flows.save", "flow.save").addListener(SWT.Selection, e -> save());
         new Label(buttons, SWT.NONE).setText(m.get("flows.operator"));
         testOperator = new Text(buttons, SWT.BORDER);
@@ -237,14 +253,16 @@ public class FlowsPart {
         cancelButton = button(buttons, "flows.cancel", "flow.test.cancel");
         cancelButton.setEnabled(false);
         cancelButton.addListener(SWT.Selection, e -> cancelled = true);
-        status = new Label(form, SWT.WRAP);
+        status = new Label(right, SWT.WRAP);
         status.setData(KEY, "flow.status");
-        status.setLayoutData(new GridData(SWT.FILL, SWT.CENTER, true, false, 3, 1));
-        results = new Table(form, SWT.BORDER | SWT.FULL_SELECTION);
+        GridData sd = new GridData(SWT.FILL, SWT.CENTER, true, false);
+        sd.widthHint = 600;
+        status.setLayoutData(sd);
+        results = new Table(right, SWT.BORDER | SWT.FULL_SELECTION);
         results.setData(KEY, "flow.test.results");
         results.setLinesVisible(true);
-        GridData rd = new GridData(SWT.FILL, SWT.FILL, true, true, 3, 1);
-        rd.heightHint = 110;
+        GridData rd = new GridData(SWT.FILL, SWT.FILL, true, false);
+        rd.heightHint = 170;
         results.setLayoutData(rd);
         for (String c : new String[] { "step", "outcome", "ms", "sentence" }) {
             new org.eclipse.swt.widgets.TableColumn(results, SWT.NONE).setText(c);
@@ -510,6 +528,16 @@ public class FlowsPart {
             st.fields().stream().filter(d -> !described.containsKey(d.key())).forEach(d -> draw(d, storeFieldsEnd));
         }
         form.layout(true, true);
+        scroll.setMinSize(form.computeSize(SWT.DEFAULT, SWT.DEFAULT));
+    }
+
+    /** Scrolls the fields just drawn (those before {@code end}) into view. */
+    private void showDrawn(Control end) {
+        Control[] children = form.getChildren();
+        int i = List.of(children).indexOf(end);
+        if (i > 0 && drawn.contains(children[i - 1])) {
+            scroll.showControl(children[i - 1]);
+        }
     }
 
     private Optional<MailTransport> chosenTransport() {
