@@ -166,6 +166,11 @@ class FlowsEditorServicesTest {
             assertEquals(UiTestProvider.ID, stored.providerId());
             assertEquals("acme", stored.oauth().tenant());
 
+            UiPartsTest.click(shell, "flows.new");
+            UiPartsTest.select(shell, "flow.transport", UiTestTransport.NAME);
+            assertEquals("https://uitest.example/v1", UiPartsTest.<Text>widget(shell, "flow.setting.uitest.url")
+                    .getText(), "a new flow starts from the defaults, not from the flow shown before");
+
             for (ServiceRegistration<?> r : registrations) {
                 r.unregister();
             }

@@ -401,6 +401,7 @@ public class FlowsPart {
         transportId = MailTransport.SMTP;
         largeId = "";
         copiesId = "";
+        forgetDrawn();
         draft.clear();
         offerServices();
         // a new flow starts from the first installed provider's preset (custom when none is installed)
@@ -415,6 +416,7 @@ public class FlowsPart {
         transportId = f.transport();
         largeId = f.settings().getOrDefault(FileStore.LARGE_FILES, "");
         copiesId = f.settings().getOrDefault(FileStore.KEEP_COPIES, "");
+        forgetDrawn();
         draft.clear();
         draft.putAll(f.settings());
         for (Control c : smtpRows) {
@@ -428,6 +430,9 @@ public class FlowsPart {
         set("flow.name", f.name());
         set("flow.clientId", f.oauth().clientId());
         set("flow.tenant", f.oauth().tenant());
+        if (!f.oauth().tenant().isEmpty()) {
+            fields.get("flow.tenant").setEnabled(true); // stored with one: let the administrator empty it
+        }
         set("flow.secret", ""); // write-only: never shown back
         secretState.setText(m.get(admin.hasSecret(f) ? "flows.secret.set" : "flows.secret.unset"));
         set("flow.redirectUri", f.oauth().redirectUri());
@@ -510,10 +515,7 @@ public class FlowsPart {
      */
     private void redraw() {
         keepTyped();
-        drawn.forEach(Control::dispose);
-        drawn.clear();
-        settingFields.clear();
-        described.clear();
+        forgetDrawn();
         problems.values().removeIf(Label::isDisposed);
         boolean smtp = transportId.equals(MailTransport.SMTP);
         for (Control c : smtpRows) {
@@ -596,6 +598,14 @@ public class FlowsPart {
         }
         settingFields.put(d.key(), c);
         described.put(d.key(), d);
+    }
+
+    /** Another flow is shown: what the drawn fields hold belongs to the one before. */
+    private void forgetDrawn() {
+        drawn.forEach(Control::dispose);
+        drawn.clear();
+        settingFields.clear();
+        described.clear();
     }
 
     /** Remembers what is typed in the drawn fields before they are rebuilt. */
