@@ -6,13 +6,16 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 import org.eclipse.e4.core.di.extensions.Service;
 import org.eclipse.swt.SWT;
+import org.eclipse.swt.custom.ScrolledComposite;
 import org.eclipse.swt.layout.GridData;
 import org.eclipse.swt.layout.GridLayout;
 import org.eclipse.swt.widgets.Button;
@@ -26,12 +29,14 @@ import org.eclipse.swt.widgets.Text;
 import org.envoi.api.EnvoiException;
 import org.envoi.api.diffusion.FlowTester;
 import org.envoi.api.diffusion.Sandbox;
+import org.envoi.api.files.FileStore;
 import org.envoi.api.flow.Flow;
 import org.envoi.api.flow.FlowAdmin;
 import org.envoi.api.flow.FlowRepository;
 import org.envoi.api.flow.FlowType;
 import org.envoi.api.mail.MailServer;
 import org.envoi.api.provider.ConsentHost;
+import org.envoi.api.provider.FieldDescription;
 import org.envoi.api.provider.FieldProblem;
 import org.envoi.api.provider.MailCapability;
 import org.envoi.api.provider.MailProvider;
@@ -40,14 +45,20 @@ import org.envoi.api.provider.ProviderPreset;
 import org.envoi.api.provider.ProviderRegistry;
 import org.envoi.api.provider.ServerEndpoint;
 import org.envoi.api.provider.TlsMode;
+import org.envoi.api.transport.MailTransport;
+import org.envoi.api.transport.TransportRegistry;
 
 import jakarta.annotation.PostConstruct;
 
 /**
- * The administrator's flows: a list and an editor. A preset fills Microsoft 365 or Gmail so that only the client ID,
- * secret and tenant are left to type; each field shows its problem as the administrator types; the client secret is
- * write-only (the field is never filled back, a label says "set" or "not set"). "Test the service" runs the flow
- * tester in the background, step by step. Widgets carry {@value ProvidersPart#KEY} data keys for the UI tests.
+ * The administrator's flows: a list and an editor. The presets are the installed providers (plus "custom"): one fills
+ * endpoints, servers and scopes so that only the client ID, secret and, where its endpoints need one, the tenant are
+ * left to type. The transport and the file stores are the installed services too, each drawing its own fields from
+ * its {@link FieldDescription}s into the flow's settings; a provider, transport or store bundle started or stopped
+ * while the part is open appears or disappears at once. Each field shows its problem as the administrator types; the
+ * client secret is write-only (the field is never filled back, a label says "set" or "not set"). "Test the service"
+ * runs the flow tester in the background, step by step. Widgets carry {@value ProvidersPart#KEY} data keys for the UI
+ * tests.
  */
 public class FlowsPart {
 
@@ -58,6 +69,7 @@ public class FlowsPart {
     private FlowAdmin admin;
     private FlowRepository flows;
     private ProviderRegistry providers;
+    private TransportRegistry transports;
     private FlowTester tester;
 
     private Table list;
@@ -69,29 +81,66 @@ public class FlowsPart {
     private Text testOperator;
     private Button testButton;
     private Button cancelButton;
-    private String providerId = "microsoft";
+    /** The custom flow's provider id: endpoints typed by hand, no preset. */
+    private static final String CUSTOM = "custom";
+
+    private String providerId = CUSTOM;
     private List<String> scopes = List.of();
     private volatile boolean cancelled;
 
+    /** The ids behind the items of the preset, transport and file-store combos, in item order. */
+    private final List<String> presetIds = new ArrayList<>();
+    private final List<String> transportIds = new ArrayList<>();
+    private final List<String> largeIds = new ArrayList<>();
+    private final List<String> copiesIds = new ArrayList<>();
+    private String transportId = MailTransport.SMTP;
+    private String largeId = "";
+    private String copiesId = "";
+    private Composite form;
+    private ScrolledComposite scroll;
+    private org.eclipse.swt.widgets.Display display;
+    /** The SMTP server's rows: shown only for the SMTP transport. */
+    private final List<Control> smtpRows = new ArrayList<>();
+    /** Where the transport's fields go (before it) and the stores' fields (before it). */
+    private Control transportFieldsEnd;
+    private Control storeFieldsEnd;
+    /** The controls drawn from the services' descriptions, rebuilt when the choice or the services change. */
+    private final List<Control> drawn = new ArrayList<>();
+    private final Map<String, Control> settingFields = new LinkedHashMap<>();
+    private final Map<String, FieldDescription> described = new LinkedHashMap<>();
+    /** Setting values as last typed or loaded, so that redrawing the fields (or a service leaving) loses nothing. */
+    private final Map<String, String> draft = new HashMap<>();
+    private final List<AutoCloseable> subscriptions = new ArrayList<>();
+
     @PostConstruct
     public void create(Composite parent, @Service FlowAdmin admin, @Service FlowRepository flows,
-            @Service ProviderRegistry providers, @org.eclipse.e4.core.di.annotations.Optional @Service FlowTester tester,
+            @Service ProviderRegistry providers,
+            @org.eclipse.e4.core.di.annotations.Optional @Service TransportRegistry transports,
+            @org.eclipse.e4.core.di.annotations.Optional @Service FlowTester tester,
             @org.eclipse.e4.core.di.annotations.Optional @Service Sandbox sandbox) {
-        create(parent, Messages.platform(), admin, flows, providers, tester, sandbox);
+        create(parent, Messages.platform(), admin, flows, providers, transports, tester, sandbox);
     }
 
     public void create(Composite parent, Messages messages, FlowAdmin admin, FlowRepository flows,
             ProviderRegistry providers, FlowTester tester) {
-        create(parent, messages, admin, flows, providers, tester, null);
+        create(parent, messages, admin, flows, providers, null, tester, null);
     }
 
     public void create(Composite parent, Messages messages, FlowAdmin admin, FlowRepository flows,
             ProviderRegistry providers, FlowTester tester, Sandbox sandbox) {
+        create(parent, messages, admin, flows, providers, null, tester, sandbox);
+    }
+
+    /** @param transports may be null: then the flow sends over SMTP and no file store is offered */
+    public void create(Composite parent, Messages messages, FlowAdmin admin, FlowRepository flows,
+            ProviderRegistry providers, TransportRegistry transports, FlowTester tester, Sandbox sandbox) {
         this.m = messages;
         this.admin = admin;
         this.flows = flows;
         this.providers = providers;
+        this.transports = transports;
         this.tester = tester;
+        this.display = parent.getDisplay();
         parent.setLayout(new GridLayout(2, false));
         Composite left = new Composite(parent, SWT.NONE);
         left.setLayout(new GridLayout(1, false));
@@ -118,12 +167,26 @@ public class FlowsPart {
         trySandbox.setToolTipText(sandbox == null ? m.get("flows.sandbox.missing") : null);
         trySandbox.addListener(SWT.Selection, e -> startSandbox(sandbox, trySandbox));
 
-        Composite form = new Composite(parent, SWT.NONE);
+        // the form scrolls (a transport and its stores add rows); the buttons and the test's steps stay in view
+        Composite right = new Composite(parent, SWT.NONE);
+        GridLayout rl = new GridLayout(1, false);
+        rl.marginWidth = 0;
+        rl.marginHeight = 0;
+        right.setLayout(rl);
+        right.setLayoutData(new GridData(SWT.FILL, SWT.FILL, true, true));
+        scroll = new ScrolledComposite(right, SWT.V_SCROLL | SWT.H_SCROLL);
+        scroll.setLayoutData(new GridData(SWT.FILL, SWT.FILL, true, true));
+        scroll.setExpandHorizontal(true);
+        scroll.setExpandVertical(true);
+        form = new Composite(scroll, SWT.NONE);
         form.setLayout(new GridLayout(3, false));
-        form.setLayoutData(new GridData(SWT.FILL, SWT.FILL, true, true));
-        Combo preset = combo(form, "flows.preset", "flow.preset", m.get("flows.preset.microsoft"),
-                m.get("flows.preset.google"), m.get("flows.preset.custom"));
-        preset.addListener(SWT.Selection, e -> applyPreset(preset.getSelectionIndex()));
+        scroll.setContent(form);
+        Combo preset = combo(form, "flows.preset", "flow.preset");
+        preset.addListener(SWT.Selection, e -> {
+            if (preset.getSelectionIndex() >= 0) {
+                applyPreset(presetIds.get(preset.getSelectionIndex()));
+            }
+        });
         text(form, "flows.id", "flow.id", SWT.NONE);
         text(form, "flows.name", "flow.name", SWT.NONE);
         text(form, "flows.clientId", "flow.clientId", SWT.NONE);
@@ -136,20 +199,49 @@ public class FlowsPart {
         secretState.setLayoutData(new GridData(SWT.FILL, SWT.CENTER, true, false, 2, 1));
         text(form, "flows.redirect", "flow.redirectUri", SWT.NONE);
         combo(form, "flows.consent", "flow.consent", "loopback", "embedded", "print", "device");
+        Combo transport = combo(form, "flows.transport", "flow.transport");
+        transport.addListener(SWT.Selection, e -> {
+            if (transport.getSelectionIndex() >= 0) {
+                transportId = transportIds.get(transport.getSelectionIndex());
+                redraw();
+                showDrawn(transportFieldsEnd);
+            }
+        });
+        int before = form.getChildren().length;
         text(form, "flows.smtp", "flow.smtp.host", SWT.NONE);
         text(form, "flows.port", "flow.smtp.port", SWT.NONE);
         combo(form, "flows.security", "flow.smtp.security", "starttls", "tls", "none");
+        Control[] all = form.getChildren();
+        smtpRows.addAll(List.of(all).subList(before, all.length));
         text(form, "flows.imap", "flow.imap.host", SWT.NONE);
+        transportFieldsEnd = form.getChildren()[form.getChildren().length - 3]; // the IMAP row's label
         text(form, "flows.port", "flow.imap.port", SWT.NONE);
         combo(form, "flows.security", "flow.imap.security", "tls", "starttls", "none");
         text(form, "flows.timeout", "flow.timeout", SWT.NONE);
         text(form, "flows.generic", "flow.genericAddress", SWT.NONE);
         text(form, "flows.limit", "flow.limit", SWT.NONE);
+        Combo large = combo(form, "flows.files.large", "flow.files.large");
+        large.addListener(SWT.Selection, e -> {
+            if (large.getSelectionIndex() >= 0) {
+                largeId = largeIds.get(large.getSelectionIndex());
+                redraw();
+                showDrawn(storeFieldsEnd);
+            }
+        });
+        Combo copies = combo(form, "flows.files.copies", "flow.files.copies");
+        copies.addListener(SWT.Selection, e -> {
+            if (copies.getSelectionIndex() >= 0) {
+                copiesId = copiesIds.get(copies.getSelectionIndex());
+                redraw();
+                showDrawn(storeFieldsEnd);
+            }
+        });
         text(form, "flows.expiry", "flow.expiry", SWT.NONE);
+        storeFieldsEnd = form.getChildren()[form.getChildren().length - 3]; // the expiry row's label
 
-        Composite buttons = new Composite(form, SWT.NONE);
+        Composite buttons = new Composite(right, SWT.NONE);
         buttons.setLayout(new GridLayout(5, false));
-        buttons.setLayoutData(new GridData(SWT.FILL, SWT.CENTER, true, false, 3, 1));
+        buttons.setLayoutData(new GridData(SWT.FILL, SWT.CENTER, true, false));
         button(buttons, "flows.save", "flow.save").addListener(SWT.Selection, e -> save());
         new Label(buttons, SWT.NONE).setText(m.get("flows.operator"));
         testOperator = new Text(buttons, SWT.BORDER);
@@ -161,14 +253,16 @@ public class FlowsPart {
         cancelButton = button(buttons, "flows.cancel", "flow.test.cancel");
         cancelButton.setEnabled(false);
         cancelButton.addListener(SWT.Selection, e -> cancelled = true);
-        status = new Label(form, SWT.WRAP);
+        status = new Label(right, SWT.WRAP);
         status.setData(KEY, "flow.status");
-        status.setLayoutData(new GridData(SWT.FILL, SWT.CENTER, true, false, 3, 1));
-        results = new Table(form, SWT.BORDER | SWT.FULL_SELECTION);
+        GridData sd = new GridData(SWT.FILL, SWT.CENTER, true, false);
+        sd.widthHint = 600;
+        status.setLayoutData(sd);
+        results = new Table(right, SWT.BORDER | SWT.FULL_SELECTION);
         results.setData(KEY, "flow.test.results");
         results.setLinesVisible(true);
-        GridData rd = new GridData(SWT.FILL, SWT.FILL, true, true, 3, 1);
-        rd.heightHint = 110;
+        GridData rd = new GridData(SWT.FILL, SWT.FILL, true, false);
+        rd.heightHint = 170;
         results.setLayoutData(rd);
         for (String c : new String[] { "step", "outcome", "ms", "sentence" }) {
             new org.eclipse.swt.widgets.TableColumn(results, SWT.NONE).setText(c);
@@ -181,7 +275,14 @@ public class FlowsPart {
             }
         }
         refreshList();
+        offerServices();
         clear();
+        // the services come and go at run time (a bundle installed from the update site): follow them
+        subscriptions.add(providers.onChange(this::servicesChanged));
+        if (transports != null) {
+            subscriptions.add(transports.onChange(this::servicesChanged));
+        }
+        list.addListener(SWT.Dispose, e -> subscriptions.forEach(FlowsPart::closeQuietly));
         // the form has the focus: a focused list would select (and show) its first flow by itself on GTK
         fields.get("flow.id").setFocus();
         LOG.log(System.Logger.Level.INFO, "Envoi window shows providers: " + providers.providers().stream()
@@ -218,13 +319,19 @@ public class FlowsPart {
     }
 
     private void problem(Composite form, String key) {
+        problemLabel(key.substring("flow.".length()));
+    }
+
+    /** The red label beside a field, found by the field name a {@link FieldProblem} gives. */
+    private Label problemLabel(String field) {
         Label p = new Label(form, SWT.NONE);
-        p.setData(KEY, "problem." + key.substring("flow.".length()));
+        p.setData(KEY, "problem." + field);
         p.setForeground(form.getDisplay().getSystemColor(SWT.COLOR_RED));
         GridData gd = new GridData(SWT.FILL, SWT.CENTER, false, false);
         gd.widthHint = 360;
         p.setLayoutData(gd);
-        problems.put(key.substring("flow.".length()), p);
+        problems.put(field, p);
+        return p;
     }
 
     private String value(String key) {
@@ -243,13 +350,10 @@ public class FlowsPart {
         }
     }
 
-    private void applyPreset(int index) {
-        providerId = switch (index) {
-            case 0 -> "microsoft";
-            case 1 -> "google";
-            default -> "custom";
-        };
+    private void applyPreset(String id) {
+        providerId = id;
         java.util.Optional<MailProvider> p = providers.find(providerId);
+        tenantFor(p);
         if (p.isPresent()) {
             ProviderPreset preset = p.get().preset();
             scopes = preset.scopesFor(List.of(MailCapability.SEND, MailCapability.READ_IMAP,
@@ -258,7 +362,9 @@ public class FlowsPart {
             endpoint("imap", preset.imap());
             set("flow.consent", preset.consentHost().name().toLowerCase());
             set("flow.timeout", "60");
-            if (value("flow.name").isEmpty()) {
+            // the name follows the preset until the administrator types one of his own
+            if (value("flow.name").isEmpty() || providers.providers().stream().anyMatch(o -> o.displayName().equals(
+                    value("flow.name")))) {
                 set("flow.name", p.get().displayName());
             }
         }
@@ -271,30 +377,62 @@ public class FlowsPart {
         set("flow." + which + ".security", e.tls().name().toLowerCase());
     }
 
+    /**
+     * The tenant is asked for when the provider's endpoints name one ({@code {tenant}}), and for a custom flow;
+     * otherwise it is emptied and locked (a provider without tenants refuses one).
+     */
+    private void tenantFor(Optional<MailProvider> p) {
+        boolean needed = p.map(MailProvider::preset).map(pr -> pr.authorization().needsTenant()
+                || pr.token().needsTenant() || pr.device().map(d -> d.needsTenant()).orElse(false)).orElse(true);
+        Text tenant = (Text) fields.get("flow.tenant");
+        if (!needed && !tenant.getText().isEmpty()) {
+            tenant.setText("");
+        }
+        tenant.setEnabled(needed);
+    }
+
     private void clear() {
         fields.values().forEach(c -> {
             if (c instanceof Text t) {
                 t.setText("");
             }
         });
-        ((Combo) fields.get("flow.preset")).select(0);
         set("flow.limit", "25");
-        applyPreset(0);
+        transportId = MailTransport.SMTP;
+        largeId = "";
+        copiesId = "";
+        forgetDrawn();
+        draft.clear();
+        offerServices();
+        // a new flow starts from the first installed provider's preset (custom when none is installed)
+        applyPreset(presetIds.get(0));
+        offerServices();
         secretState.setText(m.get("flows.secret.unset"));
     }
 
     private void show(Flow f) {
         providerId = f.providerId();
         scopes = f.oauth().scopes();
-        ((Combo) fields.get("flow.preset")).select(switch (f.providerId()) {
-            case "microsoft" -> 0;
-            case "google" -> 1;
-            default -> 2;
-        });
+        transportId = f.transport();
+        largeId = f.settings().getOrDefault(FileStore.LARGE_FILES, "");
+        copiesId = f.settings().getOrDefault(FileStore.KEEP_COPIES, "");
+        forgetDrawn();
+        draft.clear();
+        draft.putAll(f.settings());
+        for (Control c : smtpRows) {
+            if (c instanceof Text t) {
+                t.setText(""); // a flow without an SMTP server shows none
+            }
+        }
+        offerServices();
+        tenantFor(providers.find(providerId));
         set("flow.id", f.id());
         set("flow.name", f.name());
         set("flow.clientId", f.oauth().clientId());
         set("flow.tenant", f.oauth().tenant());
+        if (!f.oauth().tenant().isEmpty()) {
+            fields.get("flow.tenant").setEnabled(true); // stored with one: let the administrator empty it
+        }
         set("flow.secret", ""); // write-only: never shown back
         secretState.setText(m.get(admin.hasSecret(f) ? "flows.secret.set" : "flows.secret.unset"));
         set("flow.redirectUri", f.oauth().redirectUri());
@@ -305,6 +443,218 @@ public class FlowsPart {
         set("flow.genericAddress", f.genericAddress().orElse(""));
         set("flow.limit", Long.toString(f.attachmentLimitBytes() / (1024 * 1024)));
         set("flow.expiry", f.secretExpiry().map(LocalDate::toString).orElse(""));
+        validateNow();
+    }
+
+    /**
+     * Fills the preset, transport and file-store choices from the services installed now, keeping the current
+     * choice (offered as "not installed" when its bundle is gone, so that saving loses nothing), then draws the chosen
+     * services' fields.
+     */
+    private void offerServices() {
+        Map<String, String> presets = new LinkedHashMap<>();
+        providers.providers().forEach(p -> presets.put(p.id(), p.displayName()));
+        presets.put(CUSTOM, m.get("flows.preset.custom"));
+        fill("flow.preset", presetIds, presets, providerId);
+
+        Map<String, String> sends = new LinkedHashMap<>();
+        List<MailTransport> installed = transports == null ? List.of() : transports.transports();
+        if (installed.stream().noneMatch(t -> t.id().equals(MailTransport.SMTP))) {
+            // the flow's own SMTP server is what sends until (and unless) a transport service says otherwise
+            sends.put(MailTransport.SMTP, m.get("flows.transport.smtp"));
+        }
+        installed.forEach(t -> sends.put(t.id(), t.displayName()));
+        fill("flow.transport", transportIds, sends, transportId);
+
+        Map<String, String> stores = new LinkedHashMap<>();
+        stores.put("", m.get("flows.files.none"));
+        if (transports != null) {
+            transports.fileStores().forEach(st -> stores.put(st.id(), st.displayName()));
+        }
+        fill("flow.files.large", largeIds, stores, largeId);
+        fill("flow.files.copies", copiesIds, stores, copiesId);
+        redraw();
+    }
+
+    private void fill(String key, List<String> ids, Map<String, String> offered, String selected) {
+        Map<String, String> items = new LinkedHashMap<>(offered);
+        if (!items.containsKey(selected)) {
+            items.put(selected, m.get("flows.notInstalled", selected));
+        }
+        Combo c = (Combo) fields.get(key);
+        ids.clear();
+        ids.addAll(items.keySet());
+        c.setItems(items.values().toArray(String[]::new));
+        c.select(ids.indexOf(selected));
+    }
+
+    /** A service came or went (on whichever thread did it): offer what is installed now. */
+    private void servicesChanged() {
+        if (display.isDisposed()) {
+            return;
+        }
+        display.asyncExec(() -> {
+            if (!list.isDisposed()) {
+                offerServices();
+                validateNow();
+            }
+        });
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing a registry listener", e);
+        }
+    }
+
+    /**
+     * Shows the SMTP server for the SMTP transport only, and draws the fields the chosen transport and file stores
+     * describe, each with its label, its help as tooltip and hint, its value (or the default) and a problem label.
+     */
+    private void redraw() {
+        keepTyped();
+        forgetDrawn();
+        problems.values().removeIf(Label::isDisposed);
+        boolean smtp = transportId.equals(MailTransport.SMTP);
+        for (Control c : smtpRows) {
+            if (c.getLayoutData() == null) {
+                c.setLayoutData(new GridData());
+            }
+            c.setVisible(smtp);
+            ((GridData) c.getLayoutData()).exclude = !smtp;
+        }
+        chosenTransport().ifPresent(t -> t.fields().forEach(d -> draw(d, transportFieldsEnd)));
+        for (FileStore st : chosenStores()) {
+            st.fields().stream().filter(d -> !described.containsKey(d.key())).forEach(d -> draw(d, storeFieldsEnd));
+        }
+        form.layout(true, true);
+        scroll.setMinSize(form.computeSize(SWT.DEFAULT, SWT.DEFAULT));
+    }
+
+    /** Scrolls the fields just drawn (those before {@code end}) into view. */
+    private void showDrawn(Control end) {
+        Control[] children = form.getChildren();
+        int i = List.of(children).indexOf(end);
+        if (i > 0 && drawn.contains(children[i - 1])) {
+            scroll.showControl(children[i - 1]);
+        }
+    }
+
+    private Optional<MailTransport> chosenTransport() {
+        return transports == null ? Optional.empty() : transports.transport(transportId);
+    }
+
+    private List<FileStore> chosenStores() {
+        if (transports == null) {
+            return List.of();
+        }
+        List<FileStore> out = new ArrayList<>();
+        for (String id : new LinkedHashSet<>(List.of(largeId, copiesId))) {
+            transports.fileStore(id).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    private void draw(FieldDescription d, Control before) {
+        Label label = new Label(form, SWT.NONE);
+        label.setText(d.label());
+        label.setToolTipText(d.help().isEmpty() ? null : d.help());
+        String value = draft.getOrDefault(d.key(), d.defaultValue());
+        Control c;
+        switch (d.kind()) {
+            case BOOLEAN -> {
+                Button b = new Button(form, SWT.CHECK);
+                b.setSelection(Boolean.parseBoolean(value));
+                b.addListener(SWT.Selection, e -> validateNow());
+                c = b;
+            }
+            case CHOICE -> {
+                Combo k = new Combo(form, SWT.READ_ONLY);
+                k.setItems(d.choices().toArray(String[]::new));
+                k.select(Math.max(d.choices().indexOf(value), 0));
+                k.addListener(SWT.Selection, e -> validateNow());
+                c = k;
+            }
+            default -> {
+                Text t = new Text(form, SWT.BORDER);
+                t.setText(value);
+                t.setMessage(d.defaultValue());
+                t.setLayoutData(new GridData(SWT.FILL, SWT.CENTER, true, false));
+                t.addListener(SWT.Modify, e -> validateNow());
+                c = t;
+            }
+        }
+        if (c.getLayoutData() == null) {
+            c.setLayoutData(new GridData(SWT.LEFT, SWT.CENTER, false, false));
+        }
+        c.setToolTipText(d.help().isEmpty() ? null : d.help());
+        c.setData(KEY, "flow.setting." + d.key());
+        Label p = problemLabel(d.key());
+        for (Control x : List.of(label, c, p)) {
+            x.moveAbove(before);
+            drawn.add(x);
+        }
+        settingFields.put(d.key(), c);
+        described.put(d.key(), d);
+    }
+
+    /** Another flow is shown: what the drawn fields hold belongs to the one before. */
+    private void forgetDrawn() {
+        drawn.forEach(Control::dispose);
+        drawn.clear();
+        settingFields.clear();
+        described.clear();
+    }
+
+    /** Remembers what is typed in the drawn fields before they are rebuilt. */
+    private void keepTyped() {
+        settingFields.forEach((key, c) -> {
+            if (!c.isDisposed()) {
+                draft.put(key, settingValue(c));
+            }
+        });
+    }
+
+    private static String settingValue(Control c) {
+        if (c instanceof Button b) {
+            return Boolean.toString(b.getSelection());
+        }
+        return c instanceof Text t ? t.getText().strip() : ((Combo) c).getText();
+    }
+
+    /**
+     * The flow's settings as they will be saved: the drawn fields' values and the chosen file stores, over the
+     * settings of services not installed now (kept as loaded: nothing is lost while a bundle is away).
+     */
+    private Map<String, String> settings(List<FieldProblem> out) {
+        keepTyped();
+        Map<String, String> s = new TreeMap<>(draft);
+        if (transports != null) {
+            // the keys of installed services that are not chosen any more are dropped
+            transports.transports().forEach(t -> t.fields().forEach(d -> s.remove(d.key())));
+            transports.fileStores().forEach(t -> t.fields().forEach(d -> s.remove(d.key())));
+        }
+        s.remove(FileStore.LARGE_FILES);
+        s.remove(FileStore.KEEP_COPIES);
+        settingFields.forEach((key, c) -> {
+            String v = settingValue(c);
+            if (v.isEmpty()) {
+                return;
+            }
+            if (described.get(key).kind() == FieldDescription.Kind.NUMBER && !v.matches("-?\\d{1,18}")) {
+                out.add(new FieldProblem(key, m.get("flows.notNumber", v)));
+            }
+            s.put(key, v);
+        });
+        if (!largeId.isEmpty()) {
+            s.put(FileStore.LARGE_FILES, largeId);
+        }
+        if (!copiesId.isEmpty()) {
+            s.put(FileStore.KEEP_COPIES, copiesId);
+        }
+        return s;
     }
 
     /** The flow as typed, or the problems that stop it from being built at all (a port that is not a number...). */
@@ -314,6 +664,7 @@ public class FlowsPart {
         Optional<MailServer> smtp = server("smtp", timeout, out);
         Optional<MailServer> imap = server("imap", timeout, out);
         long limitMb = number("limit", value("flow.limit"), 0, out);
+        Map<String, String> settings = settings(out);
         Optional<LocalDate> expiry = Optional.empty();
         if (!value("flow.expiry").isEmpty()) {
             try {
@@ -330,7 +681,7 @@ public class FlowsPart {
                 value("flow.tenant"), value("flow.clientId"), value("flow.redirectUri"), scopes, consent, false),
                 Optional.<URI>empty(), Optional.<URI>empty(), Optional.<URI>empty(), smtp, imap, Optional.empty(), "",
                 value("flow.genericAddress").isEmpty() ? Optional.empty() : Optional.of(value("flow.genericAddress")),
-                limitMb * 1024 * 1024, expiry);
+                limitMb * 1024 * 1024, expiry, transportId, settings);
     }
 
     private Optional<MailServer> server(String which, int timeout, List<FieldProblem> out) {
@@ -367,15 +718,22 @@ public class FlowsPart {
     private Flow validateNow() {
         problems.values().forEach(l -> l.setText(""));
         Object t = typed();
-        List<FieldProblem> found = t instanceof Flow f ? admin.validate(f) : (List<FieldProblem>) t;
+        List<FieldProblem> found = t instanceof Flow f ? serviceProblems(f) : (List<FieldProblem>) t;
         List<String> elsewhere = new ArrayList<>();
         for (FieldProblem p : found) {
-            Label l = problems.get(p.field());
+            Label l = problems.get(p.field().startsWith("settings.") ? p.field().substring("settings.".length())
+                    : p.field());
             if (l == null && p.field().equals("smtp")) {
                 l = problems.get("smtp.host");
             }
             if (l == null && p.field().equals("attachmentLimit")) {
                 l = problems.get("limit");
+            }
+            if (l == null && p.field().equals("provider")) {
+                l = problems.get("preset");
+            }
+            if (l != null && (l.isDisposed() || !l.getVisible())) {
+                l = null; // a hidden field's problem goes to the status line, not out of sight
             }
             if (l != null && l.getText().isEmpty()) {
                 l.setText(p.message());
@@ -388,6 +746,22 @@ public class FlowsPart {
                 : " " + String.join("; ", elsewhere)));
         status.getParent().layout(true, true);
         return found.isEmpty() && t instanceof Flow f ? f : null;
+    }
+
+    /**
+     * What FlowAdmin finds, and what the chosen transport and file stores find in their own fields (a service is
+     * asked directly too, so that its problems show while the administrator types).
+     */
+    private List<FieldProblem> serviceProblems(Flow f) {
+        LinkedHashSet<FieldProblem> out = new LinkedHashSet<>(admin.validate(f));
+        try {
+            chosenTransport().ifPresent(tr -> out.addAll(tr.validate(f)));
+            chosenStores().forEach(st -> out.addAll(st.validate(f)));
+        } catch (RuntimeException e) {
+            // a service's own bug must not take the editor down; FlowAdmin still checks on save
+            LOG.log(System.Logger.Level.WARNING, "a transport or file store failed to validate flow " + f.id(), e);
+        }
+        return new ArrayList<>(out);
     }
 
     private void save() {

@@ -64,7 +64,7 @@ class ProductStartTest {
             assertTrue(shown.contains("; tabs: [Authentication flows], Outbox, Inbox, Flow health, Operators and"
                     + " company, Mail settings, Mail providers;"), "every part's tab, the flows selected: " + shown);
             assertTrue(shown.contains("; Authentication flows shows: flows.list"), "the flows list: " + shown);
-            for (String control : List.of("flow.preset [Microsoft 365, Gmail, Other (custom)]", "flow.id",
+            for (String control : List.of("flow.preset [Google (Gmail, Workspace), Microsoft 365, Other (custom)]", "flow.id",
                     "flow.clientId", "flow.save", "flow.test")) {
                 assertTrue(shown.contains(control), "the flow form shows " + control + ": " + shown);
             }
