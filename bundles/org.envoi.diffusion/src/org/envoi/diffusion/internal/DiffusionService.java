@@ -12,6 +12,7 @@ import org.envoi.api.ErrorCode;
 import org.envoi.api.diffusion.Diffusion;
 import org.envoi.api.diffusion.DocumentContext;
 import org.envoi.api.diffusion.DocumentRenderer;
+import org.envoi.api.files.FileStore;
 import org.envoi.api.flow.Company;
 import org.envoi.api.flow.Flow;
 import org.envoi.api.flow.FlowRepository;
@@ -22,6 +23,10 @@ import org.envoi.api.flow.SettingsRepository;
 import org.envoi.api.mail.Attachment;
 import org.envoi.api.mail.Outbox;
 import org.envoi.api.mail.OutgoingMail;
+import org.envoi.api.oauth.TokenService;
+import org.envoi.api.provider.ProviderRegistry;
+import org.envoi.api.transport.TransportRegistry;
+import org.envoi.api.vault.TokenVault;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -42,6 +47,8 @@ public final class DiffusionService implements Diffusion {
     private final DocumentRenderer renderer;
     private final OutboxService sender;
     private final Clock clock;
+    /** Large files and kept copies in a file store; null when no registry is at hand (unit tests). */
+    private final FileLinks links;
 
     @Activate
     public DiffusionService(@Reference OperatorRepository operators, @Reference FlowRepository flows,
@@ -49,12 +56,21 @@ public final class DiffusionService implements Diffusion {
             @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
             DocumentRenderer renderer,
             @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
-            OutboxService sender) {
-        this(operators, flows, settings, outbox, renderer, sender, Clock.systemUTC());
+            OutboxService sender, @Reference TransportRegistry transports, @Reference ProviderRegistry providers,
+            @Reference TokenService tokens, @Reference TokenVault vault) {
+        this(operators, flows, settings, outbox, renderer, sender, Clock.systemUTC(), new FileLinks(transports,
+                (flow, operatorId, store) -> FlowClients.storeLogins(flow, operatorId, operators.operator(operatorId)
+                        .map(Operator::email).orElse(""), store, providers, tokens, vault), Clock.systemUTC()));
     }
 
     DiffusionService(OperatorRepository operators, FlowRepository flows, SettingsRepository settings, Outbox outbox,
             DocumentRenderer renderer, OutboxService sender, Clock clock) {
+        this(operators, flows, settings, outbox, renderer, sender, clock, null);
+    }
+
+    private DiffusionService(OperatorRepository operators, FlowRepository flows, SettingsRepository settings,
+            Outbox outbox, DocumentRenderer renderer, OutboxService sender, Clock clock, FileLinks links) {
+        this.links = links;
         this.operators = operators;
         this.flows = flows;
         this.settings = settings;
@@ -132,10 +148,20 @@ public final class DiffusionService implements Diffusion {
             files.add(new Attachment(name, a.mimeType(), a.content()));
         }
         long size = files.stream().mapToLong(Attachment::size).sum();
+        Optional<Attachment> document = files.isEmpty() || files.get(0).isInline() ? Optional.empty()
+                : Optional.of(files.get(0));
         if (flow.attachmentLimitBytes() > 0 && size > flow.attachmentLimitBytes()) {
-            throw new EnvoiException(ErrorCode.ATTACHMENTS_TOO_BIG, null, "The attachments of this " + code + " weigh "
-                    + mb(size) + "; the flow '" + flow.name() + "' allows " + mb(flow.attachmentLimitBytes())
-                    + ": send a lighter document or raise the flow's limit.", null);
+            Optional<FileStore> large = links == null ? Optional.empty() : links.store(flow, FileStore.LARGE_FILES);
+            if (large.isEmpty()) {
+                throw new EnvoiException(ErrorCode.ATTACHMENTS_TOO_BIG, null, "The attachments of this " + code
+                        + " weigh " + mb(size) + "; the flow '" + flow.name() + "' allows " + mb(flow
+                                .attachmentLimitBytes()) + ": send a lighter document, raise the flow's limit, or"
+                        + " send large files as links (envoi flow set " + flow.id() + " --large-files onedrive).",
+                        null);
+            }
+            // the files go to the store first: if that fails nothing is queued and the caller sends again
+            body = FileLinks.withLinks(body, html, links.storeAndLink(flow, large.get(), operatorId, files));
+            files.clear();
         }
         if (html && company.logo().isPresent()) {
             files.add(Attachment.inline("logo" + extension(company.logoMimeType()), company.logoMimeType(),
@@ -158,16 +184,39 @@ public final class DiffusionService implements Diffusion {
         }
         Optional<Long> copy = Optional.empty();
         long id = outbox.enqueue(flow.id(), operatorId, mail);
-        if (setting.keepCopy() && !files.isEmpty() && !files.get(0).isInline()) {
-            Attachment doc = files.get(0);
+        if (setting.keepCopy() && document.isPresent()) {
+            Attachment doc = document.get();
             copy = Optional.of(settings.keepCopy(code, operatorId, messageId, doc.fileName(), setting.copyFileType(),
                     doc.content(), clock.instant()));
+            keepInStore(flow, operatorId, doc, messageId);
         }
         if (sender != null) {
             sender.wake();
         }
         return new Sent(id, messageId, from, subject, documentName, copy);
     }
+
+    /**
+     * The flow also keeps copies in a file store: the mail is queued and the database holds the copy, so a store that
+     * fails now is logged, not thrown (throwing would make the caller send the mail twice).
+     */
+    private void keepInStore(Flow flow, String operatorId, Attachment doc, String messageId) {
+        if (links == null) {
+            return;
+        }
+        try {
+            links.store(flow, FileStore.KEEP_COPIES).ifPresent(store -> {
+                FileStore.StoredFile f = links.keepCopy(flow, store, operatorId, doc);
+                LOG.log(System.Logger.Level.INFO, "Envoi kept a copy of " + doc.fileName() + " (mail " + messageId
+                        + ") in " + store.id() + ": " + f.webUrl());
+            });
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "Envoi could not keep a copy of " + doc.fileName() + " (mail "
+                    + messageId + ") in the flow's file store; the database keeps it: " + e.getMessage());
+        }
+    }
+
+    private static final System.Logger LOG = System.getLogger(DiffusionService.class.getName());
 
     @Override
     public Preview preview(MailSetting setting, Map<String, String> sample, Optional<String> operatorId) {
