@@ -52,6 +52,15 @@ public interface MailTransport {
     }
 
     /**
+     * The token resource its scopes belong to ({@code ""} for the provider's mail resource, as SMTP; {@code graph} for
+     * Microsoft Graph). A file store of the same resource ({@code FileStore#resource()}) shares the flow's sign-in; one
+     * of another resource needs its own (Microsoft grants one resource per token request, AADSTS70011).
+     */
+    default String resource() {
+        return "";
+    }
+
+    /**
      * Logs in (or checks what can be checked before the first mail) for one flow and operator.
      *
      * @throws org.envoi.api.EnvoiException MAIL_AUTH_FAILED, MAIL_UNAVAILABLE, CONSENT_REQUIRED, INVALID_FLOW_DATA...
