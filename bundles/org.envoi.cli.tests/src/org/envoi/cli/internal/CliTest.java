@@ -12,7 +12,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+
+import org.envoi.api.files.FileStore;
+import org.envoi.api.flow.Flow;
+import org.envoi.api.flow.FlowRepository;
+import org.envoi.api.provider.FieldDescription;
+import org.envoi.api.provider.FieldProblem;
+import org.envoi.api.transport.MailRoute;
+import org.envoi.api.transport.MailTransport;
 
 import org.envoi.api.mail.OutboxEntry;
 import org.envoi.api.mail.OutboxStore;
@@ -175,5 +184,139 @@ class CliTest {
         Run outbox = run("", "outbox", "list", "--json");
         assertEquals(0, outbox.code());
         assertTrue(outbox.out().strip().startsWith("["), outbox.out());
+    }
+
+    /**
+     * A transport and a file store from a bundle installed later (here: registered by this test) are chosen by id,
+     * their described settings taken by name or {@code --set}, and a typo, an uninstalled transport or store, or a
+     * setting nobody describes is one INVALID_FLOW_DATA line naming the field, with nothing saved.
+     */
+    @Test
+    void aFlowNamesAnInstalledTransportAndFileStoreAndTheirSettingsAndNothingElse() throws Exception {
+        BundleContext ctx = OsgiServices.context(CliTest.class);
+        var t = ctx.registerService(MailTransport.class, new LaterTransport(), new java.util.Hashtable<>(Map.of(
+                MailTransport.TRANSPORT_ID, "later")));
+        var s = ctx.registerService(FileStore.class, new LaterStore(), new java.util.Hashtable<>(Map.of(
+                FileStore.STORE_ID, "later-files")));
+        FlowRepository flows = OsgiServices.get(ctx, FlowRepository.class, null);
+        String id = "cli-tr-" + System.nanoTime();
+        try {
+            Run none = run("", "flow", "add", id, "--provider", "microsoft", "--tenant", "contoso.com",
+                    "--client-id", GUID, "--transport", "pigeon");
+            assertEquals(4, none.code(), none.err());
+            assertTrue(none.err().startsWith("INVALID_FLOW_DATA: No transport 'pigeon' is installed; installed: ")
+                    && none.err().contains("later"), none.err());
+            assertTrue(flows.flow(id).isEmpty(), "nothing saved");
+            Run typo = run("", "flow", "add", id, "--provider", "microsoft", "--tenant", "contoso.com",
+                    "--client-id", GUID, "--transport", "later", "--set", "later.urll=https://x.example/");
+            assertEquals(4, typo.code(), typo.err());
+            assertTrue(typo.err().startsWith("INVALID_FLOW_DATA: 'later.urll' is not a setting of transport"
+                    + " 'later'; known: files.copies, files.large, later.url"), typo.err());
+            Run noStore = run("", "flow", "add", id, "--provider", "microsoft", "--tenant", "contoso.com",
+                    "--client-id", GUID, "--transport", "later", "--large-files", "dropbox");
+            assertTrue(noStore.code() == 4 && noStore.err().startsWith("INVALID_FLOW_DATA: No file store 'dropbox'"
+                    + " is installed; installed: later-files"), noStore.err());
+            Run add = run("", "flow", "add", id, "--provider", "microsoft", "--tenant", "contoso.com",
+                    "--client-id", GUID, "--transport", "later", "--set", "later.url=https://relay.example/",
+                    "--large-files", "later-files", "--files-folder", "Invoices/2026");
+            assertEquals(0, add.code(), add.err());
+            Flow f = flows.flow(id).orElseThrow();
+            assertEquals("later", f.transport());
+            assertEquals(Map.of("later.url", "https://relay.example/", FileStore.LARGE_FILES, "later-files",
+                    "files.folder", "Invoices/2026"), f.settings());
+            assertEquals(List.of("later:send"), f.oauth().scopes(), "the transport's scopes");
+            assertTrue(f.smtp().isEmpty() && f.imap().isEmpty(), "another transport sends and reads itself");
+            assertTrue(run("", "flow", "show", id).out().contains("\"later\""), "flow show prints the transport");
+            Run back = run("", "flow", "set", id, "--transport", "smtp", "--large-files", "none");
+            assertEquals(0, back.code(), back.err());
+            Flow smtp = flows.flow(id).orElseThrow();
+            assertEquals(MailTransport.SMTP, smtp.transport());
+            assertEquals(Map.of("files.folder", "Invoices/2026"), smtp.settings(), "later.url went with its"
+                    + " transport, the store choice with --large-files none");
+            assertTrue(smtp.smtp().isPresent() && smtp.imap().isPresent(), "the provider's servers come back");
+            assertFalse(smtp.oauth().scopes().contains("later:send"), smtp.oauth().scopes().toString());
+        } finally {
+            run("", "flow", "remove", id);
+            t.unregister();
+            s.unregister();
+        }
+    }
+
+    /** What a transport bundle installed from the update site registers; only its description is used here. */
+    private static final class LaterTransport implements MailTransport {
+        @Override
+        public String id() {
+            return "later";
+        }
+
+        @Override
+        public String displayName() {
+            return "Later";
+        }
+
+        @Override
+        public List<FieldDescription> fields() {
+            return List.of(new FieldDescription("later.url", "Later endpoint", FieldDescription.Kind.URL,
+                    "https://later.example/", List.of(), "where Later listens"));
+        }
+
+        @Override
+        public List<FieldProblem> validate(Flow flow) {
+            return List.of();
+        }
+
+        @Override
+        public List<String> scopes(String providerId, List<String> providerScopes, boolean appOnly) {
+            return List.of("later:send");
+        }
+
+        @Override
+        public Connection connect(MailRoute route) {
+            throw new UnsupportedOperationException("this test sends nothing");
+        }
+    }
+
+    private static final class LaterStore implements FileStore {
+        @Override
+        public String id() {
+            return "later-files";
+        }
+
+        @Override
+        public String displayName() {
+            return "Later files";
+        }
+
+        @Override
+        public List<FieldDescription> fields() {
+            return List.of(new FieldDescription("files.folder", "Folder", FieldDescription.Kind.TEXT, "Envoi",
+                    List.of(), "where documents go"));
+        }
+
+        @Override
+        public List<FieldProblem> validate(Flow flow) {
+            return List.of();
+        }
+
+        @Override
+        public String resource() {
+            return "later";
+        }
+
+        @Override
+        public List<String> scopes(Flow flow) {
+            return List.of();
+        }
+
+        @Override
+        public StoredFile store(Target target, java.io.InputStream content, long size) {
+            throw new UnsupportedOperationException("this test stores nothing");
+        }
+
+        @Override
+        public java.net.URI link(Target target, StoredFile file, LinkScope scope,
+                Optional<java.time.Instant> expiry) {
+            throw new UnsupportedOperationException("this test links nothing");
+        }
     }
 }

@@ -43,6 +43,8 @@ import org.envoi.api.provider.ProviderFields;
 import org.envoi.api.provider.ProviderRegistry;
 import org.envoi.api.provider.ServerEndpoint;
 import org.envoi.api.provider.TlsMode;
+import org.envoi.api.transport.MailTransport;
+import org.envoi.api.transport.TransportRegistry;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -74,6 +76,11 @@ public final class Cli {
                    [--smtp HOST:PORT] [--smtp-security starttls|tls|none] [--imap HOST:PORT] [--imap-security ...]
                    [--pop HOST:PORT] [--pop-security ...] [--consent embedded|loopback|print|device]
                    [--redirect-uri URI] [--attachment-limit-mb N] [--generic ADDRESS] [--username U] [--password-stdin]
+                   [TRANSPORT OPTIONS]
+              flow set ID [TRANSPORT OPTIONS] [--scopes "S1 S2"]
+                   TRANSPORT OPTIONS: [--transport smtp|graph|...] [--graph-url URL] [--large-files onedrive|none]
+                   [--files-folder PATH] [--link-scope organization|anonymous] [--keep-copies onedrive|none]
+                   [--set KEY=VALUE]...   (KEY: a setting the transport or a file store describes)
               flow list [--json] | flow show ID [--json] | flow remove ID | flow export [FILE] | flow import FILE
               flow import-google-json ID FILE
               operator add ID --email ADDRESS [--name NAME] [--flow ID] [--group GROUP] | operator list [--json]
@@ -101,13 +108,14 @@ public final class Cli {
     private final FlowFormat format;
     private final MailCommands mail;
     private final SandboxCommands sandbox;
+    private final TransportOptions transports;
 
     @Activate
     public Cli(@Reference FlowAdmin admin, @Reference FlowRepository flows,
             @Reference OperatorRepository operators, @Reference ProviderRegistry providers,
             @Reference FlowTester tester, @Reference Outbox outbox, @Reference TokenService tokens,
             @Reference Diffusion diffusion, @Reference MailFetcher fetcher, @Reference Sandbox sandbox,
-            @Reference OutboxSenders senders, @Reference FlowFormat format,
+            @Reference OutboxSenders senders, @Reference FlowFormat format, @Reference TransportRegistry registry,
             @Reference(target = "(" + ConsentHandler.CONSENT_HOST + "=" + TerminalConsent.PRINT + ")")
             TerminalConsent print,
             @Reference(target = "(" + ConsentHandler.CONSENT_HOST + "=" + TerminalConsent.LOOPBACK + ")")
@@ -123,6 +131,7 @@ public final class Cli {
         this.mail = new MailCommands(admin, flows, operators, tokens, diffusion, fetcher, outbox, senders, print,
                 loopback);
         this.sandbox = new SandboxCommands(sandbox, tokens, mail, tester);
+        this.transports = new TransportOptions(registry, providers);
     }
 
     /** Thrown for a command line that does not parse: exit 2 with the usage line. */
@@ -279,7 +288,8 @@ public final class Cli {
 
     private int flow(List<String> args, PrintStream out, BufferedReader in) throws IOException {
         if (args.isEmpty()) {
-            throw new Usage("flow needs a sub-command: add, list, show, remove, export, import, import-google-json");
+            throw new Usage("flow needs a sub-command: add, set, list, show, remove, export, import,"
+                    + " import-google-json");
         }
         Options o = new Options(args.subList(1, args.size()));
         switch (args.get(0)) {
@@ -295,6 +305,14 @@ public final class Cli {
                 }
                 admin.save(f, secret);
                 out.println("flow " + f.id() + " saved");
+            }
+            case "set" -> {
+                String id = o.arg(0, "the flow ID");
+                Flow before = flows.flow(id).orElseThrow(() -> new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "id",
+                        "There is no flow '" + id + "': envoi flow list shows them.", null));
+                Flow after = transports.change(before, o);
+                admin.save(after, Optional.empty()); // the secret and the sign-ins stay as they are
+                out.println("flow " + id + " saved: transport " + after.transport() + transports.summary(after));
             }
             case "list" -> {
                 if (o.json()) {
@@ -366,8 +384,10 @@ public final class Cli {
                         MailCapability.OFFLINE_ACCESS))).orElse(List.of()));
         ConsentHost consent = enumOf(ConsentHost.class, "--consent", o.get("--consent").orElse(p.map(m -> m.preset()
                 .consentHost().name()).orElse("loopback")));
-        Optional<MailServer> smtp = server(o, "smtp", p.map(m -> m.preset().smtp()));
-        Optional<MailServer> imap = server(o, "imap", p.map(m -> m.preset().imap()));
+        // another transport (Graph) sends and reads itself: the provider's SMTP and IMAP servers are not filled in
+        boolean smtpTransport = o.get("--transport").orElse(MailTransport.SMTP).equals(MailTransport.SMTP);
+        Optional<MailServer> smtp = server(o, "smtp", p.filter(m -> smtpTransport).map(m -> m.preset().smtp()));
+        Optional<MailServer> imap = server(o, "imap", p.filter(m -> smtpTransport).map(m -> m.preset().imap()));
         Optional<MailServer> pop = server(o, "pop", Optional.empty());
         long limit = o.get("--attachment-limit-mb").map(v -> {
             try {
@@ -377,11 +397,13 @@ public final class Cli {
                         + "' is not a whole number of MB.", null);
             }
         }).orElse(25L * 1024 * 1024);
-        return new Flow(id, p.map(MailProvider::displayName).orElse(id), type, provider, new ProviderFields(
+        Flow plain = new Flow(id, p.map(MailProvider::displayName).orElse(id), type, provider, new ProviderFields(
                 o.get("--tenant").orElse(""), o.get("--client-id").orElse(""), o.get("--redirect-uri").orElse(""),
                 scopes, consent, false), o.get("--auth-url").map(URI::create), o.get("--token-url").map(URI::create),
                 o.get("--device-url").map(URI::create), smtp, imap, pop, o.get("--username").orElse(""),
                 o.get("--generic"), limit, Optional.<LocalDate>empty());
+        // the transport and its settings (and, for another transport than SMTP, its scopes and servers)
+        return transports.change(plain, o);
     }
 
     private static Optional<MailServer> server(Options o, String which, Optional<ServerEndpoint> preset) {

@@ -36,7 +36,7 @@ class UpdateSiteInstallTest {
     Path temp;
 
     /** Runs the director in this framework against another installation, as "eclipse -application director" would. */
-    private static int director(String... args) {
+    static int director(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("-profile", "DefaultProfile", "-p2.os", "linux", "-p2.ws", "gtk", "-p2.arch", "x86_64"));
         Object exit = new DirectorApplication().run(all.toArray(String[]::new));

@@ -39,6 +39,9 @@ public final class MockOAuth2Server implements AutoCloseable {
      */
     public static final String GRAPH_AUDIENCE = "https://graph.microsoft.com";
 
+    /** The client id whose sign-ins (authorization code, refresh) are Graph tokens: aud Graph, scp mail and files. */
+    public static final String GRAPH_CLIENT = "envoi-graph";
+
     /** A scope of another resource (as Microsoft Graph's is to Outlook's): its token is for {@link #OTHER_AUDIENCE}. */
     public static final String OTHER_RESOURCE_SCOPE = "https://graph.envoi.test/mail";
     public static final String OTHER_AUDIENCE = "https://graph.envoi.test";
@@ -69,6 +72,11 @@ public final class MockOAuth2Server implements AutoCloseable {
         }
         maps.append("{\"requestParam\":\"client_id\",\"match\":\"alice-expired\",\"claims\":{\"sub\":\"alice\","
                 + "\"aud\":[\"mail\"]").append(scope).append(",\"exp\":1600000000}},");
+        // a sign-in of client GRAPH_CLIENT is for Microsoft Graph (the code exchange carries no scope to match on):
+        // Graph's audience and the delegated scopes of Graph mail and files, the user who logged in as the subject
+        maps.append("{\"requestParam\":\"client_id\",\"match\":\"").append(GRAPH_CLIENT).append("\",\"claims\":{"
+                + "\"aud\":[\"").append(GRAPH_AUDIENCE).append("\"],\"scp\":\"Mail.Send Mail.ReadWrite Mail.Read"
+                        + " Files.ReadWrite\"}},");
         // sign-ins: the user who logged in is the subject. A code exchange carries no scope (it was asked at the
         // authorization endpoint, which mock-oauth2-server's templates do not see: ${scope} stayed as it is and
         // Dovecot refused every signed-in operator), so a sign-in is granted the mail scope; the tests of a missing
