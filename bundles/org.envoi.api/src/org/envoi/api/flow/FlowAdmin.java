@@ -44,6 +44,29 @@ public interface FlowAdmin {
     SignInTarget signInTarget(String flowId, String operatorId);
 
     /**
+     * The sign-in to one token resource of the flow: {@code ""} is the flow's own ({@link #signInTarget(String,
+     * String)}); another is that of a file store the flow uses whose resource is not its transport's (OneDrive beside
+     * SMTP: Microsoft grants one resource per token request), asking that store's scopes.
+     *
+     * @throws org.envoi.api.EnvoiException INVALID_INPUT naming the flow's resources when it uses no such resource
+     */
+    default SignInTarget signInTarget(String flowId, String operatorId, String resource) {
+        if (resource.isEmpty()) {
+            return signInTarget(flowId, operatorId);
+        }
+        throw new org.envoi.api.EnvoiException(org.envoi.api.ErrorCode.INVALID_INPUT, "resource", "The flow '" + flowId
+                + "' needs no sign-in to '" + resource + "'.", null);
+    }
+
+    /**
+     * The resources other than the flow's own that its operators sign in to (one per file store whose resource is not
+     * the transport's), in a stable order; empty for most flows.
+     */
+    default java.util.List<String> otherResources(String flowId) {
+        return java.util.List.of();
+    }
+
+    /**
      * Removes the flow and its vault entries: every operator's sign-in, the shared mailbox's, the client secret or
      * password.
      *

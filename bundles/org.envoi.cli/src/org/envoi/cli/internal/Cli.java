@@ -84,7 +84,7 @@ public final class Cli {
               flow list [--json] | flow show ID [--json] | flow remove ID | flow export [FILE] | flow import FILE
               flow import-google-json ID FILE
               operator add ID --email ADDRESS [--name NAME] [--flow ID] [--group GROUP] | operator list [--json]
-              authorize --operator ID [--consent loopback|print|device]
+              authorize --operator ID [--consent loopback|print|device] [--resource NAME]
               test --operator ID [--json]
               send --operator ID --to ADDR[,ADDR...] [--cc ADDR...] (--subject S --body TEXT | --diffusion CODE
                    [--param KEY=VALUE]...) [--attach FILE]... [--wait [--wait-seconds N]]

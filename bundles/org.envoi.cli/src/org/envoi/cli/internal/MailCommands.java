@@ -82,11 +82,12 @@ final class MailCommands {
                         + " --email ADDRESS --flow FLOW_ID attaches one.", null));
     }
 
-    /** {@code authorize --operator ID [--consent loopback|print|device]}. */
+    /** {@code authorize --operator ID [--consent loopback|print|device] [--resource NAME]}. */
     int authorize(Options o, PrintStream out, PrintStream err, BufferedReader in) {
         String operator = o.required("--operator");
         String flowId = flowOf(operator);
-        FlowAdmin.SignInTarget target = admin.signInTarget(flowId, operator);
+        String resource = o.get("--resource").orElse("");
+        FlowAdmin.SignInTarget target = admin.signInTarget(flowId, operator, resource);
         Flow flow = flows.flow(flowId).orElseThrow();
         String flowHost = flow.oauth().consentHost().name().toLowerCase(Locale.ROOT);
         // the desktop's embedded browser does not exist here: the system browser with the loopback listener stands in
@@ -111,10 +112,19 @@ final class MailCommands {
                     in)), Duration.ofMinutes(5));
             default -> throw new Usage("--consent '" + how + "' is not one of [loopback, print, device]");
         }
-        CredentialStatus status = tokens.status(flowId, target.owner());
-        out.println("operator " + operator + " signed in to flow " + flowId + (target.owner().equals(operator) ? ""
-                : " (shared mailbox)") + status.accessTokenExpiresAt().map(t -> "; access valid until " + t)
-                        .orElse(""));
+        CredentialStatus status = tokens.status(flowId, target.owner(), resource);
+        out.println("operator " + operator + " signed in to flow " + flowId + (resource.isEmpty() ? ""
+                : " for " + resource) + (target.owner().equals(operator) ? "" : " (shared mailbox)") + status
+                        .accessTokenExpiresAt().map(t -> "; access valid until " + t).orElse(""));
+        if (resource.isEmpty()) {
+            // a file store of another resource than the transport's (OneDrive beside SMTP) needs a sign-in of its own
+            for (String other : admin.otherResources(flowId)) {
+                if (tokens.status(flowId, target.owner(), other).state() != CredentialStatus.State.VALID) {
+                    out.println("this flow also keeps files through '" + other + "': envoi authorize --operator "
+                            + operator + " --resource " + other);
+                }
+            }
+        }
         List<OutboxEntry> waiting = outbox.list(10_000).stream().filter(e -> e.state() == State.WAITING_CONSENT
                 && e.flowId().equals(flowId) && (e.operatorId().equals(operator) || e.operatorId().equals(
                         target.owner()))).toList();

@@ -91,8 +91,9 @@ final class TransportOptions {
             }
         }
         Flow withSettings = base.withTransport(id, settings);
-        return switched || (o.get("--transport").isPresent() && !id.equals(MailTransport.SMTP))
-                ? retargeted(withSettings, transport, o) : withSettings;
+        boolean storesChosen = given.containsKey(FileStore.LARGE_FILES) || given.containsKey(FileStore.KEEP_COPIES);
+        return switched || storesChosen || (o.get("--transport").isPresent() && !id.equals(MailTransport.SMTP))
+                ? retargeted(withSettings, transport, o, switched) : withSettings;
     }
 
     /**
@@ -116,13 +117,23 @@ final class TransportOptions {
      * names them), and its servers follow: a transport other than SMTP sends and reads itself (the SMTP, IMAP and POP3
      * servers are dropped unless given in the same command), SMTP gets the provider's servers back when it has none.
      */
-    private Flow retargeted(Flow f, MailTransport transport, Cli.Options o) {
+    private Flow retargeted(Flow f, MailTransport transport, Cli.Options o, boolean switched) {
         Optional<MailProvider> provider = providers.find(f.providerId());
         List<String> scopes = f.oauth().scopes();
         if (o.get("--scopes").isEmpty() && provider.isPresent()) {
             List<String> mail = provider.get().preset().scopesFor(List.of(MailCapability.SEND,
                     MailCapability.READ_IMAP, MailCapability.OFFLINE_ACCESS));
-            scopes = transport.scopes(f.providerId(), mail, f.oauth().appOnly());
+            java.util.Set<String> all = new java.util.LinkedHashSet<>(transport.scopes(f.providerId(), mail, f.oauth()
+                    .appOnly()));
+            // a store of the transport's resource (OneDrive beside Graph) shares the flow's sign-in: its scopes too
+            for (String key : List.of(FileStore.LARGE_FILES, FileStore.KEEP_COPIES)) {
+                Optional.ofNullable(f.settings().get(key)).flatMap(registry::fileStore).filter(s -> s.resource()
+                        .equals(transport.resource())).ifPresent(s -> all.addAll(s.scopes(f)));
+            }
+            scopes = List.copyOf(all);
+        }
+        if (!switched && !(o.get("--transport").isPresent() && !transport.id().equals(MailTransport.SMTP))) {
+            return withScopes(f, scopes, f.smtp(), f.imap(), f.pop());
         }
         boolean smtp = transport.id().equals(MailTransport.SMTP);
         Optional<MailServer> smtpServer = o.get("--smtp").isPresent() ? f.smtp()
@@ -130,6 +141,11 @@ final class TransportOptions {
         Optional<MailServer> imap = o.get("--imap").isPresent() ? f.imap()
                 : smtp ? f.imap().or(() -> provider.map(p -> server(p.preset().imap()))) : Optional.empty();
         Optional<MailServer> pop = o.get("--pop").isPresent() || smtp ? f.pop() : Optional.empty();
+        return withScopes(f, scopes, smtpServer, imap, pop);
+    }
+
+    private static Flow withScopes(Flow f, List<String> scopes, Optional<MailServer> smtpServer,
+            Optional<MailServer> imap, Optional<MailServer> pop) {
         ProviderFields oauth = new ProviderFields(f.oauth().tenant(), f.oauth().clientId(), f.oauth().redirectUri(),
                 scopes, f.oauth().consentHost(), f.oauth().appOnly());
         return new Flow(f.id(), f.name(), f.type(), f.providerId(), oauth, f.authorizationUri(), f.tokenUri(),

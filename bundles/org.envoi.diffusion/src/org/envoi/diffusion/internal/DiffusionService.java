@@ -60,7 +60,8 @@ public final class DiffusionService implements Diffusion {
             @Reference TokenService tokens, @Reference TokenVault vault) {
         this(operators, flows, settings, outbox, renderer, sender, Clock.systemUTC(), new FileLinks(transports,
                 (flow, operatorId, store) -> FlowClients.storeLogins(flow, operatorId, operators.operator(operatorId)
-                        .map(Operator::email).orElse(""), store, providers, tokens, vault), Clock.systemUTC()));
+                        .map(Operator::email).orElse(""), store, transports, providers, tokens, vault),
+                Clock.systemUTC()));
     }
 
     DiffusionService(OperatorRepository operators, FlowRepository flows, SettingsRepository settings, Outbox outbox,
@@ -148,7 +149,7 @@ public final class DiffusionService implements Diffusion {
             files.add(new Attachment(name, a.mimeType(), a.content()));
         }
         long size = files.stream().mapToLong(Attachment::size).sum();
-        Optional<Attachment> document = files.isEmpty() || files.get(0).isInline() ? Optional.empty()
+        Optional<Attachment> kept = files.isEmpty() || files.get(0).isInline() ? Optional.empty()
                 : Optional.of(files.get(0));
         if (flow.attachmentLimitBytes() > 0 && size > flow.attachmentLimitBytes()) {
             Optional<FileStore> large = links == null ? Optional.empty() : links.store(flow, FileStore.LARGE_FILES);
@@ -184,8 +185,8 @@ public final class DiffusionService implements Diffusion {
         }
         Optional<Long> copy = Optional.empty();
         long id = outbox.enqueue(flow.id(), operatorId, mail);
-        if (setting.keepCopy() && document.isPresent()) {
-            Attachment doc = document.get();
+        if (setting.keepCopy() && kept.isPresent()) {
+            Attachment doc = kept.get();
             copy = Optional.of(settings.keepCopy(code, operatorId, messageId, doc.fileName(), setting.copyFileType(),
                     doc.content(), clock.instant()));
             keepInStore(flow, operatorId, doc, messageId);

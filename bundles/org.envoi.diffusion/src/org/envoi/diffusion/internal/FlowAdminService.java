@@ -354,6 +354,28 @@ public final class FlowAdminService implements FlowAdmin {
     }
 
     @Override
+    public SignInTarget signInTarget(String flowId, String operatorId, String resource) {
+        if (resource.isEmpty()) {
+            return signInTarget(flowId, operatorId);
+        }
+        SignInTarget own = signInTarget(flowId, operatorId);
+        Flow flow = flows.flow(flowId).orElseThrow();
+        return FlowClients.storesOfOtherResources(flow, transports).stream().filter(s -> s.resource().equals(
+                resource)).findFirst().map(s -> new SignInTarget(own.client().forResource(resource, s.scopes(flow)),
+                        own.owner())).orElseThrow(() -> new EnvoiException(ErrorCode.INVALID_INPUT, "resource",
+                                "The flow '" + flow.name() + "' needs no sign-in to '" + resource + "'; "
+                                        + (otherResources(flowId).isEmpty() ? "its operators sign in once (no"
+                                                + " --resource)." : "its other resources: " + otherResources(flowId)
+                                                        + "."), null));
+    }
+
+    @Override
+    public List<String> otherResources(String flowId) {
+        return flows.flow(flowId).map(f -> FlowClients.storesOfOtherResources(f, transports).stream().map(
+                org.envoi.api.files.FileStore::resource).distinct().sorted().toList()).orElse(List.of());
+    }
+
+    @Override
     public List<String> warnings(LocalDate today) {
         List<String> out = new ArrayList<>();
         for (Flow f : flows.flows()) {

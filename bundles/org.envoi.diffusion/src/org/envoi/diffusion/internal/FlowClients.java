@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
+import org.envoi.api.files.FileStore;
 import org.envoi.api.flow.Flow;
 import org.envoi.api.flow.FlowType;
 import org.envoi.api.mail.MailLogin;
@@ -16,10 +17,12 @@ import org.envoi.api.oauth.TokenService;
 import org.envoi.api.provider.MailProvider;
 import org.envoi.api.provider.ProviderPreset;
 import org.envoi.api.provider.ProviderRegistry;
-import org.envoi.api.vault.TokenVault;
-import org.envoi.api.vault.VaultKey;
 import org.envoi.api.transport.Logins;
 import org.envoi.api.transport.MailRoute;
+import org.envoi.api.transport.MailTransport;
+import org.envoi.api.transport.TransportRegistry;
+import org.envoi.api.vault.TokenVault;
+import org.envoi.api.vault.VaultKey;
 
 /** From a stored flow to what the engine and the transports need: the OAuth client, the mailbox user, the logins. */
 public final class FlowClients {
@@ -109,5 +112,34 @@ public final class FlowClients {
 
     private static EnvoiException invalid(String field, String sentence) {
         return new EnvoiException(ErrorCode.INVALID_FLOW_DATA, field, field + ": " + sentence, null);
+    }
+
+    /**
+     * The file stores the flow uses ({@code files.large}, {@code files.copies}) whose token resource is not its
+     * transport's: each needs a sign-in of its own. A store of the transport's resource (OneDrive beside Graph
+     * sending) shares the flow's.
+     */
+    static List<FileStore> storesOfOtherResources(Flow flow, TransportRegistry transports) {
+        String own = transports.transport(flow.transport()).map(MailTransport::resource).orElse("");
+        List<FileStore> out = new java.util.ArrayList<>();
+        for (String key : List.of(FileStore.LARGE_FILES, FileStore.KEEP_COPIES)) {
+            java.util.Optional.ofNullable(flow.settings().get(key)).flatMap(transports::fileStore).filter(s -> !s
+                    .resource().equals(own) && !out.contains(s)).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /**
+     * The login a file store uses for a flow's operator: the flow's own when the store's resource is the transport's,
+     * else the flow's client for the store's resource and scopes, a sign-in of its own
+     * ({@code envoi authorize --resource NAME}).
+     */
+    static Logins storeLogins(Flow flow, String operatorId, String operatorEmail, FileStore store,
+            TransportRegistry transports, ProviderRegistry providers, TokenService tokens, TokenVault vault) {
+        if (flow.type() != FlowType.OAUTH2 || !storesOfOtherResources(flow, transports).contains(store)) {
+            return logins(flow, operatorId, operatorEmail, providers, tokens, vault);
+        }
+        return new TokenLogins(tokens, client(flow, providers, vault).forResource(store.resource(), store.scopes(
+                flow)), tokenOwner(flow, operatorId), mailUser(flow, operatorEmail), Mechanism.XOAUTH2);
     }
 }

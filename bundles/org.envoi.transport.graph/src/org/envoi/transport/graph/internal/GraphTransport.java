@@ -82,6 +82,12 @@ public final class GraphTransport implements MailTransport {
     }
 
     /** Microsoft's flows ask for Graph's mail permissions; another provider's (a test server) keep their scopes. */
+    /** Graph's tokens; OneDrive's file store shares them (one sign-in for sending, reading and files). */
+    @Override
+    public String resource() {
+        return "graph";
+    }
+
     @Override
     public List<String> scopes(String providerId, List<String> providerScopes, boolean appOnly) {
         if (!"microsoft".equals(providerId)) {
