@@ -27,6 +27,15 @@ public interface MailProvider {
     List<FieldProblem> validate(ProviderFields fields);
 
     /**
+     * Checks the provider-specific fields of a flow that sends through {@code transport} (a {@code MailTransport}
+     * id): its scopes are that transport's resource's (Microsoft Graph's for {@code graph}, not Exchange's). By
+     * default, as {@link #validate(ProviderFields)}.
+     */
+    default List<FieldProblem> validate(ProviderFields fields, String transport) {
+        return validate(fields);
+    }
+
+    /**
      * Turns an error from this provider's token or authorization endpoint into a sentence.
      *
      * @param error the OAuth {@code error} value, for example {@code invalid_grant}

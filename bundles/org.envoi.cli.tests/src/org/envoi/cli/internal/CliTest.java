@@ -216,25 +216,30 @@ class CliTest {
                     "--client-id", GUID, "--transport", "later", "--large-files", "dropbox");
             assertTrue(noStore.code() == 4 && noStore.err().startsWith("INVALID_FLOW_DATA: No file store 'dropbox'"
                     + " is installed; installed: later-files"), noStore.err());
-            Run add = run("", "flow", "add", id, "--provider", "microsoft", "--tenant", "contoso.com",
-                    "--client-id", GUID, "--transport", "later", "--set", "later.url=https://relay.example/",
+            Run add = run("", "flow", "add", id, "--provider", "custom", "--auth-url",
+                    "https://login.example/auth", "--token-url", "https://login.example/token", "--scopes",
+                    "later:send offline_access", "--client-id", "later-app", "--transport", "later", "--set", "later.url=https://relay.example/",
                     "--large-files", "later-files", "--files-folder", "Invoices/2026");
             assertEquals(0, add.code(), add.err());
             Flow f = flows.flow(id).orElseThrow();
             assertEquals("later", f.transport());
             assertEquals(Map.of("later.url", "https://relay.example/", FileStore.LARGE_FILES, "later-files",
                     "files.folder", "Invoices/2026"), f.settings());
-            assertEquals(List.of("later:send"), f.oauth().scopes(), "the transport's scopes");
-            assertTrue(f.smtp().isEmpty() && f.imap().isEmpty(), "another transport sends and reads itself");
+            assertTrue(f.smtp().isEmpty() && f.imap().isEmpty(), "another transport needs no SMTP server");
             assertTrue(run("", "flow", "show", id).out().contains("\"later\""), "flow show prints the transport");
-            Run back = run("", "flow", "set", id, "--transport", "smtp", "--large-files", "none");
+            Run noServer = run("", "flow", "set", id, "--transport", "smtp", "--large-files", "none");
+            assertEquals(4, noServer.code(), noServer.err());
+            assertTrue(noServer.err().startsWith("INVALID_FLOW_DATA: ") && noServer.err().contains("smtp"),
+                    "a custom flow back on SMTP needs its server: " + noServer.err());
+            assertEquals("later", flows.flow(id).orElseThrow().transport(), "nothing saved");
+            Run back = run("", "flow", "set", id, "--transport", "smtp", "--large-files", "none", "--smtp",
+                    "smtp.example.com:587");
             assertEquals(0, back.code(), back.err());
             Flow smtp = flows.flow(id).orElseThrow();
             assertEquals(MailTransport.SMTP, smtp.transport());
             assertEquals(Map.of("files.folder", "Invoices/2026"), smtp.settings(), "later.url went with its"
                     + " transport, the store choice with --large-files none");
-            assertTrue(smtp.smtp().isPresent() && smtp.imap().isPresent(), "the provider's servers come back");
-            assertFalse(smtp.oauth().scopes().contains("later:send"), smtp.oauth().scopes().toString());
+            assertEquals("smtp.example.com", smtp.smtp().orElseThrow().endpoint().host());
         } finally {
             run("", "flow", "remove", id);
             t.unregister();

@@ -77,7 +77,7 @@ public final class Cli {
                    [--pop HOST:PORT] [--pop-security ...] [--consent embedded|loopback|print|device]
                    [--redirect-uri URI] [--attachment-limit-mb N] [--generic ADDRESS] [--username U] [--password-stdin]
                    [TRANSPORT OPTIONS]
-              flow set ID [TRANSPORT OPTIONS] [--scopes "S1 S2"]
+              flow set ID [TRANSPORT OPTIONS] [--scopes "S1 S2"] [--smtp HOST:PORT] [--imap HOST:PORT] [--pop ...]
                    TRANSPORT OPTIONS: [--transport smtp|graph|...] [--graph-url URL] [--large-files onedrive|none]
                    [--files-folder PATH] [--link-scope organization|anonymous] [--keep-copies onedrive|none]
                    [--set KEY=VALUE]...   (KEY: a setting the transport or a file store describes)
@@ -310,7 +310,7 @@ public final class Cli {
                 String id = o.arg(0, "the flow ID");
                 Flow before = flows.flow(id).orElseThrow(() -> new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "id",
                         "There is no flow '" + id + "': envoi flow list shows them.", null));
-                Flow after = transports.change(before, o);
+                Flow after = transports.change(withServers(before, o), o);
                 admin.save(after, Optional.empty()); // the secret and the sign-ins stay as they are
                 out.println("flow " + id + " saved: transport " + after.transport() + transports.summary(after));
             }
@@ -404,6 +404,16 @@ public final class Cli {
                 o.get("--generic"), limit, Optional.<LocalDate>empty());
         // the transport and its settings (and, for another transport than SMTP, its scopes and servers)
         return transports.change(plain, o);
+    }
+
+    /** The flow with the servers {@code --smtp}, {@code --imap}, {@code --pop} give (the others as they were). */
+    private static Flow withServers(Flow f, Options o) {
+        Optional<MailServer> smtp = o.get("--smtp").isPresent() ? server(o, "smtp", Optional.empty()) : f.smtp();
+        Optional<MailServer> imap = o.get("--imap").isPresent() ? server(o, "imap", Optional.empty()) : f.imap();
+        Optional<MailServer> pop = o.get("--pop").isPresent() ? server(o, "pop", Optional.empty()) : f.pop();
+        return new Flow(f.id(), f.name(), f.type(), f.providerId(), f.oauth(), f.authorizationUri(), f.tokenUri(),
+                f.deviceUri(), smtp, imap, pop, f.username(), f.genericAddress(), f.attachmentLimitBytes(),
+                f.secretExpiry(), f.transport(), f.settings());
     }
 
     private static Optional<MailServer> server(Options o, String which, Optional<ServerEndpoint> preset) {

@@ -115,7 +115,7 @@ public final class FlowAdminService implements FlowAdmin {
                     + ". Install its bundle from the update site or choose 'custom'."));
             return out;
         }
-        out.addAll(provider.get().validate(o));
+        out.addAll(provider.get().validate(o, f.transport()));
         // the preset's own endpoints too, so that a provider bundle cannot bring an http endpoint either
         if (f.authorizationUri().isEmpty()) {
             endpoint("authorizationUri", presetEndpoint(provider.get().preset().authorization()), false, out);
@@ -126,7 +126,10 @@ public final class FlowAdminService implements FlowAdmin {
         if (f.deviceUri().isEmpty()) {
             provider.get().preset().device().ifPresent(d -> endpoint("deviceUri", presetEndpoint(d), false, out));
         }
-        Set<String> known = provider.get().preset().knownScopes();
+        Set<String> known = new java.util.LinkedHashSet<>(provider.get().preset().knownScopes());
+        // a transport of another resource (Graph) asks its own scopes of this provider
+        transports.transport(f.transport()).ifPresent(t -> known.addAll(t.scopes(f.providerId(), List.copyOf(
+                provider.get().preset().knownScopes()), o.appOnly())));
         for (String s : o.scopes()) {
             if (!known.contains(s) && !IDENTITY_SCOPES.contains(s)) {
                 out.add(new FieldProblem("scopes", "unknown scope '" + s + "' for " + provider.get().displayName()

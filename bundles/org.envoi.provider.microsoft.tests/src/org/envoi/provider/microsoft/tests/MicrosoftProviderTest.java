@@ -83,6 +83,26 @@ class MicrosoftProviderTest extends MailProviderContractTest {
                 problems.toString());
     }
 
+    /** A flow sending through Microsoft Graph asks Graph's scopes, never Exchange's (one resource per request). */
+    @Test
+    void aGraphFlowAsksGraphsScopesAndNotExchanges() {
+        List<String> graph = List.of("https://graph.microsoft.com/Mail.Send", "https://graph.microsoft.com/Mail.ReadWrite",
+                "https://graph.microsoft.com/Files.ReadWrite", "offline_access");
+        assertEquals(List.of(), provider.validate(new ProviderFields(TENANT, CLIENT, "", graph, ConsentHost.EMBEDDED,
+                false), "graph"));
+        List<FieldProblem> exchange = provider.validate(new ProviderFields(TENANT, CLIENT, "", SCOPES,
+                ConsentHost.EMBEDDED, false), "graph");
+        assertTrue(exchange.stream().anyMatch(p -> p.field().equals("scopes") && p.message().contains(
+                "https://outlook.office.com/SMTP.Send' is not a Microsoft Graph scope")), exchange.toString());
+        assertEquals(List.of(), provider.validate(new ProviderFields(TENANT, CLIENT, "", List.of(
+                "https://graph.microsoft.com/.default"), ConsentHost.EMBEDDED, true), "graph"), "app-only Graph");
+        assertEquals(List.of("tenant"), provider.validate(new ProviderFields("", CLIENT, "", graph,
+                ConsentHost.EMBEDDED, false), "graph").stream().map(FieldProblem::field).toList(),
+                "the other fields are checked as for SMTP");
+        assertTrue(provider.validate(new ProviderFields(TENANT, CLIENT, "", graph, ConsentHost.EMBEDDED, false),
+                "smtp").stream().anyMatch(p -> p.message().contains("Graph")), "SMTP still refuses them");
+    }
+
     @Test
     void withoutOfflineAccessThereIsNoRefreshToken() {
         assertEquals(List.of("scopes"), fieldsOf(new ProviderFields(TENANT, CLIENT, "",

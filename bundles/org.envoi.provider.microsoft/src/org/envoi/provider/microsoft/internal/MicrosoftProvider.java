@@ -100,6 +100,53 @@ public final class MicrosoftProvider implements MailProvider {
         return out;
     }
 
+    /** Microsoft Graph's resource, whose scopes a flow with the {@code graph} transport asks. */
+    static final String GRAPH = "https://graph.microsoft.com/";
+    static final String GRAPH_APP_ONLY = GRAPH + ".default";
+    /** The delegated Graph scopes Envoi uses: sending, reading, and OneDrive files. */
+    private static final Set<String> GRAPH_SCOPES = Set.of("Mail.Send", "Mail.ReadWrite", "Mail.Read",
+            "Mail.Send.Shared", "Files.ReadWrite", "Files.ReadWrite.All");
+
+    /**
+     * A flow sending through Microsoft Graph asks Graph's scopes ({@code Mail.Send}…, app-only
+     * {@code https://graph.microsoft.com/.default}), never Exchange's: one resource per token request (AADSTS70011).
+     */
+    @Override
+    public List<FieldProblem> validate(ProviderFields fields, String transport) {
+        if (!"graph".equals(transport)) {
+            return validate(fields);
+        }
+        List<FieldProblem> out = new ArrayList<>(validate(new ProviderFields(fields.tenant(), fields.clientId(),
+                fields.redirectUri(), List.of(), fields.consentHost(), fields.appOnly())));
+        out.removeIf(p -> p.field().equals("scopes"));
+        if (fields.appOnly()) {
+            if (!fields.scopes().equals(List.of(GRAPH_APP_ONLY))) {
+                out.add(new FieldProblem("scopes", "app-only access through Microsoft Graph takes exactly one scope, "
+                        + GRAPH_APP_ONLY));
+            }
+            return out;
+        }
+        if (fields.scopes().isEmpty()) {
+            out.add(new FieldProblem("scopes", "no scope is set: apply the Microsoft 365 preset for Graph ("
+                    + GRAPH + "Mail.Send, Mail.ReadWrite, offline_access)"));
+        }
+        for (String scope : fields.scopes()) {
+            String name = scope.regionMatches(true, 0, GRAPH, 0, GRAPH.length()) ? scope.substring(GRAPH.length())
+                    : scope;
+            if (!GRAPH_SCOPES.contains(name) && !scope.equals(OFFLINE) && !OPENID.contains(scope)) {
+                out.add(new FieldProblem("scopes", "'" + scope + "' is not a Microsoft Graph scope that Envoi uses"
+                        + (scope.toLowerCase(Locale.ROOT).startsWith("https://outlook.office") ? " (it is Exchange's,"
+                                + " for SMTP and IMAP: a token asks one resource)" : "") + ": use " + GRAPH
+                        + "Mail.Send, " + GRAPH + "Mail.ReadWrite and offline_access"));
+            }
+        }
+        if (!fields.scopes().isEmpty() && !fields.scopes().contains(OFFLINE)) {
+            out.add(new FieldProblem("scopes", "offline_access is missing: without it Microsoft returns no refresh"
+                    + " token and the operator must sign in every hour"));
+        }
+        return out;
+    }
+
     private static void checkScopes(ProviderFields fields, List<FieldProblem> out) {
         if (fields.appOnly()) {
             if (!fields.scopes().equals(List.of(APP_ONLY))) {
