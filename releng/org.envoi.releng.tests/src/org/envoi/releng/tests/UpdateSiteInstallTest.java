@@ -169,10 +169,11 @@ class UpdateSiteInstallTest {
         Path site = BuiltProduct.site();
         String content = readContent(site);
         for (String feature : List.of("org.envoi.core.feature", "org.envoi.provider.microsoft.feature",
-                "org.envoi.provider.google.feature", "org.envoi.ui.feature", "org.envoi.cli.feature")) {
+                "org.envoi.provider.google.feature", "org.envoi.transport.graph.feature", "org.envoi.ui.feature",
+                "org.envoi.cli.feature")) {
             assertTrue(content.contains("id='" + feature + ".feature.group'"), feature + " is on the site");
         }
-        for (String category : List.of("Core", "Providers", "UI", "CLI")) {
+        for (String category : List.of("Core", "Providers", "Transports", "UI", "CLI")) {
             assertTrue(content.contains("name='org.eclipse.equinox.p2.name' value='" + category + "'"),
                     "category " + category);
         }
