@@ -180,6 +180,17 @@ class UpdateSiteInstallTest {
         assertFalse(content.contains("id='org.envoi.app'"), "the product's application bundle is not on the site");
     }
 
+    /** The OneDrive file store (issue 17) is on the site under "File stores", and not in the product. */
+    @Test
+    void theOneDriveStoreIsOnTheSiteUnderFileStoresAndNotInTheProduct() throws Exception {
+        String content = readContent(BuiltProduct.site());
+        assertTrue(content.contains("id='org.envoi.files.onedrive.feature.feature.group'"), "OneDrive is on the site");
+        assertTrue(content.contains("id='org.envoi.files.onedrive'"), "with its bundle");
+        assertTrue(content.contains("name='org.eclipse.equinox.p2.name' value='File stores'"), "category File stores");
+        assertFalse(BuiltProduct.hasBundle(BuiltProduct.linuxProduct(), "org.envoi.files.onedrive"),
+                "the product does not carry it: it installs from the site");
+    }
+
     private static String readContent(Path site) throws Exception {
         Path xml = site.resolve("content.xml");
         if (Files.exists(xml)) {

@@ -77,6 +77,9 @@ public final class GraphServer implements AutoCloseable {
     private final AtomicInteger driveCut = new AtomicInteger();
     private volatile long driveCutAt = -1;
     private volatile long driveCutAfter;
+    private volatile long driveBusyAt = -1;
+    private volatile int driveBusyStatus;
+    private volatile int driveBusySeconds;
     private final Map<String, Link> links = new ConcurrentHashMap<>();
     private final AtomicInteger throttled = new AtomicInteger();
     private volatile int throttleStatus;
@@ -159,6 +162,17 @@ public final class GraphServer implements AutoCloseable {
     public void cutFragmentAt(long start, long afterBytes) {
         driveCutAfter = afterBytes;
         driveCutAt = start;
+    }
+
+    /**
+     * The next OneDrive fragment PUT that starts at byte {@code start} is answered {@code status} (429 or 503) with
+     * {@code Retry-After: seconds}, once, its bytes dropped: https://learn.microsoft.com/en-us/graph/throttling (any
+     * call may be throttled, the wait in Retry-After); the session stays where it was.
+     */
+    public void throttleFragmentAt(long start, int status, int seconds) {
+        driveBusyStatus = status;
+        driveBusySeconds = seconds;
+        driveBusyAt = start;
     }
 
     /** How many fragments {@link #cutFragmentAt} cut. */
@@ -632,6 +646,13 @@ public final class GraphServer implements AutoCloseable {
         if (u.draft == null && (length >= MAX_FRAGMENT || (!last && length % FRAGMENT_UNIT != 0))) {
             error(ex, 400, "invalidRange", "A fragment is a multiple of 320 KiB and under 60 MiB (the last one may"
                     + " be shorter).");
+            return;
+        }
+        if (u.draft == null && start == driveBusyAt) {
+            driveBusyAt = -1;
+            ex.getResponseHeaders().set("Retry-After", Integer.toString(driveBusySeconds));
+            error(ex, driveBusyStatus, driveBusyStatus == 429 ? "TooManyRequests" : "ServiceUnavailable",
+                    "The request has been throttled");
             return;
         }
         if (u.draft == null && start == driveCutAt) {

@@ -294,6 +294,23 @@ class OneDriveStoreTest {
     }
 
     @Test
+    void aThrottledFragmentWaitsAShortRetryAfterThenGoesOnAndALongOneIsRetryLater() throws Exception {
+        byte[] file = random(12 * MB, 10); // fragments at 0 and 10 MiB
+        Target target = new Target(flow(Map.of("files.linkScope", "anonymous")), "alice", alice(), "", "busy.pdf");
+        graph.throttleFragmentAt(10L * MB, 503, 1);
+        long t0 = System.nanoTime();
+        StoredFile stored = store.store(target, new ByteArrayInputStream(file), file.length);
+        assertTrue(System.nanoTime() - t0 >= TimeUnit.SECONDS.toNanos(1), "waited the Retry-After of the fragment");
+        assertArrayEquals(file, get(store.link(target, stored, LinkScope.ANONYMOUS, Optional.empty()), null).body(),
+                "the upload went on where it was");
+        // two minutes is the outbox's to wait, not the sender's
+        graph.throttleFragmentAt(0, 429, 120);
+        RetryLater e = assertThrows(RetryLater.class, () -> store.store(target, new ByteArrayInputStream(file),
+                file.length));
+        assertEquals(Duration.ofSeconds(120), e.after());
+    }
+
+    @Test
     void aMissingPermissionIsRejectedNamingGraphsCodeAndWhatToDo() {
         byte[] file = random(1000, 9);
         Target target = new Target(flow(Map.of()), "alice", new TurnLogins(token("alice", G + "Mail.Send")), "",

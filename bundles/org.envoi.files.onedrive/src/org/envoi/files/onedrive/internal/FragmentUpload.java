@@ -20,13 +20,17 @@ import com.fasterxml.jackson.databind.JsonNode;
  * After a cut (an IOException mid-fragment, a 416 or a 5xx) it asks the session where to go on ({@code GET uploadUrl},
  * {@code nextExpectedRanges}) and resends from there. The stream cannot rewind, so the buffer keeps the fragment in
  * flight until the server has acknowledged it: the server drops the bytes of a request that did not complete, and
- * wherever it says to resume is inside that buffer. No Authorization header goes to the upload URL (it is
- * pre-authenticated; Graph may answer 401 to one).
+ * wherever it says to resume is inside that buffer. A fragment throttled (429/503) for up to
+ * {@link #MAX_INLINE_WAIT} waits and goes on (the bytes already sent would be lost otherwise); a longer wait, or a
+ * throttled session creation (nothing sent yet), is the outbox's ({@code RetryLater}). No Authorization header goes to
+ * the upload URL (it is pre-authenticated; Graph may answer 401 to one).
  */
 final class FragmentUpload {
 
     static final int UNIT = 320 * 1024;
     static final int FRAGMENT = 32 * UNIT; // 10 MiB
+    /** A fragment throttled for longer than this gives the wait to the outbox (RetryLater) rather than block. */
+    static final Duration MAX_INLINE_WAIT = Duration.ofSeconds(10);
     /** Failures in a row, without progress, before the store gives up (then the outbox tries again later). */
     static final int ATTEMPTS = 5;
 
@@ -87,6 +91,11 @@ final class FragmentUpload {
                 }
                 next = answer.has("nextExpectedRanges") ? start(answer, bufStart + length) : bufStart + length;
                 failures = next > bufStart ? 0 : failed(failures, "no progress at byte " + next);
+            } else if ((status == 429 || status == 503)
+                    && OneDriveStore.retryAfter(r).compareTo(MAX_INLINE_WAIT) <= 0) {
+                // a short wait is cheaper than the whole file again: wait here, then go on where the session is
+                failures = failed(failures, "HTTP " + status, OneDriveStore.retryAfter(r));
+                next = expected(bufStart);
             } else if (status == 416 || (status >= 500 && status != 503)) {
                 // not where the server is (416), or it failed mid-way: ask where to go on
                 failures = failed(failures, "HTTP " + status);
@@ -101,24 +110,23 @@ final class FragmentUpload {
     }
 
     private int failed(int failures, String what) {
+        // a growing pause between repeated failures (the first retry goes at once: a cut is usually one-off)
+        Duration pause = failures == 0 ? Duration.ZERO : Duration.ofMillis(500L << Math.min(failures, 4));
+        return failed(failures, what, pause);
+    }
+
+    private int failed(int failures, String what, Duration pause) {
         if (failures + 1 >= ATTEMPTS) {
             throw new EnvoiException(ErrorCode.MAIL_UNAVAILABLE, "the upload of '" + name + "' to OneDrive failed "
                     + ATTEMPTS + " times in a row (last: " + what + "); the document is stored again later");
         }
-        if (failures > 0) {
-            pause(failures);
-        }
-        return failures + 1;
-    }
-
-    /** A growing pause between repeated failures (the first retry goes at once: a cut is usually one-off). */
-    private static void pause(int failures) {
         try {
-            Thread.sleep(500L << Math.min(failures, 4));
+            Thread.sleep(pause.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new EnvoiException(ErrorCode.MAIL_UNAVAILABLE, "interrupted during an upload to OneDrive");
         }
+        return failures + 1;
     }
 
     /** Reads the stream until the buffer is full or the file's end is in it. */

@@ -60,8 +60,8 @@ public final class OneDriveStore implements FileStore {
     static final String FILES_SCOPE = "https://graph.microsoft.com/Files.ReadWrite";
     static final int MAX_EXPIRY_DAYS = 3650;
 
-    // characters OneDrive and SharePoint refuse in a name
-    // (https://support.microsoft.com/office/restrictions-and-limitations-in-onedrive-and-sharepoint-64883a5d-228e-48f5-b3d2-eb39e07630fa)
+    // characters OneDrive and SharePoint refuse in a name (Microsoft support: "Restrictions and limitations in
+    // OneDrive and SharePoint", invalid characters)
     private static final Pattern FORBIDDEN = Pattern.compile("[\"*:<>?\\\\|\\x00-\\x1f]");
 
     private static final List<FieldDescription> FIELDS = List.of(
@@ -156,7 +156,8 @@ public final class OneDriveStore implements FileStore {
                 days = OptionalInt.of(d);
             } catch (NumberFormatException e) {
                 problems.add(new FieldProblem(LINK_EXPIRY_DAYS, "'" + rawDays + "' is not a number of days: give"
-                        + " 1 to " + MAX_EXPIRY_DAYS + ", or leave it empty for links that follow the tenant's policy"));
+                        + " 1 to " + MAX_EXPIRY_DAYS + ", or leave it empty for links that follow the tenant's"
+                        + " policy"));
             }
         }
         return new Settings(graph, folder, scope, days);
