@@ -177,6 +177,9 @@ class FlowsEditorServicesTest {
             registrations.clear();
             await(() -> preset.indexOf(UiTestProvider.NAME) < 0 && transport.indexOf(UiTestTransport.NAME) < 0
                     && large.indexOf(UiTestStore.NAME) < 0, "the editor withdraws what was uninstalled");
+            assertEquals(UiTestTransport.ID + " (not installed)", transport.getText(),
+                    "the flow being edited keeps its transport's id, so that saving it loses nothing");
+            assertFalse(UiPartsTest.<Text>widget(shell, "flow.smtp.host").isVisible());
             assertTrue(preset.indexOf(custom) >= 0);
         } finally {
             registrations.forEach(ServiceRegistration::unregister);
