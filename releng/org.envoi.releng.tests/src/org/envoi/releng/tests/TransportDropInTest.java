@@ -63,10 +63,10 @@ class TransportDropInTest {
             List<String> add = new ArrayList<>(List.of("flow", "add", "g", "--provider", "custom", "--client-id",
                     MockOAuth2Server.GRAPH_CLIENT, "--auth-url", peers.oauth.authorizationEndpoint("mail").toString(),
                     "--token-url", peers.oauth.tokenEndpoint("mail").toString(), "--scopes",
-                    "https://graph.microsoft.com/Mail.Send https://graph.microsoft.com/Mail.ReadWrite"
+                    "openid https://graph.microsoft.com/Mail.Send https://graph.microsoft.com/Mail.ReadWrite"
                             + " https://graph.microsoft.com/Files.ReadWrite offline_access", "--consent", "print",
-                    "--transport", "graph", "--graph-url", graph.base(), "--large-files", "onedrive",
-                    "--files-folder", "Envoi/BL", "--attachment-limit-mb", "10"));
+                    "--transport", "graph", "--graph-url", graph.base() + "/v1.0", "--large-files", "onedrive",
+                    "--files-folder", "Envoi/BL", "--link-scope", "anonymous", "--attachment-limit-mb", "10"));
             BuiltProduct.Run refused = BuiltProduct.run(product, data, env, add.toArray(String[]::new));
             assertEquals(4, refused.code(), refused.out() + refused.err());
             assertTrue(refused.err().startsWith("INVALID_FLOW_DATA: No transport 'graph' is installed; installed:"
