@@ -422,11 +422,13 @@ class DiffusionEndToEndTest {
     void testingAFlowWhoseSmtpAuthIsSwitchedOffNamesTheAdministratorsFix() throws Exception {
         try (MicrosoftSmtpPeer off = new MicrosoftSmtpPeer(MicrosoftSmtpPeer.TENANT_DISABLED);
                 MicrosoftSmtpPeer refused = new MicrosoftSmtpPeer(MicrosoftSmtpPeer.UNSUCCESSFUL)) {
-            FlowTester.Step smtp = smtpStep(peerFlow(off, "alice"));
+            String offFlow = peerFlow(off, "alice");
+            FlowTester.Step smtp = smtpStep(offFlow);
             assertFalse(smtp.ok());
             assertTrue(smtp.sentence().startsWith("MAIL_REJECTED"), smtp.sentence());
-            assertTrue(smtp.sentence().contains("Set-CASMailbox") && smtp.sentence().contains("Graph"),
-                    smtp.sentence());
+            assertTrue(smtp.sentence().contains("Set-CASMailbox") && smtp.sentence().contains(
+                    "envoi flow set " + offFlow + " --transport graph"), "the way out is one command: "
+                            + smtp.sentence());
             assertFalse(smtp.sentence().contains("sign in again"), smtp.sentence());
 
             FlowTester.Step shared = smtpStep(peerFlow(refused, MailServers.SHARED_MAILBOX));

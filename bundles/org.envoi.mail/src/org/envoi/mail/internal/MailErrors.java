@@ -53,7 +53,7 @@ final class MailErrors {
      * a consent or retrying a login the server refuses for good; once the switch is on, {@code envoi outbox retry}
      * sends it, nothing is lost.
      */
-    static EnvoiException smtpAuthSwitchedOff(MailServer server, MailLogin login, String lastReply) {
+    static EnvoiException smtpAuthSwitchedOff(MailServer server, MailLogin login, String lastReply, String flowId) {
         String reply = lastReply == null ? "" : lastReply.strip();
         java.util.regex.Matcher m = SMTP_AUTH_OFF.matcher(reply);
         if (!m.find()) {
@@ -81,8 +81,10 @@ final class MailErrors {
         return new EnvoiException(ErrorCode.MAIL_REJECTED, null, "The SMTP server " + server.endpoint().host()
                 + " refuses every login of " + user + " because Microsoft 365 has SMTP AUTH switched off " + where
                 + " [" + reply + "]. This is not a problem of the token or of the sign-in: signing in again would not"
-                + " help. Ask the Microsoft 365 administrator to " + fix + ", or have this flow send through the"
-                + " Microsoft Graph transport instead (coming in a later version of Envoi). The mail is marked FAILED"
+                + " help. Ask the Microsoft 365 administrator to " + fix + ", or have this flow send through"
+                + " Microsoft Graph instead (install the Graph transport from the Envoi update site, category"
+                + " Transports, then: envoi flow set " + (flowId == null || flowId.isEmpty() ? "FLOW_ID" : flowId)
+                + " --transport graph; each operator then signs in to Graph once). The mail is marked FAILED"
                 + " and nothing is lost: once SMTP AUTH is on, envoi outbox retry sends it again.", null);
     }
 

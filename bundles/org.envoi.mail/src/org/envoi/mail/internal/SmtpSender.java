@@ -59,6 +59,11 @@ public final class SmtpSender implements AutoCloseable {
      * with the shared mailbox itself as the user is INVALID_FLOW_DATA saying to sign in as a delegate.
      */
     public static SmtpSender open(MailServer server, MailLogin login, Optional<String> sharedMailbox) {
+        return open(server, login, sharedMailbox, "");
+    }
+
+    /** @param flowId the flow sending: a refusal that another transport would get around names the command for it */
+    public static SmtpSender open(MailServer server, MailLogin login, Optional<String> sharedMailbox, String flowId) {
         return MailClassLoader.call(() -> {
             SmtpSender s;
             try {
@@ -66,12 +71,12 @@ public final class SmtpSender implements AutoCloseable {
             } catch (MessagingException e) {
                 throw MailErrors.unavailable(server, e);
             }
-            s.connect(login, sharedMailbox);
+            s.connect(login, sharedMailbox, flowId);
             return s;
         });
     }
 
-    private void connect(MailLogin login, Optional<String> sharedMailbox) {
+    private void connect(MailLogin login, Optional<String> sharedMailbox, String flowId) {
         try {
             transport.connect(server.endpoint().host(), server.endpoint().port(), login.user(),
                     MailSessions.secret(login));
@@ -90,7 +95,7 @@ public final class SmtpSender implements AutoCloseable {
             if (MailErrors.isCommandError(transport.getLastReturnCode(), reply)) {
                 throw MailErrors.authCommandRefused("SMTP", server, reply);
             }
-            EnvoiException off = MailErrors.smtpAuthSwitchedOff(server, login, reply);
+            EnvoiException off = MailErrors.smtpAuthSwitchedOff(server, login, reply, flowId);
             if (off != null) {
                 throw off; // not the token's fault: no renewal, no new sign-in (issue 17.8)
             }

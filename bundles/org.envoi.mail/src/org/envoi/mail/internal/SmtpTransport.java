@@ -57,7 +57,7 @@ public final class SmtpTransport implements MailTransport {
         try {
             sender = route.logins().withRenewal(login -> {
                 tries[0]++;
-                return SmtpSender.open(server, login, route.sharedMailbox());
+                return SmtpSender.open(server, login, route.sharedMailbox(), route.flow().id());
             });
         } catch (EnvoiException e) {
             if (tries[0] == 2 && e.code() == ErrorCode.MAIL_AUTH_FAILED) {
