@@ -105,6 +105,11 @@ class TransportServicesTest {
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), "compta",
                 Optional.empty(), 0, Optional.empty());
         assertTrue(admin.validate(bare).stream().anyMatch(q -> q.field().equals("smtp")), "an SMTP flow needs one");
+        // a flow that only reads stays valid over SMTP, as before transports: its SMTP server is asked for at sending
+        Flow readOnly = new Flow("read-only", "Read only", FlowType.BASIC, "custom", NO_OAUTH, Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(MailServer.of("127.0.0.1", 1143,
+                        TlsMode.NONE)), Optional.empty(), "compta", Optional.empty(), 0, Optional.empty());
+        assertEquals(List.of(), admin.validate(readOnly));
         List<FieldProblem> other = admin.validate(bare.withTransport("pigeon", Map.of()));
         assertFalse(other.stream().anyMatch(q -> q.field().equals("smtp")), other.toString());
         assertEquals(List.of("transport"), other.stream().map(FieldProblem::field).toList());

@@ -1,6 +1,5 @@
 package org.envoi.mail.internal;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import org.envoi.api.EnvoiException;
@@ -38,14 +37,13 @@ public final class SmtpTransport implements MailTransport {
         return List.of(); // the SMTP server is one of the flow's own fields
     }
 
+    /**
+     * Nothing beyond the flow's own fields: a flow that only reads mail is a valid SMTP flow (its SMTP server is asked
+     * for when it sends, {@link #connect}); FlowAdmin refuses a flow with no server at all.
+     */
     @Override
     public List<FieldProblem> validate(Flow flow) {
-        List<FieldProblem> problems = new ArrayList<>();
-        if (flow.smtp().isEmpty()) {
-            problems.add(new FieldProblem("smtp", "the flow sends over SMTP: set its SMTP server (host, port,"
-                    + " security)"));
-        }
-        return problems;
+        return List.of();
     }
 
     @Override
