@@ -1015,7 +1015,7 @@ public final class GraphServer implements AutoCloseable {
 
     /** The addresses of one recipient list of a JSON message ({"emailAddress": {"address": ...}}...), comma-joined. */
     private static String addresses(String json, String list) {
-        Matcher l = Pattern.compile("\"" + list + "\"\\s*:\\s*\\[((?:[^\\[\\]])*)\\]").matcher(json);
+        Matcher l = Pattern.compile("\"" + list + "\"\\s*:\\s*\\[([^\\[\\]]*)\\]").matcher(json);
         StringBuilder out = new StringBuilder();
         if (l.find()) {
             Matcher a = Pattern.compile("\"address\"\\s*:\\s*\"([^\"]+)\"").matcher(l.group(1));
@@ -1032,10 +1032,14 @@ public final class GraphServer implements AutoCloseable {
      */
     private void jsonAttachments(String json, Message draft) throws IOException {
         Matcher a = Pattern.compile("\\{[^{}]*\"contentBytes\"[^{}]*\\}").matcher(json);
+        // base64 has no quote nor backslash: a plain character class, since string()'s alternation recurses per
+        // character and overflows the stack on a file of megabytes
+        Pattern bytes = Pattern.compile("\"contentBytes\"\\s*:\\s*\"([A-Za-z0-9+/=]*)\"");
         while (a.find()) {
             String name = string(a.group(), "name");
+            Matcher b = bytes.matcher(a.group());
             Path f = dir.resolve(UUID.randomUUID() + ".part");
-            Files.write(f, Base64.getDecoder().decode(String.valueOf(string(a.group(), "contentBytes"))));
+            Files.write(f, Base64.getDecoder().decode(b.find() ? b.group(1) : ""));
             draft.attachments.add(f);
             draft.attachmentNames.add(name == null ? "attachment" : name);
         }

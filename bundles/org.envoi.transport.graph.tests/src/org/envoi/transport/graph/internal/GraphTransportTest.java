@@ -237,9 +237,16 @@ class GraphTransportTest {
         byte[] big = new byte[20 * MB + 17];
         new Random(20).nextBytes(big);
         byte[] small = "%PDF-1.7 small".getBytes();
+        // two files under 3 MB: the first fits in the draft's JSON, the second goes in its own POST .../attachments
+        byte[] twoA = new byte[2 * MB];
+        byte[] twoB = new byte[2 * MB + 5];
+        new Random(2).nextBytes(twoA);
+        new Random(3).nextBytes(twoB);
         OutgoingMail m = mail(addr("alice"), List.of(addr("bob")), List.of(addr("frank")), subject,
                 List.of(new Attachment("bl-20mb.pdf", "application/pdf", big),
-                        new Attachment("cgv.pdf", "application/pdf", small)));
+                        new Attachment("cgv.pdf", "application/pdf", small),
+                        new Attachment("annexe-a.pdf", "application/pdf", twoA),
+                        new Attachment("annexe-b.pdf", "application/pdf", twoB)));
         long bob = peers.servers.delivered("bob");
         long frank = peers.servers.delivered("frank");
         SendReceipt r = send(route("alice"), m);
@@ -252,6 +259,8 @@ class GraphTransportTest {
         assertFalse(h.contains("Bcc:") || h.contains(addr("frank")), "no blind copy in the headers: " + h);
         assertArrayEquals(big, part(text, "bl-20mb.pdf"), "the 20 MB file, byte for byte");
         assertArrayEquals(small, part(text, "cgv.pdf"));
+        assertArrayEquals(twoA, part(text, "annexe-a.pdf"));
+        assertArrayEquals(twoB, part(text, "annexe-b.pdf"));
         delivered("frank", subject);
     }
 
