@@ -658,7 +658,7 @@ public final class GraphServer implements AutoCloseable {
         if (u.draft == null && start == driveCutAt) {
             driveCutAt = -1;
             driveCut.incrementAndGet();
-            // see cutNextFragments: read part of the fragment, then drop the connection with no answer (closing the
+            // see cutFragmentAt: read part of the fragment, then drop the connection with no answer (closing the
             // exchange before any response header closes the connection); nothing of it is kept
             ex.getRequestBody().readNBytes((int) Math.min(length, driveCutAfter));
             return;
@@ -702,8 +702,8 @@ public final class GraphServer implements AutoCloseable {
     /**
      * https://learn.microsoft.com/en-us/graph/api/driveitem-createuploadsession : POST /me/drive/root:/{path}:/...; the
      * body's {"item":{"@microsoft.graph.conflictBehavior":"rename|fail|replace"}} says what happens when the path is
-     * taken (https://learn.microsoft.com/en-us/graph/api/resources/driveitem, instance attributes: "The default for PUT is
-     * replace", which an upload session's PUTs get here).
+     * taken (https://learn.microsoft.com/en-us/graph/api/resources/driveitem, instance attributes: "The default for
+     * PUT is replace", which an upload session's PUTs get here).
      */
     private void driveSession(HttpExchange ex, String path) throws IOException {
         String user = authorize(ex, "Files.ReadWrite");
