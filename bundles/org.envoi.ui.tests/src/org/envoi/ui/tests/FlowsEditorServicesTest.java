@@ -165,6 +165,8 @@ class FlowsEditorServicesTest {
             Flow stored = flows.flow(id).orElseThrow();
             assertEquals(UiTestProvider.ID, stored.providerId());
             assertEquals("acme", stored.oauth().tenant());
+            assertEquals(UiTestTransport.ID, stored.transport());
+            assertEquals(expected, stored.settings(), "the settings read back through FlowRepository");
 
             UiPartsTest.click(shell, "flows.new");
             UiPartsTest.select(shell, "flow.transport", UiTestTransport.NAME);
