@@ -23,7 +23,8 @@ public interface MailboxReader {
 
     /**
      * Whether this reader reads the flow's mail: IMAP when the flow has an IMAP server, POP3 when it has only a POP3
-     * server, Graph when the flow's transport is Graph and it has neither.
+     * server, Graph when the flow's transport is Graph. When several can, the fetcher takes the one whose id is the
+     * flow's transport (Graph reads what Graph sends), else the first.
      */
     boolean forFlow(org.envoi.api.flow.Flow flow);
 

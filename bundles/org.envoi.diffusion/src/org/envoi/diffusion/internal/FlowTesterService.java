@@ -121,13 +121,12 @@ public final class FlowTesterService implements FlowTester {
                 }
             });
         }
-        for (MailboxReader reader : transports.mailboxReaders()) {
-            if (reader.forFlow(flow)) {
-                String name = reader.id().equals("pop3") ? "pop" : reader.id();
-                step(steps, name, () -> "logged in" + server(reader, flow) + "; INBOX opened (" + reader.probe(route)
-                        + " messages)");
-                break;
-            }
+        if (transports.mailboxReaders().stream().anyMatch(r -> r.forFlow(flow))) {
+            // the reader the fetches use
+            MailboxReader reader = MailFetcherService.reader(transports, flow);
+            String name = reader.id().equals("pop3") ? "pop" : reader.id();
+            step(steps, name, () -> "logged in" + server(reader, flow) + "; INBOX opened (" + reader.probe(route)
+                    + " messages)");
         }
         return new Report(flowId, operatorId, steps);
     }

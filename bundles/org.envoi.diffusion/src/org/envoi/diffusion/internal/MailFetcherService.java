@@ -71,9 +71,15 @@ public final class MailFetcherService implements MailFetcher {
         return reader.fetchNew(route, folder, marks, after, keeper, spool);
     }
 
-    /** The first installed reader for the flow (IMAP when it has an IMAP server, POP3 when only POP3...). */
+    /**
+     * The reader of the flow's own transport when it has one (Graph reads what Graph sends: its token is for Graph,
+     * not for IMAP), else the first installed reader for the flow (IMAP when it has an IMAP server, POP3 when only
+     * POP3...).
+     */
     static MailboxReader reader(TransportRegistry readers, Flow flow) {
-        return readers.mailboxReaders().stream().filter(r -> r.forFlow(flow)).findFirst().orElseThrow(
+        List<MailboxReader> all = readers.mailboxReaders().stream().filter(r -> r.forFlow(flow)).toList();
+        return all.stream().filter(r -> r.id().equals(flow.transport())).findFirst().or(() -> all.stream()
+                .findFirst()).orElseThrow(
                 () -> new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "imap", "The flow '" + flow.name() + "' has no"
                         + " IMAP or POP3 server: set one to read mail.", null));
     }

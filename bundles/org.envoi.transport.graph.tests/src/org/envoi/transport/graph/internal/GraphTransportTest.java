@@ -191,6 +191,12 @@ class GraphTransportTest {
         assertEquals(ErrorCode.INVALID_FLOW_DATA, e.code());
         assertEquals("graph.url", e.field());
         assertTrue(reader.forFlow(f));
+        Flow withImap = new Flow(f.id(), f.name(), f.type(), f.providerId(), f.oauth(), f.authorizationUri(),
+                f.tokenUri(), f.deviceUri(), f.smtp(), Optional.of(org.envoi.api.mail.MailServer.of("imap.example.com",
+                        993, org.envoi.api.provider.TlsMode.TLS)), f.pop(), f.username(), f.genericAddress(),
+                f.attachmentLimitBytes(), f.secretExpiry(), f.transport(), f.settings());
+        assertTrue(reader.forFlow(withImap), "a Graph flow reads through Graph even if it names an IMAP server: its"
+                + " token is Graph's");
         assertEquals("graph", reader.id());
     }
 
