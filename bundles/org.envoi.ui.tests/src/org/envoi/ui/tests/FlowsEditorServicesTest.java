@@ -167,6 +167,8 @@ class FlowsEditorServicesTest {
             assertEquals("acme", stored.oauth().tenant());
             assertEquals(UiTestTransport.ID, stored.transport());
             assertEquals(expected, stored.settings(), "the settings read back through FlowRepository");
+            assertEquals(List.of("uitest:send", "offline_access"), stored.oauth().scopes(), "the flow asks the"
+                    + " provider's scopes as its transport wants them");
 
             UiPartsTest.click(shell, "flows.new");
             UiPartsTest.select(shell, "flow.transport", UiTestTransport.NAME);
@@ -285,6 +287,12 @@ class FlowsEditorServicesTest {
                             "How careful the transport is"),
                     new FieldDescription("uitest.shared", "Shared mailbox", Kind.BOOLEAN, "false", List.of(),
                             "Send as the shared mailbox"));
+        }
+
+        /** Its own resource's scopes, as Graph asks Graph's of a Microsoft flow. */
+        @Override
+        public List<String> scopes(String providerId, List<String> providerScopes, boolean appOnly) {
+            return List.of("uitest:send", "offline_access");
         }
 
         @Override

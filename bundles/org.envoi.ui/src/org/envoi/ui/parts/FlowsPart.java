@@ -203,6 +203,7 @@ public class FlowsPart {
         transport.addListener(SWT.Selection, e -> {
             if (transport.getSelectionIndex() >= 0) {
                 transportId = transportIds.get(transport.getSelectionIndex());
+                transportScopes();
                 redraw();
                 showDrawn(transportFieldsEnd);
             }
@@ -350,14 +351,25 @@ public class FlowsPart {
         }
     }
 
+    /**
+     * A provider's flow asks the provider's mail scopes as its transport wants them: Graph's for a Microsoft flow that
+     * sends through Microsoft Graph (one resource per token), the preset's for SMTP.
+     */
+    private void transportScopes() {
+        providers.find(providerId).ifPresent(p -> {
+            List<String> mail = p.preset().scopesFor(List.of(MailCapability.SEND, MailCapability.READ_IMAP,
+                    MailCapability.OFFLINE_ACCESS));
+            scopes = chosenTransport().map(t -> t.scopes(providerId, mail, false)).orElse(mail);
+        });
+    }
+
     private void applyPreset(String id) {
         providerId = id;
         java.util.Optional<MailProvider> p = providers.find(providerId);
         tenantFor(p);
         if (p.isPresent()) {
             ProviderPreset preset = p.get().preset();
-            scopes = preset.scopesFor(List.of(MailCapability.SEND, MailCapability.READ_IMAP,
-                    MailCapability.OFFLINE_ACCESS));
+            transportScopes();
             endpoint("smtp", preset.smtp());
             endpoint("imap", preset.imap());
             set("flow.consent", preset.consentHost().name().toLowerCase());
