@@ -54,6 +54,15 @@ public interface OutboxStore extends Outbox {
         return false;
     }
 
+    /**
+     * As {@link #accepted(long)}, with the server's answer: a store that makes the acceptance durable as a SENT entry
+     * keeps this answer with it, so that whoever reads the entry SENT (another desk's {@code outbox retry --wait}) sees
+     * the server's words. By default, {@link #accepted(long)}.
+     */
+    default boolean accepted(long id, String reply) {
+        return accepted(id);
+    }
+
     void markRetry(long id, String reason, Instant next, Instant now);
 
     void markFailed(long id, String reason, Instant now);

@@ -306,6 +306,32 @@ abstract class StoreContractTest {
     }
 
     /**
+     * A store that makes the acceptance durable as a SENT row (PostgreSQL, shared by several desks) writes the server's
+     * own answer with it: another desk's {@code outbox retry --wait} that reads the row SENT prints that answer, not a
+     * placeholder (seen in SharedDatabaseProductTest: "mail 1 sent <…>: accepted by the server").
+     */
+    @Test
+    void aMailReadSentCarriesTheServersAnswerFromTheMomentItWasAccepted() {
+        OutgoingMail m = new OutgoingMail("answer-" + System.nanoTime() + "@example.com", "a@example.com",
+                List.of("b@example.com"), List.of(), List.of(), "Sujet", "Corps", false, OutgoingMail.Priority.NORMAL,
+                Optional.empty(), List.of());
+        long id = outbox.enqueue("f", "op", m);
+        Instant now = Instant.now().plusSeconds(1);
+        assertTrue(ids(outbox.claimDue(now, 10)).contains(id));
+        String reply = "250 2.0.0 Ok: queued as 4XyZ";
+        boolean durable = outbox.accepted(id, reply);
+        org.envoi.api.mail.OutboxEntry e = outbox.entry(id).orElseThrow();
+        if (e.state() == State.SENT) {
+            assertTrue(durable);
+            assertEquals(reply, e.lastReply(), "a row read SENT has the server's answer");
+        } else {
+            assertEquals(State.SENDING, e.state(), "until its mark, a mail accepted on H2 stays SENDING");
+        }
+        outbox.markSent(id, reply, now);
+        assertEquals(reply, outbox.entry(id).orElseThrow().lastReply());
+    }
+
+    /**
      * Issue 16.4: a mail the store was told the server accepted is never sent again, on every store: H2 with its outbox
      * folder removes the content file, PostgreSQL commits the SENT mark before {@code accepted} returns. (A real kill
      * between the 250 and the mark: the mail tests' AcceptedKillTest.)

@@ -471,7 +471,7 @@ public final class OutboxWorker {
                 String reply = sender.send(c.mail()).reply();
                 // nothing between the server's answer and this: a process that dies before it returns sends the
                 // mail again (README); once it returned, no restart does
-                boolean durable = store.accepted(c.entry().id());
+                boolean durable = store.accepted(c.entry().id(), reply);
                 OutboxStore.Sent sent = new OutboxStore.Sent(c.entry().id(), reply, clock.instant());
                 if (durable) {
                     accepted.add(sent); // its SENT mark with the server's answer goes with the chunk's

@@ -374,6 +374,12 @@ public final class JdbcOutboxStore implements OutboxStore {
      */
     @Override
     public boolean accepted(long id) {
+        return accepted(id, ACCEPTED);
+    }
+
+    /** On a shared database the SENT row carries the server's answer from the start (another desk may read it). */
+    @Override
+    public boolean accepted(long id, String reply) {
         Optional<Path> file = contentFile(id);
         try {
             if (file.isPresent() && Files.deleteIfExists(file.get())) {
@@ -384,8 +390,8 @@ public final class JdbcOutboxStore implements OutboxStore {
         }
         try {
             return update("UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, updated = ?, mail = ?"
-                    + " WHERE id = ? AND state = ?", State.SENT.name(), ACCEPTED, ts(clock.instant()), new byte[0], id,
-                    State.SENDING.name()) == 1;
+                    + " WHERE id = ? AND state = ?", State.SENT.name(), reply == null || reply.isBlank() ? ACCEPTED
+                            : reply, ts(clock.instant()), new byte[0], id, State.SENDING.name()) == 1;
         } catch (EnvoiException e) {
             return false;
         }
