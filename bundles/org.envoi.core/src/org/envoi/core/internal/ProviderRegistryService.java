@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
 import org.envoi.api.EnvoiException;
@@ -30,7 +29,7 @@ public final class ProviderRegistryService implements ProviderRegistry {
 
     /** Keyed by the provider's own id; one entry per registered service object. */
     private final Map<String, MailProvider> byId = new ConcurrentHashMap<>();
-    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final ChangeListeners listeners = new ChangeListeners("provider-registry");
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addProvider(MailProvider provider, Map<String, Object> properties) {
@@ -78,17 +77,10 @@ public final class ProviderRegistryService implements ProviderRegistry {
 
     @Override
     public AutoCloseable onChange(Runnable listener) {
-        listeners.add(listener);
-        return () -> listeners.remove(listener);
+        return listeners.add(listener);
     }
 
     private void fireChanged() {
-        for (Runnable l : listeners) {
-            try {
-                l.run();
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "A provider-registry listener failed", e);
-            }
-        }
+        listeners.fire();
     }
 }

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -35,7 +34,7 @@ public final class TransportRegistryService implements TransportRegistry {
     private final Map<String, MailTransport> transports = new ConcurrentHashMap<>();
     private final Map<String, MailboxReader> readers = new ConcurrentHashMap<>();
     private final Map<String, FileStore> stores = new ConcurrentHashMap<>();
-    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final ChangeListeners listeners = new ChangeListeners("transport-registry");
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addTransport(MailTransport t) {
@@ -120,17 +119,10 @@ public final class TransportRegistryService implements TransportRegistry {
 
     @Override
     public AutoCloseable onChange(Runnable listener) {
-        listeners.add(listener);
-        return () -> listeners.remove(listener);
+        return listeners.add(listener);
     }
 
     private void fireChanged() {
-        for (Runnable l : listeners) {
-            try {
-                l.run();
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "A transport-registry listener failed", e);
-            }
-        }
+        listeners.fire();
     }
 }

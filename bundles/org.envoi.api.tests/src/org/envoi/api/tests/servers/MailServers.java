@@ -693,6 +693,12 @@ public final class MailServers implements AutoCloseable {
             if (Files.isDirectory(dir)) {
                 try (Stream<Path> s = Files.walk(dir)) {
                     n += s.filter(Files::isRegularFile).count();
+                } catch (java.nio.file.NoSuchFileException | UncheckedIOException e) {
+                    if (!(e instanceof java.nio.file.NoSuchFileException)
+                            && !(e.getCause() instanceof java.nio.file.NoSuchFileException)) {
+                        throw e;
+                    }
+                    n++; // a mail Postfix moved while we looked: the queue was not empty then, look again
                 }
             }
         }

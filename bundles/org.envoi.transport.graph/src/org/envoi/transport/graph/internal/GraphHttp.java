@@ -1,11 +1,9 @@
 package org.envoi.transport.graph.internal;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
-import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -18,6 +16,7 @@ import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
 import org.envoi.api.flow.Flow;
 import org.envoi.api.mail.MailLogin;
+import org.envoi.api.provider.EndpointRule;
 import org.envoi.api.transport.MailRoute;
 import org.envoi.api.transport.RetryLater;
 
@@ -57,27 +56,11 @@ final class GraphHttp {
         if (u.getScheme().equalsIgnoreCase("https")) {
             return Optional.empty();
         }
-        if (u.getScheme().equalsIgnoreCase("http") && loopback(host)) {
+        if (u.getScheme().equalsIgnoreCase("http") && EndpointRule.isLoopbackHost(host)) {
             return Optional.empty();
         }
         return Optional.of("'" + value + "' is not https: the bearer token would travel in clear. Give an https URL"
                 + " such as " + DEFAULT_URL + " (plain http is allowed only to this machine, for tests)");
-    }
-
-    private static boolean loopback(String host) {
-        String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-        if (h.equalsIgnoreCase("localhost")) {
-            return true;
-        }
-        // a literal address only: a name is not resolved here (validation must not depend on DNS)
-        if (!h.matches("[0-9.]+|[0-9a-fA-F:]+")) {
-            return false;
-        }
-        try {
-            return InetAddress.getByName(h).isLoopbackAddress();
-        } catch (UnknownHostException e) {
-            return false;
-        }
     }
 
     /** The flow's endpoint without a trailing slash. @throws EnvoiException INVALID_FLOW_DATA on graph.url */
