@@ -186,6 +186,21 @@ class CliTest {
         assertTrue(outbox.out().strip().startsWith("["), outbox.out());
     }
 
+    /** Issue 18.6: help for a command that does not exist is a usage error, not the global help with exit 0. */
+    @Test
+    void helpForAnUnknownCommandIsAUsageErrorAndForAKnownOneItsUsage() {
+        for (String[] args : new String[][] { { "serve", "--help" }, { "help", "serve" }, { "--help", "serve" } }) {
+            Run r = run("", args);
+            assertEquals(2, r.code(), String.join(" ", args) + ": " + r.out() + r.err());
+            assertTrue(r.err().startsWith("USAGE: unknown command 'serve'"), r.err());
+            assertEquals("", r.out(), "no help printed as if it were one");
+        }
+        Run flow = run("", "flow", "--help");
+        assertEquals(0, flow.code(), flow.err());
+        assertTrue(flow.out().contains("flow add ID") && !flow.out().contains("fetch --operator"), flow.out());
+        assertEquals(2, run("").code(), "no command at all: the help and exit 2");
+    }
+
     /**
      * A transport and a file store from a bundle installed later (here: registered by this test) are chosen by id,
      * their described settings taken by name or {@code --set}, and a typo, an uninstalled transport or store, or a

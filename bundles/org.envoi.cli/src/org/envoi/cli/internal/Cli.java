@@ -152,11 +152,15 @@ public final class Cli {
             }
             if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("-h")
                     || args.get(0).equals("help")) {
-                out.print(args.size() > 1 ? help(args.get(1)) : HELP);
+                if (args.size() > 1) {
+                    out.print(help(known(args.get(1))));
+                    return OK;
+                }
+                out.print(HELP);
                 return args.isEmpty() ? USAGE : OK;
             }
             if (args.contains("--help")) {
-                out.print(help(args.get(0)));
+                out.print(help(known(args.get(0))));
                 return OK;
             }
             String command = args.get(0);
@@ -184,6 +188,17 @@ public final class Cli {
             err.println("FAILURE: " + Printable.text(String.valueOf(e.getMessage())));
             return FAILURE;
         }
+    }
+
+    /** The commands {@link #run} knows; help for another word is a usage error (a script would take it for one). */
+    private static final List<String> COMMANDS = List.of("flow", "operator", "test", "outbox", "authorize", "send",
+            "fetch", "sandbox", "demo");
+
+    private static String known(String command) {
+        if (!COMMANDS.contains(command)) {
+            throw new Usage("unknown command '" + command + "'");
+        }
+        return command;
     }
 
     /**
