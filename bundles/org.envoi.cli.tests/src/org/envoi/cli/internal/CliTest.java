@@ -186,6 +186,35 @@ class CliTest {
         assertTrue(outbox.out().strip().startsWith("["), outbox.out());
     }
 
+    /** Issue 18.6: an operator is shown and removed from the command line; their sign-ins go with them. */
+    @Test
+    void anOperatorIsShownAndRemovedWithTheirSignIns() {
+        String flow = "cli-opflow-" + System.nanoTime();
+        assertEquals(0, run("", "flow", "add", flow, "--provider", "microsoft", "--tenant", "contoso.com",
+                "--client-id", GUID).code());
+        String op = "cli-opx-" + System.nanoTime();
+        assertEquals(0, run("", "operator", "add", op, "--email", "x@example.com", "--name", "X", "--flow", flow)
+                .code());
+        vault.write(VaultKey.tokens(flow, op), "an operator's sign-in");
+        vault.write(VaultKey.tokens(flow, op, "graph"), "the same operator's Graph sign-in");
+        vault.write(VaultKey.tokens(flow, "someone-else"), "another operator's sign-in");
+        Run show = run("", "operator", "show", op, "--json");
+        assertEquals(0, show.code(), show.err());
+        assertTrue(show.out().contains("\"email\" : \"x@example.com\"") && show.out().contains("\"flow\" : \""
+                + flow + "\"") && show.out().contains("\"resource\" : \"graph\""), show.out());
+        assertFalse(show.out().contains("sign-in\""), "never a token: " + show.out());
+        Run remove = run("", "operator", "remove", op);
+        assertEquals(0, remove.code(), remove.err());
+        assertEquals("operator " + op + " removed", remove.out().strip());
+        assertEquals(Optional.empty(), vault.read(VaultKey.tokens(flow, op)), "their sign-in went with them");
+        assertEquals(Optional.empty(), vault.read(VaultKey.tokens(flow, op, "graph")), "every resource's");
+        assertTrue(vault.read(VaultKey.tokens(flow, "someone-else")).isPresent(), "nobody else's");
+        Run again = run("", "operator", "show", op);
+        assertEquals(4, again.code());
+        assertTrue(again.err().startsWith("INVALID_INPUT: There is no operator '" + op + "'"), again.err());
+        run("", "flow", "remove", flow);
+    }
+
     /** Issue 18.6: help for a command that does not exist is a usage error, not the global help with exit 0. */
     @Test
     void helpForAnUnknownCommandIsAUsageErrorAndForAKnownOneItsUsage() {

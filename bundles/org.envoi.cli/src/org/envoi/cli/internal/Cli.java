@@ -84,6 +84,7 @@ public final class Cli {
               flow list [--json] | flow show ID [--json] | flow remove ID | flow export [FILE] | flow import FILE
               flow import-google-json ID FILE
               operator add ID --email ADDRESS [--name NAME] [--flow ID] [--group GROUP] | operator list [--json]
+              operator show ID [--json] | operator remove ID
               authorize --operator ID [--consent loopback|print|device] [--resource NAME]
               test --operator ID [--json]
               send --operator ID --to ADDR[,ADDR...] [--cc ADDR...] (--subject S --body TEXT | --diffusion CODE
@@ -109,6 +110,7 @@ public final class Cli {
     private final MailCommands mail;
     private final SandboxCommands sandbox;
     private final TransportOptions transports;
+    private final TokenService tokens;
 
     @Activate
     public Cli(@Reference FlowAdmin admin, @Reference FlowRepository flows,
@@ -128,6 +130,7 @@ public final class Cli {
         this.tester = tester;
         this.outbox = outbox;
         this.senders = senders;
+        this.tokens = tokens;
         this.mail = new MailCommands(admin, flows, operators, tokens, diffusion, fetcher, outbox, senders, print,
                 loopback);
         this.sandbox = new SandboxCommands(sandbox, tokens, mail, tester);
@@ -462,9 +465,14 @@ public final class Cli {
         }
     }
 
+    private Operator knownOperator(String id) {
+        return operators.operator(id).orElseThrow(() -> new EnvoiException(ErrorCode.INVALID_INPUT, "operator",
+                "There is no operator '" + id + "': envoi operator list shows them.", null));
+    }
+
     private int operator(List<String> args, PrintStream out) throws IOException {
         if (args.isEmpty()) {
-            throw new Usage("operator needs a sub-command: add, list");
+            throw new Usage("operator needs a sub-command: add, list, show, remove");
         }
         Options o = new Options(args.subList(1, args.size()));
         switch (args.get(0)) {
@@ -498,6 +506,40 @@ public final class Cli {
                                 + Printable.field(operators.flowOf(op.id()).orElse("-")));
                     }
                 }
+            }
+            case "show" -> {
+                Operator op = knownOperator(o.arg(0, "the operator ID"));
+                Optional<String> flow = operators.flowOf(op.id());
+                if (o.json()) {
+                    ObjectNode n = JSON.createObjectNode().put("id", op.id()).put("name", op.name()).put("email",
+                            op.email());
+                    flow.ifPresent(f -> n.put("flow", f));
+                    op.groupId().ifPresent(g -> n.put("group", g));
+                    // each resource the operator signed in to, and where that sign-in stands (never a token)
+                    flow.ifPresent(f -> {
+                        ArrayNode signIns = n.putArray("signIns");
+                        for (String r : tokens.resources(f, op.id())) {
+                            ObjectNode one = signIns.addObject().put("resource", r);
+                            try {
+                                one.put("state", tokens.status(f, op.id(), r).state().name());
+                            } catch (EnvoiException e) { // a damaged entry is shown as such, the rest still is
+                                one.put("state", e.code().name()).put("sentence", e.getMessage());
+                            }
+                        }
+                    });
+                    out.println(JSON.writeValueAsString(n));
+                } else {
+                    out.println(Printable.field(op.id()) + "\t" + Printable.field(op.email()) + "\t"
+                            + Printable.field(flow.orElse("-")) + "\t" + Printable.field(op.name()));
+                }
+            }
+            case "remove" -> {
+                Operator op = knownOperator(o.arg(0, "the operator ID"));
+                Optional<String> flow = operators.flowOf(op.id());
+                // the operator's sign-ins go with them, every resource (a generic flow's shared one stays)
+                flow.ifPresent(f -> tokens.signOut(f, op.id()));
+                operators.remove(op.id());
+                out.println("operator " + op.id() + " removed");
             }
             default -> throw new Usage("unknown operator sub-command '" + args.get(0) + "'");
         }
