@@ -215,6 +215,42 @@ class CliTest {
         run("", "flow", "remove", flow);
     }
 
+    /**
+     * Issue 18.6: groups from the command line; an operator of a group uses its flow; a group that still has operators
+     * is not removed (they would lose their flow without a word).
+     */
+    @Test
+    void groupsAreAddedListedAndRemovedOnlyWhenEmpty() {
+        String flow = "cli-gflow-" + System.nanoTime();
+        assertEquals(0, run("", "flow", "add", flow, "--provider", "microsoft", "--tenant", "contoso.com",
+                "--client-id", GUID).code());
+        String group = "cli-g-" + System.nanoTime();
+        Run noFlow = run("", "group", "add", group, "--flow", "nope");
+        assertEquals(4, noFlow.code());
+        assertTrue(noFlow.err().startsWith("INVALID_FLOW_DATA: There is no flow 'nope'"), noFlow.err());
+        Run add = run("", "group", "add", group, "--name", "Comptabilité", "--flow", flow);
+        assertEquals(0, add.code(), add.err());
+        assertEquals("group " + group + " saved", add.out().strip());
+        String op = "cli-gop-" + System.nanoTime();
+        assertEquals(0, run("", "operator", "add", op, "--email", "g@example.com", "--group", group).code());
+        Run show = run("", "operator", "show", op, "--json");
+        assertTrue(show.out().contains("\"flow\" : \"" + flow + "\""), "the group's flow: " + show.out());
+        Run list = run("", "group", "list", "--json");
+        assertTrue(list.out().contains("\"id\" : \"" + group + "\"") && list.out().contains("\"members\" : 1"),
+                list.out());
+        Run busy = run("", "group", "remove", group);
+        assertEquals(4, busy.code());
+        assertTrue(busy.err().startsWith("INVALID_INPUT: The group '" + group + "' still has 1 operator(s): " + op),
+                busy.err());
+        assertTrue(run("", "group", "list").out().contains(group), "still there");
+        assertEquals(0, run("", "operator", "remove", op).code());
+        Run removed = run("", "group", "remove", group);
+        assertEquals(0, removed.code(), removed.err());
+        assertFalse(run("", "group", "list").out().contains(group));
+        assertEquals(4, run("", "group", "remove", group).code(), "a group that is not there");
+        run("", "flow", "remove", flow);
+    }
+
     /** Issue 18.6: help for a command that does not exist is a usage error, not the global help with exit 0. */
     @Test
     void helpForAnUnknownCommandIsAUsageErrorAndForAKnownOneItsUsage() {

@@ -28,6 +28,7 @@ import org.envoi.api.flow.FlowFormat;
 import org.envoi.api.flow.FlowRepository;
 import org.envoi.api.flow.FlowType;
 import org.envoi.api.flow.Operator;
+import org.envoi.api.flow.OperatorGroup;
 import org.envoi.api.flow.OperatorRepository;
 import org.envoi.api.mail.MailServer;
 import org.envoi.api.mail.Outbox;
@@ -85,6 +86,7 @@ public final class Cli {
               flow import-google-json ID FILE
               operator add ID --email ADDRESS [--name NAME] [--flow ID] [--group GROUP] | operator list [--json]
               operator show ID [--json] | operator remove ID
+              group add ID [--name NAME] [--flow ID] | group list [--json] | group remove ID
               authorize --operator ID [--consent loopback|print|device] [--resource NAME]
               test --operator ID [--json]
               send --operator ID --to ADDR[,ADDR...] [--cc ADDR...] (--subject S --body TEXT | --diffusion CODE
@@ -171,6 +173,7 @@ public final class Cli {
             return switch (command) {
                 case "flow" -> flow(rest, out, in);
                 case "operator" -> operator(rest, out);
+                case "group" -> group(rest, out);
                 case "test" -> test(new Options(rest), out);
                 case "outbox" -> outbox(rest, out, err);
                 case "authorize" -> mail.authorize(new Options(rest), out, err, in);
@@ -194,7 +197,7 @@ public final class Cli {
     }
 
     /** The commands {@link #run} knows; help for another word is a usage error (a script would take it for one). */
-    private static final List<String> COMMANDS = List.of("flow", "operator", "test", "outbox", "authorize", "send",
+    private static final List<String> COMMANDS = List.of("flow", "operator", "group", "test", "outbox", "authorize", "send",
             "fetch", "sandbox", "demo");
 
     private static String known(String command) {
@@ -463,6 +466,65 @@ public final class Cli {
             throw new Usage(option + " '" + value + "' is not one of " + Arrays.stream(type.getEnumConstants())
                     .map(c -> c.name().toLowerCase(Locale.ROOT)).toList());
         }
+    }
+
+    /** {@code group add|list|remove}: operators of a group share its flow. */
+    private int group(List<String> args, PrintStream out) throws IOException {
+        if (args.isEmpty()) {
+            throw new Usage("group needs a sub-command: add, list, remove");
+        }
+        Options o = new Options(args.subList(1, args.size()));
+        switch (args.get(0)) {
+            case "add" -> {
+                String id = o.arg(0, "the group ID");
+                Optional<String> flow = o.get("--flow");
+                if (flow.isPresent() && flows.flow(flow.get()).isEmpty()) {
+                    throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "flow", "There is no flow '" + flow.get()
+                            + "': add it first (envoi flow add).", null);
+                }
+                operators.save(new OperatorGroup(id, o.get("--name").orElse(id), flow));
+                out.println("group " + id + " saved");
+            }
+            case "list" -> {
+                if (o.json()) {
+                    ArrayNode a = JSON.createArrayNode();
+                    for (OperatorGroup g : operators.groups()) {
+                        ObjectNode n = a.addObject().put("id", g.id()).put("name", g.name());
+                        g.flowId().ifPresent(f -> n.put("flow", f));
+                        n.put("members", members(g.id()).size());
+                    }
+                    out.println(JSON.writeValueAsString(a));
+                } else {
+                    for (OperatorGroup g : operators.groups()) {
+                        out.println(Printable.field(g.id()) + "\t" + Printable.field(g.flowId().orElse("-")) + "\t"
+                                + members(g.id()).size() + "\t" + Printable.field(g.name()));
+                    }
+                }
+            }
+            case "remove" -> {
+                String id = o.arg(0, "the group ID");
+                if (operators.group(id).isEmpty()) {
+                    throw new EnvoiException(ErrorCode.INVALID_INPUT, "group", "There is no group '" + id + "':"
+                            + " envoi group list shows them.", null);
+                }
+                List<String> members = members(id);
+                if (!members.isEmpty()) {
+                    // removing it would silently take their flow from them: nothing is lost by a command
+                    throw new EnvoiException(ErrorCode.INVALID_INPUT, "group", "The group '" + id + "' still has "
+                            + members.size() + " operator(s): " + String.join(", ", members) + ". Give them another"
+                            + " group or flow first (envoi operator add ID --email ADDRESS --group OTHER).", null);
+                }
+                operators.removeGroup(id);
+                out.println("group " + id + " removed");
+            }
+            default -> throw new Usage("unknown group sub-command '" + args.get(0) + "'");
+        }
+        return OK;
+    }
+
+    private List<String> members(String groupId) {
+        return operators.operators().stream().filter(op -> op.groupId().filter(groupId::equals).isPresent()).map(
+                Operator::id).sorted().toList();
     }
 
     private Operator knownOperator(String id) {
