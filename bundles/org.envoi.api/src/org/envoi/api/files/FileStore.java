@@ -65,6 +65,10 @@ public interface FileStore {
      */
     StoredFile store(Target target, InputStream content, long size);
 
-    /** A sharing link to a stored file; {@code expiry} where the store supports it. */
+    /**
+     * A sharing link to a stored file. The store keeps to what the flow's settings allow: {@code scope} is narrowed to
+     * the flow's, and the link expires at the earlier of {@code expiry} and the flow's own lifetime, where the store
+     * supports it.
+     */
     URI link(Target target, StoredFile file, LinkScope scope, Optional<Instant> expiry);
 }

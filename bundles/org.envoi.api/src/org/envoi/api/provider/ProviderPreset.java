@@ -59,6 +59,11 @@ public record ProviderPreset(EndpointTemplate authorization, EndpointTemplate to
         return new ArrayList<>(out);
     }
 
+    /** The scopes a new flow asks: sending, reading over IMAP, and a refresh token. */
+    public List<String> flowScopes() {
+        return scopesFor(List.of(MailCapability.SEND, MailCapability.READ_IMAP, MailCapability.OFFLINE_ACCESS));
+    }
+
     /** Every scope this provider knows for mail, for validating a flow's scope list. */
     public Set<String> knownScopes() {
         Set<String> out = new LinkedHashSet<>();

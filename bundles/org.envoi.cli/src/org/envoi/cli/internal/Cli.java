@@ -38,7 +38,6 @@ import org.envoi.api.oauth.ConsentHandler;
 import org.envoi.api.oauth.TerminalConsent;
 import org.envoi.api.oauth.TokenService;
 import org.envoi.api.provider.ConsentHost;
-import org.envoi.api.provider.MailCapability;
 import org.envoi.api.provider.MailProvider;
 import org.envoi.api.provider.ProviderFields;
 import org.envoi.api.provider.ProviderRegistry;
@@ -401,8 +400,7 @@ public final class Cli {
                     + " (or custom).", null);
         }
         List<String> scopes = o.get("--scopes").map(s -> List.of(s.trim().split("\\s+"))).orElse(p.map(m -> m
-                .preset().scopesFor(List.of(MailCapability.SEND, MailCapability.READ_IMAP,
-                        MailCapability.OFFLINE_ACCESS))).orElse(List.of()));
+                .preset().flowScopes()).orElse(List.of()));
         ConsentHost consent = enumOf(ConsentHost.class, "--consent", o.get("--consent").orElse(p.map(m -> m.preset()
                 .consentHost().name()).orElse("loopback")));
         // another transport (Graph) sends and reads itself: the provider's SMTP and IMAP servers are not filled in
@@ -432,9 +430,7 @@ public final class Cli {
         Optional<MailServer> smtp = o.get("--smtp").isPresent() ? server(o, "smtp", Optional.empty()) : f.smtp();
         Optional<MailServer> imap = o.get("--imap").isPresent() ? server(o, "imap", Optional.empty()) : f.imap();
         Optional<MailServer> pop = o.get("--pop").isPresent() ? server(o, "pop", Optional.empty()) : f.pop();
-        return new Flow(f.id(), f.name(), f.type(), f.providerId(), f.oauth(), f.authorizationUri(), f.tokenUri(),
-                f.deviceUri(), smtp, imap, pop, f.username(), f.genericAddress(), f.attachmentLimitBytes(),
-                f.secretExpiry(), f.transport(), f.settings());
+        return TransportOptions.withMail(f, f.oauth().scopes(), smtp, imap, pop);
     }
 
     private static Optional<MailServer> server(Options o, String which, Optional<ServerEndpoint> preset) {
@@ -477,11 +473,7 @@ public final class Cli {
         switch (args.get(0)) {
             case "add" -> {
                 String id = o.arg(0, "the group ID");
-                Optional<String> flow = o.get("--flow");
-                if (flow.isPresent() && flows.flow(flow.get()).isEmpty()) {
-                    throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "flow", "There is no flow '" + flow.get()
-                            + "': add it first (envoi flow add).", null);
-                }
+                Optional<String> flow = existingFlow(o.get("--flow"));
                 operators.save(new OperatorGroup(id, o.get("--name").orElse(id), flow));
                 out.println("group " + id + " saved");
             }
@@ -527,6 +519,15 @@ public final class Cli {
                 Operator::id).sorted().toList();
     }
 
+    /** The {@code --flow} given, which must name a stored flow. */
+    private Optional<String> existingFlow(Optional<String> flow) {
+        if (flow.isPresent() && flows.flow(flow.get()).isEmpty()) {
+            throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "flow", "There is no flow '" + flow.get()
+                    + "': add it first (envoi flow add).", null);
+        }
+        return flow;
+    }
+
     private Operator knownOperator(String id) {
         return operators.operator(id).orElseThrow(() -> new EnvoiException(ErrorCode.INVALID_INPUT, "operator",
                 "There is no operator '" + id + "': envoi operator list shows them.", null));
@@ -545,11 +546,7 @@ public final class Cli {
                     throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "email", "--email '" + email + "' is not an"
                             + " e-mail address.", null);
                 }
-                Optional<String> flow = o.get("--flow");
-                if (flow.isPresent() && flows.flow(flow.get()).isEmpty()) {
-                    throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "flow", "There is no flow '" + flow.get()
-                            + "': add it first (envoi flow add).", null);
-                }
+                Optional<String> flow = existingFlow(o.get("--flow"));
                 operators.save(new Operator(id, o.get("--name").orElse(id), email, o.get("--group"), flow, "", ""));
                 out.println("operator " + id + " saved");
             }

@@ -15,7 +15,6 @@ import org.envoi.api.files.FileStore;
 import org.envoi.api.flow.Flow;
 import org.envoi.api.mail.MailServer;
 import org.envoi.api.provider.FieldDescription;
-import org.envoi.api.provider.MailCapability;
 import org.envoi.api.provider.MailProvider;
 import org.envoi.api.provider.ProviderFields;
 import org.envoi.api.provider.ProviderRegistry;
@@ -121,8 +120,7 @@ final class TransportOptions {
         Optional<MailProvider> provider = providers.find(f.providerId());
         List<String> scopes = f.oauth().scopes();
         if (o.get("--scopes").isEmpty() && provider.isPresent()) {
-            List<String> mail = provider.get().preset().scopesFor(List.of(MailCapability.SEND,
-                    MailCapability.READ_IMAP, MailCapability.OFFLINE_ACCESS));
+            List<String> mail = provider.get().preset().flowScopes();
             java.util.Set<String> all = new java.util.LinkedHashSet<>(transport.scopes(f.providerId(), mail, f.oauth()
                     .appOnly()));
             // a store of the transport's resource (OneDrive beside Graph) shares the flow's sign-in: its scopes too
@@ -133,7 +131,7 @@ final class TransportOptions {
             scopes = List.copyOf(all);
         }
         if (!switched && !(o.get("--transport").isPresent() && !transport.id().equals(MailTransport.SMTP))) {
-            return withScopes(f, scopes, f.smtp(), f.imap(), f.pop());
+            return withMail(f, scopes, f.smtp(), f.imap(), f.pop());
         }
         boolean smtp = transport.id().equals(MailTransport.SMTP);
         Optional<MailServer> smtpServer = o.get("--smtp").isPresent() ? f.smtp()
@@ -141,10 +139,11 @@ final class TransportOptions {
         Optional<MailServer> imap = o.get("--imap").isPresent() ? f.imap()
                 : smtp ? f.imap().or(() -> provider.map(p -> server(p.preset().imap()))) : Optional.empty();
         Optional<MailServer> pop = o.get("--pop").isPresent() || smtp ? f.pop() : Optional.empty();
-        return withScopes(f, scopes, smtpServer, imap, pop);
+        return withMail(f, scopes, smtpServer, imap, pop);
     }
 
-    private static Flow withScopes(Flow f, List<String> scopes, Optional<MailServer> smtpServer,
+    /** {@code f} asking {@code scopes}, with these servers; the rest as it was. */
+    static Flow withMail(Flow f, List<String> scopes, Optional<MailServer> smtpServer,
             Optional<MailServer> imap, Optional<MailServer> pop) {
         ProviderFields oauth = new ProviderFields(f.oauth().tenant(), f.oauth().clientId(), f.oauth().redirectUri(),
                 scopes, f.oauth().consentHost(), f.oauth().appOnly());

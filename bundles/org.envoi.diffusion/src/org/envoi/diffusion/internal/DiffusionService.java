@@ -60,8 +60,7 @@ public final class DiffusionService implements Diffusion {
             @Reference TokenService tokens, @Reference TokenVault vault) {
         this(operators, flows, settings, outbox, renderer, sender, Clock.systemUTC(), new FileLinks(transports,
                 (flow, operatorId, store) -> FlowClients.storeLogins(flow, operatorId, operators.operator(operatorId)
-                        .map(Operator::email).orElse(""), store, transports, providers, tokens, vault),
-                Clock.systemUTC()));
+                        .map(Operator::email).orElse(""), store, transports, providers, tokens, vault)));
     }
 
     DiffusionService(OperatorRepository operators, FlowRepository flows, SettingsRepository settings, Outbox outbox,

@@ -2,9 +2,6 @@ package org.envoi.diffusion.internal;
 
 import java.io.ByteArrayInputStream;
 import java.net.URI;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -26,11 +23,6 @@ import org.envoi.api.transport.TransportRegistry;
  */
 final class FileLinks {
 
-    /** Flow setting: who the links let in, {@code organization} (default) or {@code anonymous}. */
-    static final String LINK_SCOPE = "files.linkScope";
-    /** Flow setting: how many days a link lasts; none by default. */
-    static final String LINK_EXPIRY_DAYS = "files.linkExpiryDays";
-
     /** Gives the login of a flow's operator for a store's token resource. */
     @FunctionalInterface
     interface StoreLogins {
@@ -43,12 +35,10 @@ final class FileLinks {
 
     private final TransportRegistry registry;
     private final StoreLogins logins;
-    private final Clock clock;
 
-    FileLinks(TransportRegistry registry, StoreLogins logins, Clock clock) {
+    FileLinks(TransportRegistry registry, StoreLogins logins) {
         this.registry = registry;
         this.logins = logins;
-        this.clock = clock;
     }
 
     /** The store the flow names under {@code key}, if it names one. @throws EnvoiException when it is not installed */
@@ -71,38 +61,23 @@ final class FileLinks {
      */
     List<Linked> storeAndLink(Flow flow, FileStore store, String operatorId, List<Attachment> files) {
         Logins login = logins.logins(flow, operatorId, store);
-        String folder = flow.settings().getOrDefault("files.folder", "");
-        FileStore.LinkScope scope = "anonymous".equals(flow.settings().get(LINK_SCOPE))
-                ? FileStore.LinkScope.ANONYMOUS : FileStore.LinkScope.ORGANIZATION;
-        Optional<Instant> expiry = expiry(flow);
         List<Linked> out = new ArrayList<>();
         for (Attachment a : files) {
-            FileStore.Target target = new FileStore.Target(flow, operatorId, login, folder, a.fileName());
+            // the store's own settings decide the folder (an empty one is the flow's), who the link lets in (at most
+            // what the flow allows: the widest is asked) and how long it lasts
+            FileStore.Target target = new FileStore.Target(flow, operatorId, login, "", a.fileName());
             FileStore.StoredFile stored = store.store(target, new ByteArrayInputStream(a.content()), a.size());
-            out.add(new Linked(a.fileName(), a.size(), store.link(target, stored, scope, expiry)));
+            out.add(new Linked(a.fileName(), a.size(), store.link(target, stored, FileStore.LinkScope.ANONYMOUS,
+                    Optional.empty())));
         }
         return out;
     }
 
     /** Stores the kept copy of a document in the flow's folder; @return where it went */
     FileStore.StoredFile keepCopy(Flow flow, FileStore store, String operatorId, Attachment document) {
-        FileStore.Target target = new FileStore.Target(flow, operatorId, logins.logins(flow, operatorId, store),
-                flow.settings().getOrDefault("files.folder", ""), document.fileName());
+        FileStore.Target target = new FileStore.Target(flow, operatorId, logins.logins(flow, operatorId, store), "",
+                document.fileName());
         return store.store(target, new ByteArrayInputStream(document.content()), document.size());
-    }
-
-    private Optional<Instant> expiry(Flow flow) {
-        String days = flow.settings().get(LINK_EXPIRY_DAYS);
-        if (days == null || days.isBlank()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(clock.instant().plus(Duration.ofDays(Long.parseLong(days.strip()))));
-        } catch (NumberFormatException e) {
-            throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, LINK_EXPIRY_DAYS, "'" + days + "' is not a whole"
-                    + " number of days: give the links' lifetime in days, or nothing for links that do not expire.",
-                    null);
-        }
     }
 
     /** The body with the links after it: a list in HTML (before {@code </body>} when there is one), lines in text. */

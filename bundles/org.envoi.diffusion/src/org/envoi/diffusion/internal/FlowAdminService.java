@@ -24,7 +24,6 @@ import org.envoi.api.provider.ConsentHost;
 import org.envoi.api.provider.EndpointRule;
 import org.envoi.api.provider.EndpointTemplate;
 import org.envoi.api.provider.FieldProblem;
-import org.envoi.api.provider.MailCapability;
 import org.envoi.api.provider.MailProvider;
 import org.envoi.api.provider.ProviderFields;
 import org.envoi.api.provider.ProviderPreset;
@@ -316,8 +315,7 @@ public final class FlowAdminService implements FlowAdmin {
         }
         MailProvider google = providers.require("google");
         ProviderPreset p = google.preset();
-        List<String> scopes = p.scopesFor(List.of(MailCapability.SEND, MailCapability.READ_IMAP,
-                MailCapability.OFFLINE_ACCESS));
+        List<String> scopes = p.flowScopes();
         Optional<Flow> existing = flows.flow(flowId);
         Flow flow = new Flow(flowId, existing.map(Flow::name).orElse("Gmail"), FlowType.OAUTH2, "google",
                 new ProviderFields("", clientId, redirect, scopes, ConsentHost.LOOPBACK, false), Optional.empty(),

@@ -121,13 +121,10 @@ public final class FlowTesterService implements FlowTester {
                 }
             });
         }
-        if (transports.mailboxReaders().stream().anyMatch(r -> r.forFlow(flow))) {
-            // the reader the fetches use
-            MailboxReader reader = MailFetcherService.reader(transports, flow);
-            String name = reader.id().equals("pop3") ? "pop" : reader.id();
-            step(steps, name, () -> "logged in" + server(reader, flow) + "; INBOX opened (" + reader.probe(route)
-                    + " messages)");
-        }
+        // the reader the fetches use
+        MailFetcherService.reader(transports, flow).ifPresent(reader -> step(steps, reader.id().equals("pop3") ? "pop"
+                : reader.id(), () -> "logged in" + server(reader, flow) + "; INBOX opened (" + reader.probe(route)
+                        + " messages)"));
         return new Report(flowId, operatorId, steps);
     }
 

@@ -2,6 +2,7 @@ package org.envoi.diffusion.internal;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import org.envoi.api.DataFolder;
 import org.envoi.api.EnvoiException;
@@ -66,7 +67,9 @@ public final class MailFetcherService implements MailFetcher {
         Flow flow = operators.flowOf(operatorId).flatMap(flows::flow).orElseThrow(() -> new EnvoiException(
                 ErrorCode.NO_FLOW_FOR_OPERATOR, null, "No flow is attached to operator '" + operatorId + "': ask the"
                         + " administrator to attach one.", null));
-        MailboxReader reader = reader(readers, flow);
+        MailboxReader reader = reader(readers, flow).orElseThrow(() -> new EnvoiException(
+                ErrorCode.INVALID_FLOW_DATA, "imap", "The flow '" + flow.name() + "' has no IMAP or POP3 server: set"
+                        + " one to read mail.", null));
         MailRoute route = FlowClients.route(flow, operatorId, operator.email(), providers, tokens, vault);
         return reader.fetchNew(route, folder, marks, after, keeper, spool);
     }
@@ -76,11 +79,9 @@ public final class MailFetcherService implements MailFetcher {
      * not for IMAP), else the first installed reader for the flow (IMAP when it has an IMAP server, POP3 when only
      * POP3...).
      */
-    static MailboxReader reader(TransportRegistry readers, Flow flow) {
+    static Optional<MailboxReader> reader(TransportRegistry readers, Flow flow) {
         List<MailboxReader> all = readers.mailboxReaders().stream().filter(r -> r.forFlow(flow)).toList();
         return all.stream().filter(r -> r.id().equals(flow.transport())).findFirst().or(() -> all.stream()
-                .findFirst()).orElseThrow(
-                () -> new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "imap", "The flow '" + flow.name() + "' has no"
-                        + " IMAP or POP3 server: set one to read mail.", null));
+                .findFirst());
     }
 }

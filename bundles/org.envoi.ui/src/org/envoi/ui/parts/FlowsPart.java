@@ -38,7 +38,6 @@ import org.envoi.api.mail.MailServer;
 import org.envoi.api.provider.ConsentHost;
 import org.envoi.api.provider.FieldDescription;
 import org.envoi.api.provider.FieldProblem;
-import org.envoi.api.provider.MailCapability;
 import org.envoi.api.provider.MailProvider;
 import org.envoi.api.provider.ProviderFields;
 import org.envoi.api.provider.ProviderPreset;
@@ -357,8 +356,7 @@ public class FlowsPart {
      */
     private void transportScopes() {
         providers.find(providerId).ifPresent(p -> {
-            List<String> mail = p.preset().scopesFor(List.of(MailCapability.SEND, MailCapability.READ_IMAP,
-                    MailCapability.OFFLINE_ACCESS));
+            List<String> mail = p.preset().flowScopes();
             scopes = chosenTransport().map(t -> t.scopes(providerId, mail, false)).orElse(mail);
         });
     }
