@@ -37,11 +37,25 @@ public final class TestServers {
         Assumptions.abort(what);
     }
 
+    /** The ports {@link #freePort()} handed out in this JVM. */
+    private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
+
+    /**
+     * A port free on 127.0.0.1 now and never handed out before in this JVM: the kernel gives a released port again
+     * (1 start of the mail servers in 30 drew one twice), and Postfix binds with SO_REUSEPORT, so two of its listeners
+     * on one port would both start and share the clients.
+     */
     public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        synchronized (HANDED_OUT) {
+            while (true) {
+                try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+                    if (HANDED_OUT.add(s.getLocalPort())) {
+                        return s.getLocalPort();
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
         }
     }
 
