@@ -92,6 +92,10 @@ public final class Cli {
                    [--param KEY=VALUE]...) [--attach FILE]... [--wait [--wait-seconds N]]
               fetch --operator ID [--folder NAME] [--json] [--save DIR] [--mark-seen] [--move-to FOLDER]
               outbox list [--json] | outbox retry [MAIL_ID] [--wait [--wait-seconds N]]
+              serve [--smtp HOST:PORT] [--imap HOST:PORT] [--pop HOST:PORT] [--allow-remote] [--no-tls]
+                   [--tls-cert PEM --tls-key PEM]   # sends the outbox, and relays, until SIGTERM or Ctrl-C
+              serve --status [--json]                # exit 0 when a server runs on the data folder, 3 when none
+              relay-user add OPERATOR --password-stdin | relay-user list [--json] | relay-user remove OPERATOR
               sandbox                                # runs the local sandbox until interrupted
               demo [--keep]                          # the sandbox, then a BL sent and read back
             Exit codes: 0 success, 2 usage, 3 consent required, 4 invalid data or configuration,
@@ -112,9 +116,10 @@ public final class Cli {
     private final SandboxCommands sandbox;
     private final TransportOptions transports;
     private final TokenService tokens;
+    private final ServeCommands serve;
 
     @Activate
-    public Cli(@Reference FlowAdmin admin, @Reference FlowRepository flows,
+    public Cli(org.osgi.framework.BundleContext context, @Reference FlowAdmin admin, @Reference FlowRepository flows,
             @Reference OperatorRepository operators, @Reference ProviderRegistry providers,
             @Reference FlowTester tester, @Reference Outbox outbox, @Reference TokenService tokens,
             @Reference Diffusion diffusion, @Reference MailFetcher fetcher, @Reference Sandbox sandbox,
@@ -136,6 +141,8 @@ public final class Cli {
                 loopback);
         this.sandbox = new SandboxCommands(sandbox, tokens, mail, tester);
         this.transports = new TransportOptions(registry, providers);
+        this.serve = new ServeCommands(context, org.envoi.api.DataFolder.resolve(context::getProperty), outbox,
+                senders);
     }
 
     /** Thrown for a command line that does not parse: exit 2 with the usage line. */
@@ -178,6 +185,8 @@ public final class Cli {
                 case "authorize" -> mail.authorize(new Options(rest), out, err, in);
                 case "send" -> mail.send(new Options(rest), out, err);
                 case "fetch" -> mail.fetch(new Options(rest), out, err);
+                case "serve" -> serve.serve(new Options(rest), out, err);
+                case "relay-user" -> serve.relayUser(rest, out, in);
                 case "sandbox" -> sandbox.sandbox(out, err);
                 case "demo" -> sandbox.demo(new Options(rest), out, err);
                 default -> throw new Usage("unknown command '" + command + "'");
@@ -197,7 +206,7 @@ public final class Cli {
 
     /** The commands {@link #run} knows; help for another word is a usage error (a script would take it for one). */
     private static final List<String> COMMANDS = List.of("flow", "operator", "group", "test", "outbox", "authorize", "send",
-            "fetch", "sandbox", "demo");
+            "fetch", "serve", "relay-user", "sandbox", "demo");
 
     private static String known(String command) {
         if (!COMMANDS.contains(command)) {
@@ -245,7 +254,7 @@ public final class Cli {
         final List<String> flags = new ArrayList<>();
         final List<String> positional = new ArrayList<>();
         private static final List<String> FLAGS = List.of("--json", "--client-secret-stdin", "--password-stdin",
-                "--wait", "--keep", "--mark-seen");
+                "--wait", "--keep", "--mark-seen", "--status", "--allow-remote", "--no-tls");
 
         Options(List<String> args) {
             for (int i = 0; i < args.size(); i++) {
