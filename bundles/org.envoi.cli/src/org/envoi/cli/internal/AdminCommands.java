@@ -429,8 +429,7 @@ final class AdminCommands {
     private static void only(Cli.Options o, String command, Set<String> values, Set<String> flags) {
         for (String option : o.values.keySet()) {
             if (!values.contains(option)) {
-                throw new Cli.Usage(command + " has no option " + option + " (envoi " + command.split(" ")[0]
-                        + " --help lists them)");
+                throw new Cli.Usage(command + " has no option " + option);
             }
         }
         for (String flag : o.flags) {
