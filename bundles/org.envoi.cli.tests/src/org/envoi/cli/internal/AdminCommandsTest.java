@@ -144,6 +144,32 @@ class AdminCommandsTest {
     }
 
     @Test
+    void aPasswordFlowGetsItsNewLoginAndPasswordFromStandardInput() {
+        String id = "cli-basic-" + System.nanoTime();
+        VaultKey password = new VaultKey(VaultKey.PASSWORD, id, VaultKey.SHARED);
+        try {
+            assertEquals(0, run("first-password\n", "flow", "add", id, "--provider", "custom", "--type", "basic",
+                    "--username", "old@example.com", "--smtp", "127.0.0.1:2525", "--smtp-security", "none",
+                    "--password-stdin").code());
+            Run set = run("second-password\n", "flow", "set", id, "--username", "new@example.com", "--smtp",
+                    "127.0.0.1:2587", "--password-stdin");
+            assertEquals(0, set.code(), set.err());
+            Flow f = flows.flow(id).orElseThrow();
+            assertEquals("new@example.com", f.username());
+            assertEquals(2587, f.smtp().orElseThrow().endpoint().port());
+            assertEquals(TlsMode.NONE, f.smtp().orElseThrow().endpoint().tls(), "the server's security stays");
+            assertEquals(Optional.of("second-password"), vault.read(password));
+            Run noUser = run("third-password\n", "flow", "set", id, "--username", "", "--password-stdin");
+            assertEquals(4, noUser.code(), noUser.err());
+            assertTrue(noUser.err().startsWith("INVALID_FLOW_DATA: ") && noUser.err().contains("username"),
+                    noUser.err());
+            assertEquals(Optional.of("second-password"), vault.read(password), "a refused edit keeps the password");
+        } finally {
+            run("", "flow", "remove", id);
+        }
+    }
+
+    @Test
     void aRefusedFlowSetChangesNeitherTheFlowNorTheVault() {
         String id = microsoftFlow("cli-keep-");
         try {
