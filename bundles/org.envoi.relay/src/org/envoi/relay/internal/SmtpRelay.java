@@ -25,6 +25,7 @@ import org.envoi.api.mail.OutboxSenders;
 import org.envoi.api.mail.OutgoingMail;
 import org.envoi.api.relay.MailRelay;
 import org.envoi.api.relay.RelayUsers;
+import org.eclipse.angus.mail.util.MailStreamProvider;
 import org.subethamail.smtp.AuthenticationHandler;
 import org.subethamail.smtp.MessageContext;
 import org.subethamail.smtp.MessageHandler;
@@ -180,6 +181,17 @@ final class SmtpRelay implements MailRelay.Listener {
 
         @Override
         public String data(InputStream in) throws RejectException, IOException {
+            try {
+                return store(in);
+            } catch (RuntimeException e) {
+                // never a dropped connection: the client hears a temporary failure and sends again
+                LOG.log(Level.WARNING, "Envoi relay: a message of operator " + operatorId + " could not be taken", e);
+                throw refuse(451, "4.3.0 Envoi could not take the message (" + e.getClass().getSimpleName()
+                        + "); try again");
+            }
+        }
+
+        private String store(InputStream in) throws RejectException, IOException {
             long limit = flow.attachmentLimitBytes();
             byte[] bytes = read(in, limit);
             if (bytes == null) {
@@ -188,6 +200,10 @@ final class SmtpRelay implements MailRelay.Listener {
             }
             String messageId;
             String subject;
+            // Jakarta Mail finds its StreamProvider on the context class loader, which in a bundle sees no Angus
+            Thread thread = Thread.currentThread();
+            ClassLoader previous = thread.getContextClassLoader();
+            thread.setContextClassLoader(MailStreamProvider.class.getClassLoader());
             try {
                 InternetHeaders headers = new InternetHeaders(new ByteArrayInputStream(bytes));
                 String id = headers.getHeader("Message-ID", null);
@@ -202,6 +218,8 @@ final class SmtpRelay implements MailRelay.Listener {
                 }
             } catch (MessagingException e) {
                 throw refuse(554, "5.6.0 The message's headers cannot be read: " + e.getMessage());
+            } finally {
+                thread.setContextClassLoader(previous);
             }
             Optional<OutboxEntry> queued = services.outbox().entryOf(messageId);
             if (queued.isPresent()) {
