@@ -68,8 +68,9 @@ class RelayBenchmark {
     @TempDir
     Path temp;
 
-    private static final String FLOW = "relay-bench";
-    private static final String OPERATOR = "alice-bench";
+    /** The test data folder outlives a run: a flow of its own (a stored secret stays bound to its old endpoint). */
+    private static final String FLOW = "relay-bench-" + System.currentTimeMillis();
+    private static final String OPERATOR = "alice-" + FLOW;
     private static final String PASSWORD = "relay-bench-password";
 
     @Test
