@@ -98,8 +98,34 @@ class PassThroughTest {
     private static final String MAILBOX = "frank";
     private static final List<String> SCOPES = List.of("openid", MailServers.MAIL_SCOPE, "offline_access");
 
+    /** What Envoi's code logs during the class (FINE included for the relay): never a token. */
+    private static final List<String> LOGGED = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    private static final java.util.logging.Logger ENVOI = java.util.logging.Logger.getLogger("org.envoi");
+    private static final java.util.logging.Logger RELAY = java.util.logging.Logger.getLogger("org.envoi.relay");
+    private static final java.util.logging.Handler CAPTURE = new java.util.logging.Handler() {
+        private final java.util.logging.SimpleFormatter format = new java.util.logging.SimpleFormatter();
+
+        @Override
+        public void publish(java.util.logging.LogRecord r) {
+            LOGGED.add(format.format(r));
+        }
+
+        @Override
+        public void flush() {
+            // kept in memory
+        }
+
+        @Override
+        public void close() {
+            // kept in memory
+        }
+    };
+
     @BeforeAll
     static void start() throws Exception {
+        CAPTURE.setLevel(java.util.logging.Level.ALL);
+        ENVOI.addHandler(CAPTURE);
+        RELAY.setLevel(java.util.logging.Level.FINE);
         peers = MailPeers.start(temp);
         imapUpstream = CuttingProxy.relay(0, peers.servers.imapPort);
         popUpstream = CuttingProxy.relay(0, peers.servers.pop3sPort);
@@ -140,6 +166,8 @@ class PassThroughTest {
 
     @AfterAll
     static void stop() {
+        ENVOI.removeHandler(CAPTURE);
+        RELAY.setLevel(null);
         for (AutoCloseable c : new AutoCloseable[] { imap, pop, imapUpstream, popUpstream, peers }) {
             try {
                 if (c != null) {
@@ -195,8 +223,15 @@ class PassThroughTest {
             String text = bytes.toString(StandardCharsets.UTF_8);
             String current = OsgiServices.get(ctx, TokenService.class, null).accessToken(client, OPERATOR);
             assertFalse(text.contains(current), "the operator's token reached the client");
+            assertTrue(notLogged(current), "the operator's token was logged");
             assertFalse(text.contains("auth=Bearer"), "no SASL of the upstream: " + text);
             assertTrue(text.contains("Logged in") || text.contains("+OK"), "the transcript holds the session: " + text);
+        }
+    }
+
+    private static boolean notLogged(String secret) {
+        synchronized (LOGGED) {
+            return LOGGED.stream().noneMatch(l -> l.contains(secret));
         }
     }
 
@@ -228,10 +263,34 @@ class PassThroughTest {
         return p;
     }
 
+    /** Delivers a mail to the operator's mailbox as Postfix does, over Dovecot's LMTP (Dovecot writes it whole). */
     private static void deliver(String name, String subject) throws Exception {
-        peers.servers.putInMaildir(MAILBOX, name, out -> out.write(("From: erp@" + MailServers.DOMAIN + "\r\nTo: "
-                + MailServers.address(MAILBOX) + "\r\nSubject: " + subject + "\r\nMessage-ID: <" + name
-                + "@envoi.test>\r\n\r\nBonjour " + name + "\r\n").getBytes(StandardCharsets.US_ASCII)));
+        try (Socket s = new Socket("127.0.0.1", peers.servers.lmtpPort())) {
+            s.setSoTimeout(10_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            OutputStream out = s.getOutputStream();
+            lmtp(in, out, null, "220");
+            lmtp(in, out, "LHLO relay.test", "250");
+            lmtp(in, out, "MAIL FROM:<erp@" + MailServers.DOMAIN + ">", "250");
+            lmtp(in, out, "RCPT TO:<" + MailServers.address(MAILBOX) + ">", "250");
+            lmtp(in, out, "DATA", "354");
+            lmtp(in, out, "From: erp@" + MailServers.DOMAIN + "\r\nTo: " + MailServers.address(MAILBOX)
+                    + "\r\nSubject: " + subject + "\r\nMessage-ID: <" + name + "." + System.nanoTime()
+                    + "@envoi.test>\r\n\r\nBonjour " + name + "\r\n.", "250");
+            lmtp(in, out, "QUIT", "221");
+        }
+    }
+
+    private static void lmtp(BufferedReader in, OutputStream out, String command, String expected) throws Exception {
+        if (command != null) {
+            out.write((command + "\r\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+        String line;
+        do {
+            line = in.readLine();
+        } while (line != null && line.length() > 3 && line.charAt(3) == '-');
+        assertTrue(line != null && line.startsWith(expected), command + " -> " + line);
     }
 
     private static Message find(Folder folder, String subject) throws Exception {
@@ -370,6 +429,10 @@ class PassThroughTest {
         assertEquals(imapConnections, imapUpstream.connections(), "the IMAP server was contacted");
         assertEquals(popConnections, popUpstream.connections(), "the POP3 server was contacted");
         assertEquals(refused + 1, imap.refused());
+        synchronized (LOGGED) { // the log capture works: the token checks on it can fail
+            assertTrue(LOGGED.stream().anyMatch(l -> l.contains("IMAP login refused for user '" + OPERATOR + "'")),
+                    LOGGED.toString());
+        }
     }
 
     @Test
@@ -406,14 +469,18 @@ class PassThroughTest {
         String stale = peers.oauth.clientCredentialsToken("mail", "alice-expired");
         vault.write(VaultKey.tokens(FLOW, STALE), signedIn.replace(current, stale));
         Transcript transcript = new Transcript();
+        long connections = imapUpstream.connections();
         try (Store store = transcript.session(imapProperties(false)).getStore("imap")) {
             store.connect(STALE, PASSWORD);
+            assertEquals(connections + 2, imapUpstream.connections(), "the refused token, then the renewed one on a"
+                    + " connection of its own");
             assertTrue(store.getFolder("INBOX").exists());
         }
         assertFalse(vault.read(VaultKey.tokens(FLOW, STALE)).orElseThrow().contains(stale),
                 "the refused token was replaced");
         assertFalse(transcript.bytes.toString(StandardCharsets.UTF_8).contains(stale.substring(0, 40)),
                 "the refused token did not reach the client");
+        assertTrue(notLogged(stale.substring(0, 40)), "the refused token was logged");
     }
 
     /** Off the loopback address a password is taken only after STARTTLS / STLS. */
@@ -445,8 +512,11 @@ class PassThroughTest {
         }
     }
 
+    /** Without a sign-in there is no token to give: the mailbox server is not contacted. */
     @Test
     void anOperatorWithoutASignInIsToldConsentIsRequired() {
+        long imapConnections = imapUpstream.connections();
+        long popConnections = popUpstream.connections();
         AuthenticationFailedException imapNo = assertThrows(AuthenticationFailedException.class, () -> {
             try (Store store = Session.getInstance(imapProperties(false)).getStore("imap")) {
                 store.connect(UNSIGNED, PASSWORD);
@@ -459,5 +529,7 @@ class PassThroughTest {
             }
         });
         assertTrue(popErr.getMessage().contains("envoi authorize --operator " + UNSIGNED), popErr.getMessage());
+        assertEquals(imapConnections, imapUpstream.connections(), "the IMAP server was contacted");
+        assertEquals(popConnections, popUpstream.connections(), "the POP3 server was contacted");
     }
 }

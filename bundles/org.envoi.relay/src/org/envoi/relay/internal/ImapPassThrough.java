@@ -163,27 +163,32 @@ final class ImapPassThrough extends PassThrough {
             return null;
         }
         Target target = null;
-        Wire up = null;
+        Wire[] up = { null };
         try {
             target = target(operator.get());
-            up = open(target.server());
-            Set<String> caps = capabilities(up);
-            Wire u = up;
-            int[] attempt = { 2 };
-            Result r = withRenewal(target.route(), login -> authenticate(u, caps, login, "E" + attempt[0]++));
+            MailLogin first = target.route().logins().current();
+            MailServer server = target.server();
+            // each attempt on a connection of its own: a server may hang up after refusing a token
+            Result r = withRenewal(target.route(), first, login -> {
+                if (up[0] != null) {
+                    PassThrough.quietly(up[0].socket);
+                }
+                up[0] = open(server);
+                return authenticate(up[0], capabilities(up[0]), login, "E2");
+            });
             if (r == null) {
                 client.send(tag + " NO [AUTHENTICATIONFAILED] " + printable(refusal(target.route())));
-                PassThrough.quietly(up.socket);
+                PassThrough.quietly(up[0].socket);
                 return null;
             }
             for (String line : r.untagged()) {
                 client.send(line);
             }
             client.send(tag + r.tail());
-            return up;
+            return up[0];
         } catch (EnvoiException e) {
-            if (up != null) {
-                PassThrough.quietly(up.socket);
+            if (up[0] != null) {
+                PassThrough.quietly(up[0].socket);
             }
             String why = e.code() == ErrorCode.CONSENT_REQUIRED && target != null ? consentRequired(target.route())
                     : e.getMessage();
@@ -192,8 +197,8 @@ final class ImapPassThrough extends PassThrough {
                     : "CONTACTADMIN") + "] " + printable(why));
             return null;
         } catch (IOException e) {
-            if (up != null) {
-                PassThrough.quietly(up.socket);
+            if (up[0] != null) {
+                PassThrough.quietly(up[0].socket);
             }
             LOG.log(Level.WARNING, "Envoi relay: the IMAP server of operator '" + operator.get()
                     + "' cannot be reached: " + e.getMessage(), e);

@@ -233,14 +233,18 @@ abstract class PassThrough implements MailRelay.Listener {
                         + " must correct it in the flow.";
     }
 
-    /** The login of the route; a refused bearer token is handed back once and the fresh one tried. */
-    static <T> T withRenewal(MailRoute route, UpstreamLogin<T> attempt) throws IOException {
-        MailLogin login = route.logins().current();
-        Optional<T> ok = attempt.login(login);
-        if (ok.isPresent() || !(login instanceof MailLogin.Bearer)) {
+    /**
+     * Logs in with {@code first} (the route's current login, had before the server is contacted: without a sign-in
+     * nothing reaches it); a refused bearer token is handed back once and the fresh one tried.
+     *
+     * @return the success, or null when the server refused
+     */
+    static <T> T withRenewal(MailRoute route, MailLogin first, UpstreamLogin<T> attempt) throws IOException {
+        Optional<T> ok = attempt.login(first);
+        if (ok.isPresent() || !(first instanceof MailLogin.Bearer)) {
             return ok.orElse(null);
         }
-        route.logins().rejected(login);
+        route.logins().rejected(first);
         return attempt.login(route.logins().current()).orElse(null);
     }
 

@@ -109,22 +109,29 @@ final class Pop3PassThrough extends PassThrough {
             return null;
         }
         Target target = null;
-        Wire up = null;
+        Wire[] up = { null };
         try {
             target = target(operator.get());
-            up = open(target.server());
-            Wire u = up;
-            String ok = withRenewal(target.route(), login -> authenticate(u, login));
+            MailLogin first = target.route().logins().current();
+            MailServer server = target.server();
+            // each attempt on a connection of its own: a server may hang up after refusing a token
+            String ok = withRenewal(target.route(), first, login -> {
+                if (up[0] != null) {
+                    PassThrough.quietly(up[0].socket);
+                }
+                up[0] = open(server);
+                return authenticate(up[0], login);
+            });
             if (ok == null) {
-                PassThrough.quietly(up.socket);
+                PassThrough.quietly(up[0].socket);
                 client.send("-ERR [AUTH] " + printable(refusal(target.route())));
                 return null;
             }
             client.send(ok);
-            return up;
+            return up[0];
         } catch (EnvoiException e) {
-            if (up != null) {
-                PassThrough.quietly(up.socket);
+            if (up[0] != null) {
+                PassThrough.quietly(up[0].socket);
             }
             String why = e.code() == ErrorCode.CONSENT_REQUIRED && target != null ? consentRequired(target.route())
                     : e.getMessage();
@@ -133,8 +140,8 @@ final class Pop3PassThrough extends PassThrough {
                     + printable(why));
             return null;
         } catch (IOException e) {
-            if (up != null) {
-                PassThrough.quietly(up.socket);
+            if (up[0] != null) {
+                PassThrough.quietly(up[0].socket);
             }
             LOG.log(Level.WARNING, "Envoi relay: the POP3 server of operator '" + operator.get()
                     + "' cannot be reached: " + e.getMessage(), e);
