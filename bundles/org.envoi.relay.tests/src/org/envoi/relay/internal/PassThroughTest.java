@@ -483,6 +483,72 @@ class PassThroughTest {
         assertTrue(notLogged(stale.substring(0, 40)), "the refused token was logged");
     }
 
+    /** Closing a listener (serve stops) ends its sessions, both sides, and the port is let go. */
+    @Test
+    void closingTheListenerEndsItsSessions() throws Exception {
+        MailRelay.Listener own = OsgiServices.get(ctx, MailRelay.class, null).listen(new Listen(Protocol.IMAP,
+                new InetSocketAddress("127.0.0.1", 0), false, false, Optional.empty(), Optional.empty()));
+        int port = own.address().getPort();
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(30_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.UTF_8));
+            String greeting = in.readLine();
+            assertFalse(greeting.contains("STARTTLS"), "no TLS offered, none announced: " + greeting);
+            socket.getOutputStream().write(("a1 LOGIN " + OPERATOR + " " + PASSWORD + "\r\n").getBytes(
+                    StandardCharsets.UTF_8));
+            assertTrue(lastLine(in, "a1 ").startsWith("a1 OK"));
+            own.close();
+            String after;
+            try {
+                after = in.readLine();
+            } catch (java.net.SocketException reset) {
+                after = null;
+            }
+            assertEquals(null, after, "the session ended with the listener");
+        }
+        // the port is free again: a relay started anew listens on it
+        try (java.net.ServerSocket again = new java.net.ServerSocket()) {
+            again.setReuseAddress(true);
+            again.bind(new InetSocketAddress("127.0.0.1", port));
+        }
+    }
+
+    /** The flow's mailbox server is down: the client hears it, as a temporary failure, with the reason. */
+    @Test
+    void aMailboxServerThatIsDownIsAnsweredAsUnavailable() throws Exception {
+        String down = "pass-down";
+        String operator = "ivan-relay";
+        int nothing = org.envoi.api.tests.servers.TestServers.freePort();
+        Flow flow = new Flow(down, "Pass-through, server down", FlowType.OAUTH2, "custom", new ProviderFields("",
+                CLIENT_ID, "", SCOPES, ConsentHost.PRINT, false), Optional.of(client.authorizationUri()), Optional.of(
+                        client.tokenUri()), Optional.empty(), Optional.of(MailServer.of("127.0.0.1",
+                                peers.servers.smtpPort, TlsMode.NONE)), Optional.of(MailServer.of("127.0.0.1",
+                                nothing, TlsMode.NONE)), Optional.of(MailServer.of("127.0.0.1", nothing,
+                                        TlsMode.NONE)), "", Optional.empty(), 0, Optional.empty());
+        OsgiServices.get(ctx, FlowAdmin.class, null).save(flow, Optional.of("the-client-secret"));
+        OsgiServices.get(ctx, OperatorRepository.class, null).save(new Operator(operator, "Ivan", MailServers
+                .address(MAILBOX), Optional.empty(), Optional.of(down), "", ""));
+        OsgiServices.get(ctx, RelayUsers.class, null).set(operator, PASSWORD.toCharArray());
+        // the same sign-in (same client, same token endpoint): the login is there, the server is not
+        TokenVault vault = OsgiServices.get(ctx, TokenVault.class, null);
+        vault.write(VaultKey.tokens(down, operator), vault.read(VaultKey.tokens(FLOW, OPERATOR)).orElseThrow());
+        jakarta.mail.MessagingException imapNo = assertThrows(jakarta.mail.MessagingException.class, () -> {
+            try (Store store = Session.getInstance(imapProperties(false)).getStore("imap")) {
+                store.connect(operator, PASSWORD);
+            }
+        });
+        assertTrue(imapNo.getMessage().contains("[UNAVAILABLE] The mailbox server cannot be reached"),
+                imapNo.getMessage());
+        jakarta.mail.MessagingException popErr = assertThrows(jakarta.mail.MessagingException.class, () -> {
+            try (Store store = Session.getInstance(popProperties(false)).getStore("pop3")) {
+                store.connect(operator, PASSWORD);
+            }
+        });
+        assertTrue(popErr.getMessage().contains("[SYS/TEMP] The mailbox server cannot be reached"),
+                popErr.getMessage());
+    }
+
     /** Off the loopback address a password is taken only after STARTTLS / STLS. */
     @Test
     void offTheLoopbackAddressNoPasswordIsTakenBeforeTls() throws Exception {
