@@ -56,7 +56,10 @@ public interface MailRelay {
         /** Logins, senders, sizes refused since it started. */
         long refused();
 
-        /** Stops accepting; a message being received is finished or refused, never half-stored. */
+        /**
+         * Stops accepting; a message being received is finished or refused, never half-stored; an IMAP or POP3 session
+         * passed through is ended (the client connects again).
+         */
         @Override
         void close();
     }

@@ -12,6 +12,7 @@ import org.envoi.api.mail.Outbox;
 import org.envoi.api.mail.OutboxSenders;
 import org.envoi.api.relay.MailRelay;
 import org.envoi.api.relay.RelayUsers;
+import org.envoi.api.transport.MailRoutes;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -23,12 +24,14 @@ public final class MailRelayService implements MailRelay {
 
     private final RelayServices services;
     private final Path folder;
+    private final MailRoutes routes;
 
     @Activate
     public MailRelayService(BundleContext context, @Reference RelayUsers users,
             @Reference OperatorRepository operators, @Reference FlowRepository flows, @Reference Outbox outbox,
-            @Reference OutboxSenders senders) {
+            @Reference OutboxSenders senders, @Reference MailRoutes routes) {
         this.services = new RelayServices(users, operators, flows, outbox, senders);
+        this.routes = routes;
         this.folder = DataFolder.resolve(context::getProperty).resolve("relay");
     }
 
@@ -50,9 +53,8 @@ public final class MailRelayService implements MailRelay {
                 : Optional.empty();
         return switch (what.protocol()) {
             case SMTP -> new SmtpRelay(what, services, tls);
-            case IMAP, POP3 -> throw new EnvoiException(ErrorCode.INVALID_INPUT, "--" + what.protocol().name()
-                    .toLowerCase(java.util.Locale.ROOT).replace("pop3", "pop"), "The " + what.protocol()
-                    + " pass-through is not in this version of Envoi yet.", null);
+            case IMAP -> new ImapPassThrough(what, services, routes, tls);
+            case POP3 -> new Pop3PassThrough(what, services, routes, tls);
         };
     }
 
