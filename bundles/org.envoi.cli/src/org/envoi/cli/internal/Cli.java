@@ -35,6 +35,7 @@ import org.envoi.api.mail.Outbox;
 import org.envoi.api.mail.OutboxEntry;
 import org.envoi.api.mail.OutboxSenders;
 import org.envoi.api.oauth.ConsentHandler;
+import org.envoi.api.oauth.SignInKeeper;
 import org.envoi.api.oauth.TerminalConsent;
 import org.envoi.api.oauth.TokenService;
 import org.envoi.api.provider.ConsentHost;
@@ -92,6 +93,7 @@ public final class Cli {
                    [--param KEY=VALUE]...) [--attach FILE]... [--wait [--wait-seconds N]]
               fetch --operator ID [--folder NAME] [--json] [--save DIR] [--mark-seen] [--move-to FOLDER]
               outbox list [--json] | outbox retry [MAIL_ID] [--wait [--wait-seconds N]]
+              status [--json]                        # sign-ins lapsing within 7 days, and who must act
               sandbox                                # runs the local sandbox until interrupted
               demo [--keep]                          # the sandbox, then a BL sent and read back
             Exit codes: 0 success, 2 usage, 3 consent required, 4 invalid data or configuration,
@@ -112,6 +114,7 @@ public final class Cli {
     private final SandboxCommands sandbox;
     private final TransportOptions transports;
     private final TokenService tokens;
+    private final StatusCommand status;
 
     @Activate
     public Cli(@Reference FlowAdmin admin, @Reference FlowRepository flows,
@@ -122,7 +125,7 @@ public final class Cli {
             @Reference(target = "(" + ConsentHandler.CONSENT_HOST + "=" + TerminalConsent.PRINT + ")")
             TerminalConsent print,
             @Reference(target = "(" + ConsentHandler.CONSENT_HOST + "=" + TerminalConsent.LOOPBACK + ")")
-            TerminalConsent loopback) {
+            TerminalConsent loopback, @Reference SignInKeeper keeper) {
         this.admin = admin;
         this.format = format;
         this.flows = flows;
@@ -136,6 +139,7 @@ public final class Cli {
                 loopback);
         this.sandbox = new SandboxCommands(sandbox, tokens, mail, tester);
         this.transports = new TransportOptions(registry, providers);
+        this.status = new StatusCommand(keeper);
     }
 
     /** Thrown for a command line that does not parse: exit 2 with the usage line. */
@@ -180,6 +184,7 @@ public final class Cli {
                 case "fetch" -> mail.fetch(new Options(rest), out, err);
                 case "sandbox" -> sandbox.sandbox(out, err);
                 case "demo" -> sandbox.demo(new Options(rest), out, err);
+                case "status" -> status.run(new Options(rest), out);
                 default -> throw new Usage("unknown command '" + command + "'");
             };
         } catch (Usage e) {
@@ -197,7 +202,7 @@ public final class Cli {
 
     /** The commands {@link #run} knows; help for another word is a usage error (a script would take it for one). */
     private static final List<String> COMMANDS = List.of("flow", "operator", "group", "test", "outbox", "authorize", "send",
-            "fetch", "sandbox", "demo");
+            "fetch", "sandbox", "demo", "status");
 
     private static String known(String command) {
         if (!COMMANDS.contains(command)) {
