@@ -463,4 +463,28 @@ class UiPartsTest {
                 });
         vault.delete(org.envoi.api.vault.VaultKey.tokens(flowId, "ui-paul"));
     }
+
+    /**
+     * Issue 18.7: the editor draws the fields the flow's provider describes, as it does a transport's: a Google flow
+     * says whether its app is in "Testing" (sign-ins that lapse 7 days after signing in); another provider has none.
+     */
+    @Test
+    void theEditorDrawsTheProvidersFieldsAndSavesThem() {
+        String flowId = "ui-gtest-" + System.nanoTime();
+        FlowRepository flows = OsgiServices.get(ctx, FlowRepository.class, null);
+        inShell("Envoi - flows", c -> flowsPart(c, Messages.of(Locale.ENGLISH)), shell -> {
+            select(shell, "flow.preset", "Google (Gmail, Workspace)");
+            Combo status = widget(shell, "flow.setting.google.publishingStatus");
+            assertEquals(List.of("production", "testing"), List.of(status.getItems()));
+            assertEquals("production", status.getText(), "the default is shown");
+            select(shell, "flow.setting.google.publishingStatus", "testing");
+            type(shell, "flow.id", flowId);
+            type(shell, "flow.clientId", "1234567890-abc123def456.apps.googleusercontent.com");
+            click(shell, "flow.save");
+            select(shell, "flow.preset", "Microsoft 365");
+            assertEquals(null, find(shell, "flow.setting.google.publishingStatus"), "Microsoft describes no such field");
+        });
+        assertEquals("testing", flows.flow(flowId).orElseThrow().settings().get("google.publishingStatus"));
+        OsgiServices.get(ctx, FlowAdmin.class, null).remove(flowId);
+    }
 }
