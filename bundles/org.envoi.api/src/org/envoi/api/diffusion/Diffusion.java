@@ -39,6 +39,24 @@ public interface Diffusion {
     Sent sendMessage(String subject, String body, java.util.Map<String, String> fields, List<Attachment> attachments,
             String operatorId, List<String> to, List<String> cc);
 
+    /**
+     * The keywords the ERP's documents carry, with sample values, in the order they are offered: what the settings
+     * screen and {@code envoi setting set} preview and check a mail setting with ({@code [SOCIETE]} and
+     * {@code [OPERATEUR]} come from the company and the operator).
+     */
+    java.util.Map<String, String> SAMPLE_FIELDS = sampleFields();
+
+    private static java.util.Map<String, String> sampleFields() {
+        java.util.Map<String, String> s = new java.util.LinkedHashMap<>();
+        s.put("ID_BL", "BL-2026-0042");
+        s.put("ID_FACTURE", "FA-2026-0107");
+        s.put("ID_DEVIS", "DE-2026-0013");
+        s.put("ID_COMMANDE", "CO-2026-0201");
+        s.put("CLIENT", "Dupuis & Fils");
+        s.put("DATE", "22/11/2026");
+        return java.util.Collections.unmodifiableMap(s);
+    }
+
     /** What a mail setting gives for sample values, as the settings screen previews it while it is edited. */
     record Preview(String subject, String body, boolean html, String documentName) {
     }

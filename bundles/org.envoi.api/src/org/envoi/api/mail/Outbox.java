@@ -14,6 +14,13 @@ public interface Outbox {
 
     Optional<OutboxEntry> entry(long id);
 
+    /**
+     * The entry of the mail with this Message-ID (without angle brackets), if one was queued: a client that submits
+     * again a mail whose acceptance it did not hear (the connection dropped after the 250) is told it is already
+     * there, and it goes once.
+     */
+    Optional<OutboxEntry> entryOf(String messageId);
+
     /** The newest entries first. */
     List<OutboxEntry> list(int max);
 

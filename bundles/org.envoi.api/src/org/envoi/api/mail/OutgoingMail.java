@@ -19,10 +19,34 @@ import java.util.Optional;
  * @param priority X-Priority and Importance
  * @param readReceiptTo where the read receipt goes (Disposition-Notification-To), if asked
  * @param attachments files
+ * @param mime the message exactly as a client submitted it to the relay ({@link #relayed}): sent byte for byte, to
+ *        the recipients above (the envelope: Bcc included) and from {@code from}; empty for a mail Envoi builds
  */
 public record OutgoingMail(String messageId, String from, List<String> to, List<String> cc, List<String> bcc,
         String subject, String body, boolean html, Priority priority, Optional<String> readReceiptTo,
-        List<Attachment> attachments) {
+        List<Attachment> attachments, Optional<byte[]> mime) {
+
+    /** A mail Envoi builds from its parts. */
+    public OutgoingMail(String messageId, String from, List<String> to, List<String> cc, List<String> bcc,
+            String subject, String body, boolean html, Priority priority, Optional<String> readReceiptTo,
+            List<Attachment> attachments) {
+        this(messageId, from, to, cc, bcc, subject, body, html, priority, readReceiptTo, attachments,
+                Optional.empty());
+    }
+
+    /**
+     * A message submitted whole (the SMTP relay): its bytes go as they are.
+     *
+     * @param messageId the Message-ID its header carries, without angle brackets
+     * @param envelopeFrom the sender of the envelope (MAIL FROM)
+     * @param recipients the envelope's recipients (RCPT TO): those in To and Cc, and the blind ones
+     * @param subject its subject, for lists
+     */
+    public static OutgoingMail relayed(String messageId, String envelopeFrom, List<String> recipients,
+            String subject, byte[] mime) {
+        return new OutgoingMail(messageId, envelopeFrom, recipients, List.of(), List.of(), subject, "", false,
+                Priority.NORMAL, Optional.empty(), List.of(), Optional.of(mime));
+    }
 
     public enum Priority {
         HIGH, NORMAL, LOW
@@ -39,12 +63,17 @@ public record OutgoingMail(String messageId, String from, List<String> to, List<
         Objects.requireNonNull(priority, "priority");
         Objects.requireNonNull(readReceiptTo, "readReceiptTo");
         attachments = List.copyOf(attachments);
+        Objects.requireNonNull(mime, "mime");
         if (to.isEmpty() && cc.isEmpty() && bcc.isEmpty()) {
             throw new IllegalArgumentException("a mail needs at least one recipient");
         }
     }
 
+    /** The attachments' weight; for a relayed message, the whole message's. */
     public long attachmentBytes() {
+        if (mime.isPresent()) {
+            return mime.get().length;
+        }
         return attachments.stream().mapToLong(Attachment::size).sum();
     }
 }

@@ -327,10 +327,10 @@ class CliTest {
     /** Issue 18.6: help for a command that does not exist is a usage error, not the global help with exit 0. */
     @Test
     void helpForAnUnknownCommandIsAUsageErrorAndForAKnownOneItsUsage() {
-        for (String[] args : new String[][] { { "serve", "--help" }, { "help", "serve" }, { "--help", "serve" } }) {
+        for (String[] args : new String[][] { { "daemon", "--help" }, { "help", "daemon" }, { "--help", "daemon" } }) {
             Run r = run("", args);
             assertEquals(2, r.code(), String.join(" ", args) + ": " + r.out() + r.err());
-            assertTrue(r.err().startsWith("USAGE: unknown command 'serve'"), r.err());
+            assertTrue(r.err().startsWith("USAGE: unknown command 'daemon'"), r.err());
             assertEquals("", r.out(), "no help printed as if it were one");
         }
         Run flow = run("", "flow", "--help");
@@ -476,5 +476,45 @@ class CliTest {
                 Optional<java.time.Instant> expiry) {
             throw new UnsupportedOperationException("this test links nothing");
         }
+    }
+
+    /** Issue 18.2: the relay's local logins, password from standard input only, listed without it. */
+    @Test
+    void relayUsersAreAddedFromStandardInputListedAndRemoved() {
+        String id = "relay-op-" + System.nanoTime();
+        assertEquals(0, run("", "operator", "add", id, "--email", id + "@example.test").code());
+        Run noStdin = run("", "relay-user", "add", id);
+        assertEquals(2, noStdin.code());
+        assertTrue(noStdin.err().startsWith("USAGE: relay-user add reads the password from standard input"),
+                noStdin.err());
+        Run tooShort = run("short\n", "relay-user", "add", id, "--password-stdin");
+        assertEquals(4, tooShort.code());
+        assertTrue(tooShort.err().startsWith("INVALID_INPUT: ") && tooShort.err().contains("12"), tooShort.err());
+        Run nobody = run("a-long-enough-password\n", "relay-user", "add", "nobody-" + id, "--password-stdin");
+        assertEquals(4, nobody.code());
+        Run add = run("a-long-enough-password\n", "relay-user", "add", id, "--password-stdin");
+        assertEquals(0, add.code(), add.err());
+        Run list = run("", "relay-user", "list", "--json");
+        assertTrue(list.out().contains("\"" + id + "\""), list.out());
+        assertFalse(list.out().contains("a-long-enough-password") || add.out().contains("a-long-enough-password"));
+        assertEquals(0, run("", "relay-user", "remove", id).code());
+        Run again = run("", "relay-user", "remove", id);
+        assertEquals(4, again.code());
+        assertTrue(again.err().startsWith("INVALID_INPUT: "), again.err());
+    }
+
+    /** Issue 18.1: with no server on the data folder, {@code serve --status} says so and exits 3. */
+    @Test
+    void serveStatusWithoutAServerSaysSoAndExits3() {
+        Run status = run("", "serve", "--status");
+        assertEquals(3, status.code(), status.err());
+        assertTrue(status.out().startsWith("No envoi serve runs on "), status.out());
+        assertTrue(status.out().contains("Outbox: "), status.out());
+        Run json = run("", "serve", "--status", "--json");
+        assertEquals(3, json.code());
+        assertTrue(json.out().contains("\"running\" : false"), json.out());
+        Run bad = run("", "serve", "--smtp", "127.0.0.1");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().startsWith("USAGE: --smtp wants HOST:PORT"), bad.err());
     }
 }

@@ -30,6 +30,7 @@ import org.envoi.api.flow.FlowType;
 import org.envoi.api.flow.Operator;
 import org.envoi.api.flow.OperatorGroup;
 import org.envoi.api.flow.OperatorRepository;
+import org.envoi.api.flow.SettingsRepository;
 import org.envoi.api.mail.MailServer;
 import org.envoi.api.mail.Outbox;
 import org.envoi.api.mail.OutboxEntry;
@@ -78,7 +79,12 @@ public final class Cli {
                    [--pop HOST:PORT] [--pop-security ...] [--consent embedded|loopback|print|device]
                    [--redirect-uri URI] [--attachment-limit-mb N] [--generic ADDRESS] [--username U] [--password-stdin]
                    [TRANSPORT OPTIONS]
-              flow set ID [TRANSPORT OPTIONS] [--scopes "S1 S2"] [--smtp HOST:PORT] [--imap HOST:PORT] [--pop ...]
+              flow set ID [--name NAME] [--tenant T] [--client-id X] [--client-secret-stdin] [--auth-url URL]
+                   [--token-url URL] [--device-url URL] [--scopes "S1 S2"] [--smtp HOST:PORT] [--smtp-security ...]
+                   [--imap HOST:PORT] [--imap-security ...] [--pop HOST:PORT] [--pop-security ...] [--consent ...]
+                   [--redirect-uri URI] [--attachment-limit-mb N] [--generic ADDRESS] [--username U]
+                   [--password-stdin] [--secret-expiry YYYY-MM-DD] [TRANSPORT OPTIONS]
+                   (in place: what is not given stays; OPTION "" empties an optional field)
                    TRANSPORT OPTIONS: [--transport smtp|graph|...] [--graph-url URL] [--large-files onedrive|none]
                    [--files-folder PATH] [--link-scope organization|anonymous] [--keep-copies onedrive|none]
                    [--set KEY=VALUE]...   (KEY: a setting the transport or a file store describes)
@@ -87,12 +93,20 @@ public final class Cli {
               operator add ID --email ADDRESS [--name NAME] [--flow ID] [--group GROUP] | operator list [--json]
               operator show ID [--json] | operator remove ID
               group add ID [--name NAME] [--flow ID] | group list [--json] | group remove ID
+              company set [--name NAME] [--footer-file FILE] [--logo PNG|JPEG|GIF] | company show [--json]
+              setting list [--json] | setting show CODE [--json]
+              setting set CODE [--subject S] [--body-file FILE] [--file-name PATTERN] [--priority high|normal|low]
+                   [--html] [--read-receipt] [--copy-to-sender] [--keep-copy]   (--no-html... turns one off)
               authorize --operator ID [--consent loopback|print|device] [--resource NAME]
               test --operator ID [--json]
               send --operator ID --to ADDR[,ADDR...] [--cc ADDR...] (--subject S --body TEXT | --diffusion CODE
                    [--param KEY=VALUE]...) [--attach FILE]... [--wait [--wait-seconds N]]
               fetch --operator ID [--folder NAME] [--json] [--save DIR] [--mark-seen] [--move-to FOLDER]
               outbox list [--json] | outbox retry [MAIL_ID] [--wait [--wait-seconds N]]
+              serve [--smtp HOST:PORT] [--imap HOST:PORT] [--pop HOST:PORT] [--allow-remote] [--no-tls]
+                   [--tls-cert PEM --tls-key PEM]   # sends the outbox, and relays, until SIGTERM or Ctrl-C
+              serve --status [--json]                # exit 0 when a server runs on the data folder, 3 when none
+              relay-user add OPERATOR --password-stdin | relay-user list [--json] | relay-user remove OPERATOR
               status [--json]                        # sign-ins lapsing within 7 days, and who must act
               sandbox                                # runs the local sandbox until interrupted
               demo [--keep]                          # the sandbox, then a BL sent and read back
@@ -114,10 +128,12 @@ public final class Cli {
     private final SandboxCommands sandbox;
     private final TransportOptions transports;
     private final TokenService tokens;
+    private final ServeCommands serve;
+    private final AdminCommands administration;
     private final StatusCommand status;
 
     @Activate
-    public Cli(@Reference FlowAdmin admin, @Reference FlowRepository flows,
+    public Cli(org.osgi.framework.BundleContext context, @Reference FlowAdmin admin, @Reference FlowRepository flows,
             @Reference OperatorRepository operators, @Reference ProviderRegistry providers,
             @Reference FlowTester tester, @Reference Outbox outbox, @Reference TokenService tokens,
             @Reference Diffusion diffusion, @Reference MailFetcher fetcher, @Reference Sandbox sandbox,
@@ -125,7 +141,7 @@ public final class Cli {
             @Reference(target = "(" + ConsentHandler.CONSENT_HOST + "=" + TerminalConsent.PRINT + ")")
             TerminalConsent print,
             @Reference(target = "(" + ConsentHandler.CONSENT_HOST + "=" + TerminalConsent.LOOPBACK + ")")
-            TerminalConsent loopback, @Reference SignInKeeper keeper) {
+            TerminalConsent loopback, @Reference SettingsRepository settings, @Reference SignInKeeper keeper) {
         this.admin = admin;
         this.format = format;
         this.flows = flows;
@@ -139,6 +155,9 @@ public final class Cli {
                 loopback);
         this.sandbox = new SandboxCommands(sandbox, tokens, mail, tester);
         this.transports = new TransportOptions(registry, providers);
+        this.serve = new ServeCommands(context, org.envoi.api.DataFolder.resolve(context::getProperty), outbox,
+                senders);
+        this.administration = new AdminCommands(admin, flows, transports, settings, diffusion);
         this.status = new StatusCommand(keeper);
     }
 
@@ -177,11 +196,15 @@ public final class Cli {
                 case "flow" -> flow(rest, out, in);
                 case "operator" -> operator(rest, out);
                 case "group" -> group(rest, out);
+                case "company" -> administration.company(rest, out);
+                case "setting" -> administration.setting(rest, out);
                 case "test" -> test(new Options(rest), out);
                 case "outbox" -> outbox(rest, out, err);
                 case "authorize" -> mail.authorize(new Options(rest), out, err, in);
                 case "send" -> mail.send(new Options(rest), out, err);
                 case "fetch" -> mail.fetch(new Options(rest), out, err);
+                case "serve" -> serve.serve(new Options(rest), out, err);
+                case "relay-user" -> serve.relayUser(rest, out, in);
                 case "sandbox" -> sandbox.sandbox(out, err);
                 case "demo" -> sandbox.demo(new Options(rest), out, err);
                 case "status" -> status.run(new Options(rest), out);
@@ -201,8 +224,8 @@ public final class Cli {
     }
 
     /** The commands {@link #run} knows; help for another word is a usage error (a script would take it for one). */
-    private static final List<String> COMMANDS = List.of("flow", "operator", "group", "test", "outbox", "authorize", "send",
-            "fetch", "sandbox", "demo", "status");
+    private static final List<String> COMMANDS = List.of("flow", "operator", "group", "company", "setting", "test",
+            "outbox", "authorize", "send", "fetch", "serve", "relay-user", "sandbox", "demo", "status");
 
     private static String known(String command) {
         if (!COMMANDS.contains(command)) {
@@ -250,7 +273,7 @@ public final class Cli {
         final List<String> flags = new ArrayList<>();
         final List<String> positional = new ArrayList<>();
         private static final List<String> FLAGS = List.of("--json", "--client-secret-stdin", "--password-stdin",
-                "--wait", "--keep", "--mark-seen");
+                "--wait", "--keep", "--mark-seen", "--status", "--allow-remote", "--no-tls");
 
         Options(List<String> args) {
             for (int i = 0; i < args.size(); i++) {
@@ -332,12 +355,7 @@ public final class Cli {
                 out.println("flow " + f.id() + " saved");
             }
             case "set" -> {
-                String id = o.arg(0, "the flow ID");
-                Flow before = flows.flow(id).orElseThrow(() -> new EnvoiException(ErrorCode.INVALID_FLOW_DATA, "id",
-                        "There is no flow '" + id + "': envoi flow list shows them.", null));
-                Flow after = transports.change(withServers(before, o), o);
-                admin.save(after, Optional.empty()); // the secret and the sign-ins stay as they are
-                out.println("flow " + id + " saved: transport " + after.transport() + transports.summary(after));
+                return administration.flowSet(args.subList(1, args.size()), out, in);
             }
             case "list" -> {
                 if (o.json()) {
@@ -430,15 +448,7 @@ public final class Cli {
         return transports.change(plain, o);
     }
 
-    /** The flow with the servers {@code --smtp}, {@code --imap}, {@code --pop} give (the others as they were). */
-    private static Flow withServers(Flow f, Options o) {
-        Optional<MailServer> smtp = o.get("--smtp").isPresent() ? server(o, "smtp", Optional.empty()) : f.smtp();
-        Optional<MailServer> imap = o.get("--imap").isPresent() ? server(o, "imap", Optional.empty()) : f.imap();
-        Optional<MailServer> pop = o.get("--pop").isPresent() ? server(o, "pop", Optional.empty()) : f.pop();
-        return TransportOptions.withMail(f, f.oauth().scopes(), smtp, imap, pop);
-    }
-
-    private static Optional<MailServer> server(Options o, String which, Optional<ServerEndpoint> preset) {
+    static Optional<MailServer> server(Options o, String which, Optional<ServerEndpoint> preset) {
         Optional<String> hostPort = o.get("--" + which);
         TlsMode tls = enumOf(TlsMode.class, "--" + which + "-security", o.get("--" + which + "-security").orElse(
                 preset.map(e -> e.tls().name()).orElse(which.equals("smtp") ? "starttls" : "tls")));
@@ -460,7 +470,7 @@ public final class Cli {
         }
     }
 
-    private static <E extends Enum<E>> E enumOf(Class<E> type, String option, String value) {
+    static <E extends Enum<E>> E enumOf(Class<E> type, String option, String value) {
         try {
             return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {

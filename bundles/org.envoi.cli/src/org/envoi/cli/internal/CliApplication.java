@@ -50,7 +50,10 @@ public final class CliApplication implements IApplication {
         String[] args = (String[]) context.getArguments().get(IApplicationContext.APPLICATION_ARGS);
         context.applicationRunning();
         BundleContext bundle = FrameworkUtil.getBundle(CliApplication.class).getBundleContext();
-        logToDataFolder(DataFolder.resolve(bundle::getProperty));
+        // a server logs to its own file (envoi serve --status and the other commands go on writing cli.log)
+        boolean server = args != null && java.util.Arrays.asList(args).contains("serve")
+                && !java.util.Arrays.asList(args).contains("--status");
+        logToDataFolder(DataFolder.resolve(bundle::getProperty), server ? "serve.log" : "cli.log");
         ServiceTracker<Cli, Cli> tracker = new ServiceTracker<>(bundle, Cli.class, null);
         tracker.open();
         ServiceTracker<ServiceComponentRuntime, ServiceComponentRuntime> scr = new ServiceTracker<>(bundle,
@@ -159,10 +162,10 @@ public final class CliApplication implements IApplication {
      * The command's log goes to {@code <data>/logs/cli.log}, so that standard error carries only progress and the
      * one-line errors (the script sends only severe records to the console).
      */
-    private static void logToDataFolder(Path data) {
+    private static void logToDataFolder(Path data, String name) {
         try {
             Path logs = Files.createDirectories(data.resolve("logs"));
-            FileHandler file = new FileHandler(logs.resolve("cli.log").toString(), 5_000_000, 1, true);
+            FileHandler file = new FileHandler(logs.resolve(name).toString(), 5_000_000, 1, true);
             file.setFormatter(new SimpleFormatter());
             file.setLevel(Level.INFO);
             Logger.getLogger("").addHandler(file);

@@ -35,6 +35,9 @@ final class TransportOptions {
     private static final Map<String, String> NAMED = Map.of("--graph-url", "graph.url", "--large-files",
             FileStore.LARGE_FILES, "--files-folder", "files.folder", "--link-scope", "files.linkScope",
             "--keep-copies", FileStore.KEEP_COPIES);
+    /** Every option the transport settings are read from. */
+    static final java.util.Set<String> OPTIONS = java.util.stream.Stream.concat(NAMED.keySet().stream(),
+            java.util.stream.Stream.of("--transport", "--set")).collect(Collectors.toUnmodifiableSet());
 
     private final TransportRegistry registry;
     private final ProviderRegistry providers;

@@ -51,6 +51,11 @@ public final class HookedOutbox implements OutboxStore {
     }
 
     @Override
+    public Optional<OutboxEntry> entryOf(String messageId) {
+        return store.entryOf(messageId);
+    }
+
+    @Override
     public List<OutboxEntry> list(int max) {
         return store.list(max);
     }

@@ -116,6 +116,46 @@ class OutboxWorkerTest {
     }
 
     /**
+     * Issue 18.1 ({@code envoi serve} stopped by SIGTERM): a stop asked while a pass sends lets the mail on the wire
+     * finish and puts the rest of the claimed chunk back in the queue at once (QUEUED, no attempt counted, claim
+     * released) instead of sending on or leaving them SENDING until their claim lapses.
+     */
+    @Test
+    void aStopAskedDuringAPassFinishesTheMailOnTheWireAndPutsTheRestBack() throws Exception {
+        long before = servers.delivered("bob");
+        List<Long> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            ids.add(outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "stopped pass " + i, null)));
+        }
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        OutboxWorker.Route real = route(smtp(servers.smtpPort), 10_000_000, tokensOf("alice"));
+        ClassLoader loader = getClass().getClassLoader();
+        org.envoi.api.transport.MailTransport transport = (org.envoi.api.transport.MailTransport) java.lang.reflect
+                .Proxy.newProxyInstance(loader, new Class<?>[] { org.envoi.api.transport.MailTransport.class },
+                        (p, m, a) -> {
+                            Object r = m.invoke(real.transport(), a);
+                            if (!m.getName().equals("connect")) {
+                                return r;
+                            }
+                            return java.lang.reflect.Proxy.newProxyInstance(loader, new Class<?>[] {
+                                org.envoi.api.transport.MailTransport.Connection.class }, (p2, m2, a2) -> {
+                                    Object r2 = m2.invoke(r, a2);
+                                    if (m2.getName().equals("send")) {
+                                        stop.set(true); // SIGTERM came while this one was on the wire
+                                    }
+                                    return r2;
+                                });
+                        });
+        OutboxWorker.Report r = worker(new OutboxWorker.Route(transport, real.mail(), real.attachmentLimitBytes()))
+                .serve(stop::get, Duration.ofMillis(100), Duration.ofSeconds(5));
+        assertEquals(1, r.sent(), "the mail on the wire went");
+        awaitDelivered("bob", before + 1);
+        long queued = ids.stream().map(id -> outbox.entry(id).orElseThrow()).filter(e -> e.state() == State.QUEUED
+                && e.attempts() == 0).count();
+        assertEquals(9, queued, "the rest is back in the queue, untried: " + outbox.list(20));
+    }
+
+    /**
      * Issue 15.7: a pass that fails (here H2's lock time-out, a row held by another connection for longer than it)
      * must not end the background sender: it is logged and reported, the sender waits and goes on, and the mail goes
      * once the database answers again.

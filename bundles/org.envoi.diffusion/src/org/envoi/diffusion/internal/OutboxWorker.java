@@ -140,6 +140,7 @@ public final class OutboxWorker {
      * says so. @return what it did in all
      */
     public Report serve(BooleanSupplier stop, Duration poll, Duration keepIdle, Health health) {
+        stopping = stop;
         int[] total = new int[4];
         long idleSince = System.nanoTime();
         long recovered = 0;
@@ -402,10 +403,17 @@ public final class OutboxWorker {
         }
     }
 
+    /**
+     * Whether the sender is asked to stop ({@link #serve}'s stop): a pass then claims nothing more, and the mails of its
+     * chunk not yet handed to a server go back to the queue at once (their claim released, no attempt counted); the
+     * one on the wire finishes.
+     */
+    private volatile BooleanSupplier stopping = () -> false;
+
     /** Claims chunk after chunk; a group's connection stays open from one chunk to the next. */
     private int drainInto(int max, int[] counts) {
         int done = 0;
-        while (done < max) {
+        while (done < max && !stopping.getAsBoolean()) {
             List<Claimed> claimed = store.claimDue(clock.instant(), Math.min(CHUNK, max - done));
             if (claimed.isEmpty()) {
                 break;
@@ -424,6 +432,13 @@ public final class OutboxWorker {
     }
 
     private void sendGroup(String key, List<Claimed> group, int[] counts) {
+        if (stopping.getAsBoolean()) {
+            for (Claimed c : group) {
+                Instant at = clock.instant();
+                record(() -> store.release(c.entry().id(), at));
+            }
+            return;
+        }
         Claimed first = group.get(0);
         Route route;
         try {
@@ -467,6 +482,13 @@ public final class OutboxWorker {
         }
         for (int i = 0; i < sendable.size(); i++) {
             Claimed c = sendable.get(i);
+            if (stopping.getAsBoolean()) {
+                for (Claimed rest : sendable.subList(i, sendable.size())) {
+                    Instant at = clock.instant();
+                    record(() -> store.release(rest.entry().id(), at));
+                }
+                return;
+            }
             try {
                 String reply = sender.send(c.mail()).reply();
                 // nothing between the server's answer and this: a process that dies before it returns sends the

@@ -1,10 +1,13 @@
 package org.envoi.mail.internal;
 
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import org.envoi.api.mail.Attachment;
 import org.envoi.api.mail.OutgoingMail;
+
+import org.eclipse.angus.mail.smtp.SMTPMessage;
 
 import jakarta.activation.DataHandler;
 import jakarta.mail.Message.RecipientType;
@@ -23,6 +26,12 @@ final class MimeBuilder {
     }
 
     static MimeMessage build(Session session, OutgoingMail mail) throws MessagingException {
+        if (mail.mime().isPresent()) {
+            // a relayed message goes as it came (its Message-ID, its headers); the envelope is the mail's
+            SMTPMessage m = new SMTPMessage(session, new ByteArrayInputStream(mail.mime().get()));
+            m.setEnvelopeFrom(mail.from());
+            return m;
+        }
         String subject = mail.subject();
         if (subject.indexOf('\r') >= 0 || subject.indexOf('\n') >= 0) {
             throw new MessagingException("the subject holds a line break, which could inject headers");
@@ -97,6 +106,14 @@ final class MimeBuilder {
         // rewritten to CRLF on the way; a document must arrive byte for byte
         part.setHeader("Content-Transfer-Encoding", "base64");
         return part;
+    }
+
+    /** The envelope's recipients (RCPT TO): To, Cc and the blind copies. */
+    static InternetAddress[] envelope(OutgoingMail mail) throws MessagingException {
+        List<String> all = new java.util.ArrayList<>(mail.to());
+        all.addAll(mail.cc());
+        all.addAll(mail.bcc());
+        return addresses(all);
     }
 
     private static InternetAddress[] addresses(List<String> list) throws MessagingException {

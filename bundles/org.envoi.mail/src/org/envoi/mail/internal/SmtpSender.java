@@ -125,7 +125,7 @@ public final class SmtpSender implements AutoCloseable {
                         + " cannot be built: " + e.getMessage(), e);
             }
             try {
-                transport.sendMessage(m, m.getAllRecipients());
+                transport.sendMessage(m, MimeBuilder.envelope(mail));
                 return new SendReceipt(mail.messageId(), lastReply());
             } catch (SendFailedException e) {
                 int code = transport.getLastReturnCode();

@@ -164,6 +164,12 @@ public final class JdbcOutboxStore implements OutboxStore {
     }
 
     @Override
+    public Optional<OutboxEntry> entryOf(String messageId) {
+        List<OutboxEntry> l = query("SELECT " + COLUMNS + " FROM outbox WHERE message_id = ?", messageId);
+        return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
+    }
+
+    @Override
     public List<OutboxEntry> list(int max) {
         return query("SELECT " + COLUMNS + " FROM outbox ORDER BY id DESC FETCH FIRST " + Math.max(1, max)
                 + " ROWS ONLY");

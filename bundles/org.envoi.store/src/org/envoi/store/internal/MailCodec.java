@@ -32,18 +32,20 @@ final class MailCodec {
         for (Attachment a : m.attachments()) {
             out.put(a.content());
         }
+        m.mime().ifPresent(out::put);
         return out.array();
     }
 
     /** The same bytes as {@link #encode}, written straight from the mail's arrays (no copy of the attachments). */
     static void write(OutgoingMail m, java.nio.channels.WritableByteChannel out) throws IOException {
         byte[] head = head(m);
-        ByteBuffer[] parts = new ByteBuffer[2 + m.attachments().size()];
+        ByteBuffer[] parts = new ByteBuffer[3 + m.attachments().size()];
         parts[0] = ByteBuffer.allocate(4).putInt(0, head.length);
         parts[1] = ByteBuffer.wrap(head);
         for (int i = 0; i < m.attachments().size(); i++) {
             parts[2 + i] = ByteBuffer.wrap(m.attachments().get(i).content());
         }
+        parts[parts.length - 1] = ByteBuffer.wrap(m.mime().orElse(new byte[0]));
         for (ByteBuffer part : parts) {
             while (part.hasRemaining()) {
                 out.write(part);
@@ -56,7 +58,7 @@ final class MailCodec {
         for (Attachment a : m.attachments()) {
             total += a.content().length;
         }
-        return total;
+        return total + m.mime().map(b -> b.length).orElse(0);
     }
 
     private static byte[] head(OutgoingMail m) {
@@ -78,6 +80,8 @@ final class MailCodec {
                     .put("size", a.content().length);
             a.contentId().ifPresent(cid -> an.put("cid", cid));
         }
+        // a relayed message's bytes follow the attachments' (none); older entries have no "mime"
+        m.mime().ifPresent(b -> n.put("mime", b.length));
         try {
             return JSON.writeValueAsBytes(n);
         } catch (IOException e) {
@@ -109,10 +113,16 @@ final class MailCodec {
             atts.add(new Attachment(a.get("name").asText(), a.get("type").asText(), content,
                     Optional.ofNullable(a.get("cid")).map(JsonNode::asText)));
         }
+        Optional<byte[]> mime = Optional.empty();
+        if (n.has("mime")) {
+            byte[] b = new byte[n.get("mime").asInt()];
+            data.readFully(b);
+            mime = Optional.of(b);
+        }
         return new OutgoingMail(n.get("messageId").asText(), n.get("from").asText(), strings(n.get("to")),
                 strings(n.get("cc")), strings(n.get("bcc")), n.get("subject").asText(), n.get("body").asText(),
                 n.get("html").asBoolean(), OutgoingMail.Priority.valueOf(n.get("priority").asText()),
-                Optional.ofNullable(n.get("readReceiptTo")).map(JsonNode::asText), atts);
+                Optional.ofNullable(n.get("readReceiptTo")).map(JsonNode::asText), atts, mime);
     }
 
     private static void strings(ArrayNode into, List<String> values) {

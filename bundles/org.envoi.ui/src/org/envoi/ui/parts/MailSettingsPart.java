@@ -1,6 +1,5 @@
 package org.envoi.ui.parts;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,8 +28,8 @@ import jakarta.annotation.PostConstruct;
 public class MailSettingsPart {
 
     static final String KEY = ProvidersPart.KEY;
-    /** Sample values of the preview: the keywords the ERP's documents carry. */
-    static final Map<String, String> SAMPLE = sample();
+    /** Sample values of the preview: the keywords the ERP's documents carry (the same the command line checks). */
+    static final Map<String, String> SAMPLE = Diffusion.SAMPLE_FIELDS;
 
     private Messages m;
     private SettingsRepository settings;
@@ -44,17 +43,6 @@ public class MailSettingsPart {
     private Text previewBody;
     private Label status;
     private Text focused;
-
-    private static Map<String, String> sample() {
-        Map<String, String> s = new LinkedHashMap<>();
-        s.put("ID_BL", "BL-2026-0042");
-        s.put("ID_FACTURE", "FA-2026-0107");
-        s.put("ID_DEVIS", "DE-2026-0013");
-        s.put("ID_COMMANDE", "CO-2026-0201");
-        s.put("CLIENT", "Dupuis & Fils");
-        s.put("DATE", "22/11/2026");
-        return s;
-    }
 
     @PostConstruct
     public void create(Composite parent, @Service SettingsRepository settings, @Service Diffusion diffusion) {

@@ -606,6 +606,48 @@ class CliProductTest {
                 "no control character reaches the terminal: " + lines.get(0));
     }
 
+    /**
+     * Issue 18.6: a server is set up by script. Through the product's script: a flow edited in place (a misspelt option
+     * refused, nothing saved), the company's logo checked as an image in the product's own runtime, a mail setting's
+     * unknown keyword refused naming its option. Last, since it changes the company and a setting.
+     */
+    @Test
+    @Order(90)
+    void theFlowCompanyAndMailSettingsAreAdministeredFromTheScript() throws Exception {
+        String flow = "e2e-admin";
+        assertEquals(0, run("", "flow", "add", flow, "--provider", "custom", "--client-id", "envoi-e2e", "--auth-url",
+                peers.oauth.authorizationEndpoint("mail").toString(), "--token-url", peers.oauth.tokenEndpoint("mail")
+                        .toString(), "--scopes", "openid mail offline_access", "--smtp", "127.0.0.1:"
+                                + peers.servers.smtpPort, "--smtp-security", "none").code());
+        Run typo = run("", "flow", "set", flow, "--attachment-limit-mb", "7", "--tennant", "x");
+        assertEquals(2, typo.code(), typo.err());
+        assertTrue(typo.err().strip().startsWith("USAGE: flow set has no option --tennant"), typo.err());
+        Run set = run("secret-from-stdin\n", "flow", "set", flow, "--attachment-limit-mb", "7",
+                "--client-secret-stdin");
+        assertEquals(0, set.code(), set.err());
+        Run show = run("", "flow", "show", flow);
+        assertTrue(show.out().contains("\"attachmentLimitBytes\" : 7340032"), show.out());
+        assertFalse(show.out().contains("secret-from-stdin") || set.out().contains("secret-from-stdin"));
+
+        Path logo = Files.write(temp.resolve("logo.png"), Base64.getDecoder().decode("iVBORw0KGgoAAAANSUhEUgAAAAEAA"
+                + "AABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="));
+        Run company = run("", "company", "set", "--name", "Envoi E2E", "--logo", logo.toString());
+        assertEquals(0, company.code(), company.err());
+        assertEquals("company saved: Envoi E2E, logo image/png", company.out().strip());
+        Path text = Files.writeString(temp.resolve("text.png"), "not a picture");
+        Run notImage = run("", "company", "set", "--logo", text.toString());
+        assertEquals(4, notImage.code(), notImage.err());
+        assertTrue(notImage.err().strip().startsWith("INVALID_INPUT: --logo "), notImage.err());
+
+        Run keyword = run("", "setting", "set", "DEVIS CLIENT", "--subject", "Devis [NUMERO]");
+        assertEquals(4, keyword.code(), keyword.err());
+        assertTrue(keyword.err().strip().startsWith("INVALID_INPUT: --subject") && keyword.err().contains("[NUMERO]"),
+                keyword.err());
+        Run setting = run("", "setting", "set", "DEVIS CLIENT", "--priority", "high", "--no-keep-copy");
+        assertEquals(0, setting.code(), setting.err());
+        assertEquals("setting DEVIS CLIENT saved", setting.out().strip());
+    }
+
     /** RFC 2047: the text as one base64 encoded-word, control characters and all. */
     private static String encodedWord(String text) {
         return "=?UTF-8?B?" + Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8)) + "?=";

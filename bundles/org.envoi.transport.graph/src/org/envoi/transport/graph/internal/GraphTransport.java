@@ -141,6 +141,13 @@ public final class GraphTransport implements MailTransport {
                 }
             }
             byte[] small = smallRequest(mail);
+            if (small == null && mail.mime().isPresent()) {
+                // a relayed message is sent as it came: only sendMail takes MIME whole, and only under 4 MB
+                throw new EnvoiException(ErrorCode.MAIL_REJECTED, null, "The relayed message " + mail.messageId()
+                        + " has " + mail.mime().get().length + " bytes: Microsoft Graph takes a message whole only"
+                        + " under 4 MB (sendMail). Send it smaller, or relay it through a flow whose transport is"
+                        + " SMTP.", null);
+            }
             String what = "the mail " + mail.messageId();
             return GraphHttp.withToken(route, token -> small != null ? sendMime(token, mail, small, what)
                     : sendDraft(token, mail, what));
