@@ -136,8 +136,8 @@ public final class SignInKeeping implements SignInKeeper {
                 default -> "";
             };
             return renewal(s, o, s.describe() + " could not be refreshed: " + e.getMessage() + then);
-        } catch (IllegalArgumentException e) { // the flow cannot make a client any more (its data changed)
-            return renewal(s, Outcome.FAILED, s.describe() + " could not be refreshed: " + e.getMessage());
+        } catch (RuntimeException e) { // the flow cannot make a client any more (its data changed)...: the others go on
+            return renewal(s, Outcome.FAILED, s.describe() + " could not be refreshed: " + e);
         }
     }
 
