@@ -524,8 +524,9 @@ public class FlowsPart {
     }
 
     /**
-     * Shows the SMTP server for the SMTP transport only, and draws the fields the chosen provider, transport and file stores
-     * describe, each with its label, its help as tooltip and hint, its value (or the default) and a problem label.
+     * Shows the SMTP server for the SMTP transport only, and draws the fields the chosen provider, transport and file
+     * stores describe, each with its label, its help as tooltip and hint, its value (or the default) and a problem
+     * label.
      */
     private void redraw() {
         keepTyped();
