@@ -1,6 +1,7 @@
 package org.envoi.api.oauth;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -31,6 +32,20 @@ public interface TokenService {
      * the new refresh token stored before the access token is returned.
      */
     String accessToken(OAuthClient client, String operatorId);
+
+    /**
+     * Refreshes the operator's sign-in now, even while its access token is still valid, when it was last refreshed
+     * (or signed in) at or before {@code refreshedBefore}: a refresh token that is used does not lapse for inactivity
+     * ({@link SignInKeeper}). The same single flight as {@link #accessToken}: never two refreshes of one sign-in at
+     * once, the rotated refresh token stored first; a refused refresh marks the sign-in {@code CONSENT_REQUIRED}, a
+     * network failure is {@code OAUTH_UNAVAILABLE} and changes nothing.
+     *
+     * @return true when a token request was made; false when the sign-in was refreshed after {@code refreshedBefore}
+     *         (by a sender, another desk), or holds no refresh token (app-only)
+     */
+    default boolean renew(OAuthClient client, String operatorId, Instant refreshedBefore) {
+        throw new UnsupportedOperationException("this token service cannot renew sign-ins ahead of time");
+    }
 
     /**
      * The server refused {@code rejectedAccessToken} (an SMTP/IMAP 535 or 401): forget it so that the next

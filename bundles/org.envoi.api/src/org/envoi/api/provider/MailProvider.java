@@ -1,6 +1,8 @@
 package org.envoi.api.provider;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * A mail provider (Microsoft 365, Google, ...), registered by its own bundle as an OSGi service with the
@@ -33,6 +35,24 @@ public interface MailProvider {
      */
     default List<FieldProblem> validate(ProviderFields fields, String transport) {
         return validate(fields);
+    }
+
+    /**
+     * The fields this provider adds to a flow (stored in the flow's settings under their keys), described so that the
+     * flows editor and the command line ({@code --set KEY=VALUE}) offer them without knowing the provider. None by
+     * default.
+     */
+    default List<FieldDescription> fields() {
+        return List.of();
+    }
+
+    /**
+     * How long an operator's sign-in lives at this provider for a flow with these settings (some depend on how the
+     * app is registered: Google's "Testing" status); empty when no limit is known (the default), and then Envoi
+     * neither refreshes it early nor warns.
+     */
+    default Optional<SignInLifetime> signInLifetime(Map<String, String> flowSettings) {
+        return Optional.empty();
     }
 
     /**

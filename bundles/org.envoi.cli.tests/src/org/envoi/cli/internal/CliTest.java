@@ -215,6 +215,79 @@ class CliTest {
         run("", "flow", "remove", flow);
     }
 
+    /** A sign-in as the engine stores it, last refreshed (and signed in) at {@code last}. */
+    private static String storedSignIn(Instant last, String tokenUri) {
+        return "{\"version\":1,\"access\":\"at\",\"refresh\":\"rt\",\"expiresAt\":" + last.plusSeconds(3600)
+                .getEpochSecond() + ",\"scopes\":[],\"state\":\"VALID\",\"lastRefresh\":" + last.getEpochSecond()
+                + ",\"clientId\":\"" + GUID + "\",\"tokenUri\":\"" + tokenUri + "\"}";
+    }
+
+    /**
+     * Issue 18.7: envoi status says, a week ahead, which sign-in lapses when and who must act; the limit is the
+     * provider's (Microsoft: 90 days unused). A sign-in refreshed yesterday is not listed; --json lists every one.
+     */
+    @Test
+    void statusSaysAWeekAheadWhichSignInLapsesAndWhoMustAct() throws Exception {
+        String flow = "cli-lapse-" + System.nanoTime();
+        assertEquals(0, run("", "flow", "add", flow, "--provider", "microsoft", "--tenant", "contoso.com",
+                "--client-id", GUID).code());
+        String token = "https://login.microsoftonline.com/contoso.com/oauth2/v2.0/token";
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant old = now.minus(java.time.Duration.ofDays(85));
+        vault.write(VaultKey.tokens(flow, "holiday"), storedSignIn(old, token));
+        vault.write(VaultKey.tokens(flow, "daily"), storedSignIn(now.minus(java.time.Duration.ofDays(1)), token));
+        try {
+            Run status = run("", "status");
+            assertEquals(0, status.code(), status.err());
+            List<String> mine = status.out().lines().filter(l -> l.startsWith(flow + "\t")).toList();
+            assertEquals(1, mine.size(), status.out());
+            String line = mine.get(0);
+            assertTrue(line.startsWith(flow + "\tholiday\t-\t" + old.plus(java.time.Duration.ofDays(90)) + "\tOPERATOR\t"),
+                    line);
+            assertTrue(line.contains("operator 'holiday' must sign in again") && line.contains(
+                    "envoi authorize --operator holiday"), line);
+
+            Run json = run("", "status", "--json");
+            assertEquals(0, json.code(), json.err());
+            com.fasterxml.jackson.databind.JsonNode signIns = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(json.out()).get("signIns");
+            Map<String, com.fasterxml.jackson.databind.JsonNode> byOperator = new java.util.HashMap<>();
+            signIns.forEach(n -> {
+                if (n.get("flow").asText().equals(flow)) {
+                    byOperator.put(n.get("operator").asText(), n);
+                }
+            });
+            assertEquals(java.util.Set.of("holiday", "daily"), byOperator.keySet(), json.out());
+            assertTrue(byOperator.get("holiday").get("soon").asBoolean());
+            assertEquals("OPERATOR", byOperator.get("holiday").get("who").asText());
+            assertEquals(old.plus(java.time.Duration.ofDays(90)).toString(), byOperator.get("holiday").get("lapsesAt")
+                    .asText());
+            assertFalse(byOperator.get("daily").get("soon").asBoolean());
+            assertEquals("NOBODY", byOperator.get("daily").get("who").asText());
+        } finally {
+            run("", "flow", "remove", flow);
+        }
+    }
+
+    /** Issue 18.7: a Google flow says with a field of its provider whether its app is in "Testing". */
+    @Test
+    void aGoogleFlowSaysWhetherItsAppIsInTesting() {
+        String flow = "cli-gtest-" + System.nanoTime();
+        String client = "1234567890-abc123def456.apps.googleusercontent.com";
+        try {
+            Run add = run("", "flow", "add", flow, "--provider", "google", "--client-id", client, "--set",
+                    "google.publishingStatus=testing");
+            assertEquals(0, add.code(), add.err());
+            assertTrue(run("", "flow", "show", flow).out().contains("\"google.publishingStatus\" : \"testing\""));
+            Run bad = run("", "flow", "set", flow, "--set", "google.publishingStatus=beta");
+            assertEquals(4, bad.code(), bad.out());
+            assertTrue(bad.err().startsWith("INVALID_FLOW_DATA: ") && bad.err().contains("google.publishingStatus")
+                    && bad.err().contains("production, testing"), bad.err());
+        } finally {
+            run("", "flow", "remove", flow);
+        }
+    }
+
     /**
      * Issue 18.6: groups from the command line; an operator of a group uses its flow; a group that still has operators
      * is not removed (they would lose their flow without a word).

@@ -36,6 +36,7 @@ import org.envoi.api.mail.Outbox;
 import org.envoi.api.mail.OutboxEntry;
 import org.envoi.api.mail.OutboxSenders;
 import org.envoi.api.oauth.ConsentHandler;
+import org.envoi.api.oauth.SignInKeeper;
 import org.envoi.api.oauth.TerminalConsent;
 import org.envoi.api.oauth.TokenService;
 import org.envoi.api.provider.ConsentHost;
@@ -106,6 +107,7 @@ public final class Cli {
                    [--tls-cert PEM --tls-key PEM]   # sends the outbox, and relays, until SIGTERM or Ctrl-C
               serve --status [--json]                # exit 0 when a server runs on the data folder, 3 when none
               relay-user add OPERATOR --password-stdin | relay-user list [--json] | relay-user remove OPERATOR
+              status [--json]                        # sign-ins lapsing within 7 days, and who must act
               sandbox                                # runs the local sandbox until interrupted
               demo [--keep]                          # the sandbox, then a BL sent and read back
             Exit codes: 0 success, 2 usage, 3 consent required, 4 invalid data or configuration,
@@ -128,6 +130,7 @@ public final class Cli {
     private final TokenService tokens;
     private final ServeCommands serve;
     private final AdminCommands administration;
+    private final StatusCommand status;
 
     @Activate
     public Cli(org.osgi.framework.BundleContext context, @Reference FlowAdmin admin, @Reference FlowRepository flows,
@@ -138,7 +141,7 @@ public final class Cli {
             @Reference(target = "(" + ConsentHandler.CONSENT_HOST + "=" + TerminalConsent.PRINT + ")")
             TerminalConsent print,
             @Reference(target = "(" + ConsentHandler.CONSENT_HOST + "=" + TerminalConsent.LOOPBACK + ")")
-            TerminalConsent loopback, @Reference SettingsRepository settings) {
+            TerminalConsent loopback, @Reference SettingsRepository settings, @Reference SignInKeeper keeper) {
         this.admin = admin;
         this.format = format;
         this.flows = flows;
@@ -155,6 +158,7 @@ public final class Cli {
         this.serve = new ServeCommands(context, org.envoi.api.DataFolder.resolve(context::getProperty), outbox,
                 senders);
         this.administration = new AdminCommands(admin, flows, transports, settings, diffusion);
+        this.status = new StatusCommand(keeper);
     }
 
     /** Thrown for a command line that does not parse: exit 2 with the usage line. */
@@ -203,6 +207,7 @@ public final class Cli {
                 case "relay-user" -> serve.relayUser(rest, out, in);
                 case "sandbox" -> sandbox.sandbox(out, err);
                 case "demo" -> sandbox.demo(new Options(rest), out, err);
+                case "status" -> status.run(new Options(rest), out);
                 default -> throw new Usage("unknown command '" + command + "'");
             };
         } catch (Usage e) {
@@ -220,7 +225,7 @@ public final class Cli {
 
     /** The commands {@link #run} knows; help for another word is a usage error (a script would take it for one). */
     private static final List<String> COMMANDS = List.of("flow", "operator", "group", "company", "setting", "test",
-            "outbox", "authorize", "send", "fetch", "serve", "relay-user", "sandbox", "demo");
+            "outbox", "authorize", "send", "fetch", "serve", "relay-user", "sandbox", "demo", "status");
 
     private static String known(String command) {
         if (!COMMANDS.contains(command)) {

@@ -25,8 +25,9 @@ import org.envoi.api.transport.TransportRegistry;
 /**
  * The transport options of {@code flow add} and {@code flow set}: which installed transport sends, which file stores
  * take large files and kept copies, and their settings. The named options are short forms of settings the services
- * describe ({@link FieldDescription#key()}); {@code --set KEY=VALUE} reaches any other. A key that neither the
- * transport nor a chosen store describes is refused, naming the known ones: a typo never goes unnoticed.
+ * describe ({@link FieldDescription#key()}); {@code --set KEY=VALUE} reaches any other, and the fields of the flow's
+ * provider. A key that neither the transport, a chosen store nor the provider describes is refused, naming the known
+ * ones: a typo never goes unnoticed.
  */
 final class TransportOptions {
 
@@ -84,6 +85,17 @@ final class TransportOptions {
             }
         }
         Map<String, String> known = known(transport, settings);
+        // the flow's provider describes fields too (Google: whether its app is in "Testing")
+        List<FieldDescription> ofProvider = providers.find(base.providerId()).map(MailProvider::fields).orElse(List
+                .of());
+        ofProvider.forEach(f -> known.put(f.key(), base.providerId()));
+        for (FieldDescription f : ofProvider) {
+            String v = given.get(f.key());
+            if (v != null && !v.isEmpty() && f.kind() == FieldDescription.Kind.CHOICE && !f.choices().contains(v)) {
+                throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, f.key(), "'" + f.key() + "' (" + f.label()
+                        + ") cannot be '" + v + "'; choose one of: " + String.join(", ", f.choices()) + ".", null);
+            }
+        }
         for (String key : given.keySet()) {
             if (!known.containsKey(key)) {
                 throw new EnvoiException(ErrorCode.INVALID_FLOW_DATA, key, "'" + key + "' is not a setting of"

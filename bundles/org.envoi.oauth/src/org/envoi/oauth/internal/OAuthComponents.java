@@ -7,11 +7,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
+import org.envoi.api.flow.FlowAdmin;
+import org.envoi.api.flow.FlowRepository;
 import org.envoi.api.oauth.ConsentHandler;
 import org.envoi.api.oauth.ConsentTerminal;
 import org.envoi.api.oauth.CredentialStatus;
 import org.envoi.api.oauth.DeviceCodePrompt;
 import org.envoi.api.oauth.OAuthClient;
+import org.envoi.api.oauth.SignInKeeper;
 import org.envoi.api.oauth.TokenService;
 import org.envoi.api.oauth.TerminalConsent;
 import org.envoi.api.oauth.TokenSet;
@@ -60,6 +63,11 @@ public final class OAuthComponents {
         }
 
         @Override
+        public boolean renew(OAuthClient client, String operatorId, java.time.Instant refreshedBefore) {
+            return engine.renew(client, operatorId, refreshedBefore);
+        }
+
+        @Override
         public void reject(OAuthClient client, String operatorId, String rejectedAccessToken) {
             engine.reject(client, operatorId, rejectedAccessToken);
         }
@@ -82,6 +90,32 @@ public final class OAuthComponents {
         @Override
         public void clientChanged(OAuthClient previous, OAuthClient current) {
             engine.clientChanged(previous, current);
+        }
+    }
+
+    /**
+     * The {@link SignInKeeper}: the flows' stored sign-ins kept alive through this engine, each flow's client as
+     * {@link FlowAdmin#signInTarget(String, String, String)} resolves it, each limit from the flow's provider.
+     */
+    @Component(service = SignInKeeper.class)
+    public static final class Keeper implements SignInKeeper {
+        private final SignInKeeping keeping;
+
+        @Activate
+        public Keeper(@Reference TokenService tokens, @Reference TokenVault vault, @Reference FlowRepository flows,
+                @Reference FlowAdmin admin, @Reference ProviderRegistry registry) {
+            this.keeping = new SignInKeeping(tokens, vault, flows::flows, registry::find, (flowId, operatorId,
+                    resource) -> admin.signInTarget(flowId, operatorId, resource).client());
+        }
+
+        @Override
+        public Report keepAlive(java.time.Instant now) {
+            return keeping.keepAlive(now);
+        }
+
+        @Override
+        public List<Lapse> lapses(java.time.Instant now) {
+            return keeping.lapses(now);
         }
     }
 

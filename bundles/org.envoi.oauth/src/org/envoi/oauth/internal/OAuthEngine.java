@@ -251,6 +251,38 @@ public final class OAuthEngine implements TokenService {
         return refresh(client, key, current).accessToken();
     }
 
+    @Override
+    public boolean renew(OAuthClient client, String operatorId, Instant refreshedBefore) {
+        VaultKey key = tokensOf(client, operatorId);
+        ReentrantLock lock = lockOf(key);
+        lock.lock();
+        try {
+            return vault.withLock(key, () -> renewLocked(client, key, operatorId, refreshedBefore));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean renewLocked(OAuthClient client, VaultKey key, String operatorId, Instant refreshedBefore) {
+        Optional<StoredCredential> stored = load(key);
+        if (stored.isEmpty() || stored.get().state() != State.VALID
+                || !stored.get().binding().equals(Optional.of(ClientBinding.of(client)))) {
+            // nobody signed in, consent required, another endpoint, or bound on first use: the checks of a send
+            Optional<Instant> before = stored.map(StoredCredential::lastRefresh);
+            accessTokenLocked(client, key, operatorId);
+            stored = load(key);
+            if (!stored.map(StoredCredential::lastRefresh).equals(before)) {
+                return true; // those checks refreshed it already (an expired access token)
+            }
+        }
+        StoredCredential current = stored.orElseThrow();
+        if (current.lastRefresh().isAfter(refreshedBefore) || current.tokens().refreshToken().isEmpty()) {
+            return false; // refreshed since (a sender, another desk), or app-only: nothing to keep alive
+        }
+        refresh(client, key, current);
+        return true;
+    }
+
     private TokenSet refresh(OAuthClient client, VaultKey key, StoredCredential current) {
         String refreshToken = current.tokens().refreshToken().orElseThrow();
         OAuth20Service service = service(client, clientSecret(client), null);
@@ -269,7 +301,7 @@ public final class OAuthEngine implements TokenService {
         if (fresh.refreshToken().isPresent() && !fresh.refreshToken().equals(current.tokens().refreshToken())) {
             LOG.log(Level.DEBUG, "Envoi stored the rotated refresh token of " + describe(key));
         }
-        return store(key, fresh, "refresh", client);
+        return store(key, fresh, "refresh", client, current.signedIn());
     }
 
     private EnvoiException consentRequired(VaultKey key, StoredCredential current, String reason) {
@@ -382,9 +414,14 @@ public final class OAuthEngine implements TokenService {
 
     // ---------------------------------------------------------------- plumbing
 
+    /** Stores tokens just granted by a sign-in (or an app-only grant): its time is the sign-in's. */
     private TokenSet store(VaultKey key, TokenSet tokens, String how, OAuthClient client) {
+        return store(key, tokens, how, client, clock.instant());
+    }
+
+    private TokenSet store(VaultKey key, TokenSet tokens, String how, OAuthClient client, Instant signedIn) {
         StoredCredential c = new StoredCredential(tokens, State.VALID, Optional.empty(), clock.instant(),
-                Optional.of(ClientBinding.of(client)));
+                Optional.of(ClientBinding.of(client)), signedIn);
         vault.write(key, c.toJson()); // before anyone gets the access token
         cache.put(key, c);
         LOG.log(Level.INFO, "Envoi obtained tokens by " + how + " for " + describe(key) + ", valid until "

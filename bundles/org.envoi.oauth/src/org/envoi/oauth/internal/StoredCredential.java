@@ -15,27 +15,30 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * What the vault holds for one operator of one flow: the tokens, where the credential stands, and the client ID and
- * token endpoint it was granted for (empty for an entry written before bindings existed).
+ * token endpoint it was granted for (empty for an entry written before bindings existed). {@code lastRefresh} is when
+ * a token was last obtained (sign-in or refresh), {@code signedIn} when the operator last signed in; an entry written
+ * before Envoi kept the latter reads it as its last refresh.
  */
 record StoredCredential(TokenSet tokens, CredentialStatus.State state, Optional<String> reason, Instant lastRefresh,
-        Optional<ClientBinding> binding) {
+        Optional<ClientBinding> binding, Instant signedIn) {
 
     StoredCredential withState(CredentialStatus.State newState, String why) {
-        return new StoredCredential(tokens, newState, Optional.ofNullable(why), lastRefresh, binding);
+        return new StoredCredential(tokens, newState, Optional.ofNullable(why), lastRefresh, binding, signedIn);
     }
 
     StoredCredential withBinding(ClientBinding b) {
-        return new StoredCredential(tokens, state, reason, lastRefresh, Optional.of(b));
+        return new StoredCredential(tokens, state, reason, lastRefresh, Optional.of(b), signedIn);
     }
 
     /** The same credential with its access token marked as dead (the server refused it). */
     StoredCredential withAccessExpired() {
         return new StoredCredential(new TokenSet(tokens.accessToken(), tokens.refreshToken(), Instant.EPOCH,
-                tokens.scopes()), state, reason, lastRefresh, binding);
+                tokens.scopes()), state, reason, lastRefresh, binding, signedIn);
     }
 
     CredentialStatus status() {
-        return new CredentialStatus(state, reason, Optional.of(tokens.expiresAt()), Optional.of(lastRefresh));
+        return new CredentialStatus(state, reason, Optional.of(tokens.expiresAt()), Optional.of(lastRefresh),
+                Optional.of(signedIn));
     }
 
     String toJson() {
@@ -48,6 +51,7 @@ record StoredCredential(TokenSet tokens, CredentialStatus.State state, Optional<
         n.put("state", state.name());
         reason.ifPresent(r -> n.put("reason", r));
         n.put("lastRefresh", lastRefresh.getEpochSecond());
+        n.put("signedIn", signedIn.getEpochSecond());
         binding.ifPresent(b -> {
             n.put("clientId", b.clientId());
             n.put("tokenUri", b.tokenEndpoint());
@@ -63,11 +67,13 @@ record StoredCredential(TokenSet tokens, CredentialStatus.State state, Optional<
         }
         TokenSet t = new TokenSet(n.get("access").asText(), Optional.ofNullable(TokenResponseReader.text(n, "refresh")),
                 Instant.ofEpochSecond(n.get("expiresAt").asLong()), scopes);
+        Instant lastRefresh = Instant.ofEpochSecond(n.get("lastRefresh").asLong());
         return new StoredCredential(t, CredentialStatus.State.valueOf(n.get("state").asText()),
-                Optional.ofNullable(TokenResponseReader.text(n, "reason")),
-                Instant.ofEpochSecond(n.get("lastRefresh").asLong()),
+                Optional.ofNullable(TokenResponseReader.text(n, "reason")), lastRefresh,
                 Optional.ofNullable(TokenResponseReader.text(n, "tokenUri")).map(uri -> new ClientBinding(
-                        Optional.ofNullable(TokenResponseReader.text(n, "clientId")).orElse(""), uri)));
+                        Optional.ofNullable(TokenResponseReader.text(n, "clientId")).orElse(""), uri)),
+                // written before sign-in times were kept: the last refresh is the latest it can have been
+                n.hasNonNull("signedIn") ? Instant.ofEpochSecond(n.get("signedIn").asLong()) : lastRefresh);
     }
 
     @Override

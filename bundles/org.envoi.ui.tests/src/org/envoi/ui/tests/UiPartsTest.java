@@ -422,4 +422,69 @@ class UiPartsTest {
                     screenshot(shell, "flow-health");
                 });
     }
+
+    /**
+     * Issue 18.7: a sign-in that lapses within a week is in the notice with the keeper's sentence (when, who must
+     * act), and its row says by when. Microsoft's limit: 90 days unused; this one was last refreshed 85 days ago.
+     */
+    @Test
+    void flowHealthSaysAWeekAheadWhoseSignInLapses() {
+        OperatorRepository operators = OsgiServices.get(ctx, OperatorRepository.class, null);
+        org.envoi.api.vault.TokenVault vault = OsgiServices.get(ctx, org.envoi.api.vault.TokenVault.class, null);
+        String flowId = "ui-lapse-" + System.nanoTime();
+        inShell("Envoi - flows", c -> flowsPart(c, Messages.of(Locale.ENGLISH)), shell -> {
+            type(shell, "flow.id", flowId);
+            type(shell, "flow.clientId", "11111111-2222-3333-4444-555555555555");
+            type(shell, "flow.tenant", "contoso.onmicrosoft.com");
+            click(shell, "flow.save");
+        });
+        operators.save(new Operator("ui-paul", "Paul Durand", "paul@example.test", Optional.empty(),
+                Optional.of(flowId), "", ""));
+        java.time.Instant last = java.time.Instant.now().minus(java.time.Duration.ofDays(85)).truncatedTo(
+                java.time.temporal.ChronoUnit.SECONDS);
+        // the sign-in as the engine stores it
+        vault.write(org.envoi.api.vault.VaultKey.tokens(flowId, "ui-paul"), "{\"version\":1,\"access\":\"at\","
+                + "\"refresh\":\"rt\",\"expiresAt\":" + last.plusSeconds(3600).getEpochSecond() + ",\"scopes\":[],"
+                + "\"state\":\"VALID\",\"lastRefresh\":" + last.getEpochSecond() + ",\"clientId\":"
+                + "\"11111111-2222-3333-4444-555555555555\",\"tokenUri\":"
+                + "\"https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token\"}");
+        java.time.Instant lapses = last.plus(java.time.Duration.ofDays(90));
+        inShell("Envoi - flow health", c -> new FlowHealthPart().create(c, Messages.of(Locale.ENGLISH), operators,
+                OsgiServices.get(ctx, FlowRepository.class, null), OsgiServices.get(ctx, FlowAdmin.class, null),
+                OsgiServices.get(ctx, TokenService.class, null), OsgiServices.get(ctx,
+                        org.envoi.api.oauth.SignInKeeper.class, null), LocalDate.now()), shell -> {
+                    String notice = label(shell, "health.notice");
+                    assertTrue(notice.contains("Paul Durand") && notice.contains("lapses at " + lapses) && notice
+                            .contains("operator 'ui-paul' must sign in again"), notice);
+                    org.eclipse.swt.widgets.Table table = widget(shell, "health.table");
+                    org.eclipse.swt.widgets.TableItem row = java.util.Arrays.stream(table.getItems()).filter(i ->
+                            "health.operator.ui-paul".equals(i.getData(ProvidersPart.KEY))).findFirst().orElseThrow();
+                    assertTrue(row.getText(2).contains("lapses at " + lapses), row.getText(2));
+                });
+        vault.delete(org.envoi.api.vault.VaultKey.tokens(flowId, "ui-paul"));
+    }
+
+    /**
+     * Issue 18.7: the editor draws the fields the flow's provider describes, as it does a transport's: a Google flow
+     * says whether its app is in "Testing" (sign-ins that lapse 7 days after signing in); another provider has none.
+     */
+    @Test
+    void theEditorDrawsTheProvidersFieldsAndSavesThem() {
+        String flowId = "ui-gtest-" + System.nanoTime();
+        FlowRepository flows = OsgiServices.get(ctx, FlowRepository.class, null);
+        inShell("Envoi - flows", c -> flowsPart(c, Messages.of(Locale.ENGLISH)), shell -> {
+            select(shell, "flow.preset", "Google (Gmail, Workspace)");
+            Combo status = widget(shell, "flow.setting.google.publishingStatus");
+            assertEquals(List.of("production", "testing"), List.of(status.getItems()));
+            assertEquals("production", status.getText(), "the default is shown");
+            select(shell, "flow.setting.google.publishingStatus", "testing");
+            type(shell, "flow.id", flowId);
+            type(shell, "flow.clientId", "1234567890-abc123def456.apps.googleusercontent.com");
+            click(shell, "flow.save");
+            select(shell, "flow.preset", "Microsoft 365");
+            assertEquals(null, find(shell, "flow.setting.google.publishingStatus"), "Microsoft describes no such field");
+        });
+        assertEquals("testing", flows.flow(flowId).orElseThrow().settings().get("google.publishingStatus"));
+        OsgiServices.get(ctx, FlowAdmin.class, null).remove(flowId);
+    }
 }

@@ -20,14 +20,16 @@ import org.envoi.api.flow.FlowRepository;
 import org.envoi.api.flow.Operator;
 import org.envoi.api.flow.OperatorRepository;
 import org.envoi.api.oauth.CredentialStatus;
+import org.envoi.api.oauth.SignInKeeper;
 import org.envoi.api.oauth.TokenService;
 import org.envoi.api.vault.VaultKey;
 
 import jakarta.annotation.PostConstruct;
 
 /**
- * Per operator: the flow, the sign-in's state (valid until, consent required and why); above, a notice when someone
- * must act (a consent to give, a client secret about to expire).
+ * Per operator: the flow, the sign-in's state (valid until, consent required and why, when it lapses); above, a
+ * notice when someone must act (a consent to give, a sign-in that lapses within a week, a client secret about to
+ * expire).
  */
 public class FlowHealthPart {
 
@@ -43,8 +45,9 @@ public class FlowHealthPart {
             org.envoi.api.oauth.ConsentHandler embedded,
             @org.eclipse.e4.core.di.annotations.Optional @Service(filterExpression = "(consent.host=loopback)")
             org.envoi.api.oauth.ConsentHandler loopback,
-            @org.eclipse.e4.core.di.annotations.Optional @Service org.envoi.api.mail.OutboxSenders senders) {
-        create(parent, Messages.platform(), operators, flows, admin, tokens, LocalDate.now());
+            @org.eclipse.e4.core.di.annotations.Optional @Service org.envoi.api.mail.OutboxSenders senders,
+            @org.eclipse.e4.core.di.annotations.Optional @Service SignInKeeper keeper) {
+        create(parent, Messages.platform(), operators, flows, admin, tokens, keeper, LocalDate.now());
         if (senders != null) {
             showSenders(senders.failing());
         }
@@ -69,6 +72,11 @@ public class FlowHealthPart {
 
     public void create(Composite parent, Messages m, OperatorRepository operators, FlowRepository flows,
             FlowAdmin admin, TokenService tokens, LocalDate today) {
+        create(parent, m, operators, flows, admin, tokens, null, today);
+    }
+
+    public void create(Composite parent, Messages m, OperatorRepository operators, FlowRepository flows,
+            FlowAdmin admin, TokenService tokens, SignInKeeper keeper, LocalDate today) {
         parent.setLayout(new GridLayout(1, false));
         notice = new Label(parent, SWT.WRAP);
         notice.setData(KEY, "health.notice");
@@ -82,6 +90,7 @@ public class FlowHealthPart {
             new TableColumn(table, SWT.NONE).setText(h);
         }
         List<String> toAct = new ArrayList<>(admin.warnings(today));
+        List<SignInKeeper.Lapse> lapses = lapses(keeper, toAct);
         for (Operator o : operators.operators()) {
             String flowId = operators.flowOf(o.id()).orElse(null);
             Flow flow = flowId == null ? null : flows.flow(flowId).orElse(null);
@@ -100,6 +109,19 @@ public class FlowHealthPart {
                     };
                     if (s.state() != CredentialStatus.State.VALID) {
                         toAct.add(o.name() + " (" + flow.name() + "): " + state);
+                    } else {
+                        // when the sign-in would lapse; who must act, for each of its resources, within a week
+                        for (SignInKeeper.Lapse l : lapses) {
+                            if (!l.flowId().equals(flow.id()) || !l.operatorId().equals(owner)) {
+                                continue;
+                            }
+                            if (l.resource().isEmpty() && l.lapsesAt().isPresent()) {
+                                state += ", lapses at " + l.lapsesAt().get();
+                            }
+                            if (l.soon()) {
+                                toAct.add(o.name() + " (" + flow.name() + "): " + l.sentence());
+                            }
+                        }
                     }
                 } catch (org.envoi.api.EnvoiException e) {
                     // a vault that cannot be opened (damaged key...): said once, at the top, with what to do
@@ -121,6 +143,19 @@ public class FlowHealthPart {
                 toAct));
         if (!toAct.isEmpty()) {
             notice.setForeground(parent.getDisplay().getSystemColor(SWT.COLOR_RED));
+        }
+    }
+
+    /** When each sign-in lapses; what stops the keeper from saying so goes in the notice (the rest is still shown). */
+    private static List<SignInKeeper.Lapse> lapses(SignInKeeper keeper, List<String> toAct) {
+        if (keeper == null) {
+            return List.of();
+        }
+        try {
+            return keeper.lapses(java.time.Instant.now());
+        } catch (org.envoi.api.EnvoiException e) {
+            toAct.add(e.toString());
+            return List.of();
         }
     }
 

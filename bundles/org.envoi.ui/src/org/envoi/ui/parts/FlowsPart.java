@@ -102,6 +102,8 @@ public class FlowsPart {
     private final List<Control> smtpRows = new ArrayList<>();
     /** Where the transport's fields go (before it) and the stores' fields (before it). */
     private Control transportFieldsEnd;
+    /** Where the provider's own fields are drawn: above the transport row. */
+    private Control providerFieldsEnd;
     private Control storeFieldsEnd;
     /** The controls drawn from the services' descriptions, rebuilt when the choice or the services change. */
     private final List<Control> drawn = new ArrayList<>();
@@ -199,6 +201,7 @@ public class FlowsPart {
         text(form, "flows.redirect", "flow.redirectUri", SWT.NONE);
         combo(form, "flows.consent", "flow.consent", "loopback", "embedded", "print", "device");
         Combo transport = combo(form, "flows.transport", "flow.transport");
+        providerFieldsEnd = form.getChildren()[form.getChildren().length - 3]; // the transport row's label
         transport.addListener(SWT.Selection, e -> {
             if (transport.getSelectionIndex() >= 0) {
                 transportId = transportIds.get(transport.getSelectionIndex());
@@ -378,6 +381,7 @@ public class FlowsPart {
                 set("flow.name", p.get().displayName());
             }
         }
+        redraw(); // the provider's own fields
         validateNow();
     }
 
@@ -520,8 +524,9 @@ public class FlowsPart {
     }
 
     /**
-     * Shows the SMTP server for the SMTP transport only, and draws the fields the chosen transport and file stores
-     * describe, each with its label, its help as tooltip and hint, its value (or the default) and a problem label.
+     * Shows the SMTP server for the SMTP transport only, and draws the fields the chosen provider, transport and file
+     * stores describe, each with its label, its help as tooltip and hint, its value (or the default) and a problem
+     * label.
      */
     private void redraw() {
         keepTyped();
@@ -535,6 +540,7 @@ public class FlowsPart {
             c.setVisible(smtp);
             ((GridData) c.getLayoutData()).exclude = !smtp;
         }
+        providers.find(providerId).ifPresent(p -> p.fields().forEach(d -> draw(d, providerFieldsEnd)));
         chosenTransport().ifPresent(t -> t.fields().forEach(d -> draw(d, transportFieldsEnd)));
         for (FileStore st : chosenStores()) {
             st.fields().stream().filter(d -> !described.containsKey(d.key())).forEach(d -> draw(d, storeFieldsEnd));
@@ -616,6 +622,8 @@ public class FlowsPart {
         drawn.clear();
         settingFields.clear();
         described.clear();
+        // their problem labels went with them: a validation before the next redraw must not write to them
+        problems.values().removeIf(Label::isDisposed);
     }
 
     /** Remembers what is typed in the drawn fields before they are rebuilt. */
@@ -646,6 +654,7 @@ public class FlowsPart {
             transports.transports().forEach(t -> t.fields().forEach(d -> s.remove(d.key())));
             transports.fileStores().forEach(t -> t.fields().forEach(d -> s.remove(d.key())));
         }
+        providers.providers().forEach(p -> p.fields().forEach(d -> s.remove(d.key())));
         s.remove(FileStore.LARGE_FILES);
         s.remove(FileStore.KEEP_COPIES);
         settingFields.forEach((key, c) -> {

@@ -100,4 +100,28 @@ class GoogleProviderTest extends MailProviderContractTest {
         assertEquals(ProviderError.Kind.CONFIGURATION, provider.explain("disallowed_useragent", null).kind());
         assertEquals(ProviderError.Kind.CONFIGURATION, provider.explain("admin_policy_enforced", null).kind());
     }
+
+    /**
+     * Six months without use; an app left in "Testing" on the OAuth consent screen gets refresh tokens that die 7 days
+     * after the sign-in, used or not: the flow says which with a field the editor and the command line show.
+     */
+    @Test
+    void aSignInLapsesAfterSixMonthsUnusedOrSevenDaysAfterSigningInWhileTheAppIsInTesting() {
+        org.envoi.api.provider.FieldDescription status = provider.fields().stream().filter(f -> f.key().equals(
+                "google.publishingStatus")).findFirst().orElseThrow();
+        assertEquals(org.envoi.api.provider.FieldDescription.Kind.CHOICE, status.kind());
+        assertEquals(List.of("production", "testing"), status.choices());
+
+        org.envoi.api.provider.SignInLifetime production = provider.signInLifetime(Map.of()).orElseThrow();
+        assertEquals(java.time.Duration.ofDays(180), production.limit());
+        assertTrue(production.renewedByUse());
+        assertEquals(production, provider.signInLifetime(Map.of("google.publishingStatus", "production"))
+                .orElseThrow());
+
+        org.envoi.api.provider.SignInLifetime testing = provider.signInLifetime(Map.of("google.publishingStatus",
+                "testing")).orElseThrow();
+        assertEquals(java.time.Duration.ofDays(7), testing.limit());
+        assertTrue(!testing.renewedByUse(), "counted from the sign-in: refreshing does not help");
+        assertTrue(testing.advice().contains("Publish"), testing.advice());
+    }
 }

@@ -1,5 +1,6 @@
 package org.envoi.provider.google.internal;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -9,6 +10,7 @@ import java.util.Set;
 
 import org.envoi.api.provider.ConsentHost;
 import org.envoi.api.provider.EndpointTemplate;
+import org.envoi.api.provider.FieldDescription;
 import org.envoi.api.provider.FieldProblem;
 import org.envoi.api.provider.MailCapability;
 import org.envoi.api.provider.MailProvider;
@@ -17,6 +19,7 @@ import org.envoi.api.provider.ProviderError.Kind;
 import org.envoi.api.provider.ProviderFields;
 import org.envoi.api.provider.ProviderPreset;
 import org.envoi.api.provider.ServerEndpoint;
+import org.envoi.api.provider.SignInLifetime;
 import org.envoi.api.provider.TlsMode;
 import org.osgi.service.component.annotations.Component;
 
@@ -49,6 +52,34 @@ public final class GoogleProvider implements MailProvider {
             ConsentHost.LOOPBACK,
             // prompt=consent: without it a second consent returns no new refresh token
             Map.of("access_type", "offline", "prompt", "consent"));
+
+    /** The flow setting that says whether the app is published ("production") or left in "testing". */
+    static final String PUBLISHING_STATUS = "google.publishingStatus";
+    static final String TESTING = "testing";
+    private static final String EXPIRATION = "https://developers.google.com/identity/protocols/oauth2#expiration";
+
+    private static final List<FieldDescription> FIELDS = List.of(new FieldDescription(PUBLISHING_STATUS,
+            "App publishing status", FieldDescription.Kind.CHOICE, "production", List.of("production", TESTING),
+            "The publishing status of the app on Google Cloud Console's OAuth consent screen (Google Auth Platform,"
+                    + " Audience): an app in Testing gets sign-ins that lapse 7 days after signing in."));
+
+    /** Six months without use (180 days: the shortest six months), renewed by each refresh. */
+    private static final SignInLifetime PUBLISHED = SignInLifetime.inactivity(Duration.ofDays(180), EXPIRATION);
+
+    /** An app in "Testing" with the Gmail scope: 7 days from the sign-in, refreshes or not. */
+    private static final SignInLifetime IN_TESTING = SignInLifetime.sinceSignIn(Duration.ofDays(7), EXPIRATION,
+            "The administrator can end this: publish the app on Google Cloud Console (OAuth consent screen, Publish"
+                    + " app), then set the flow's App publishing status to production.");
+
+    @Override
+    public List<FieldDescription> fields() {
+        return FIELDS;
+    }
+
+    @Override
+    public Optional<SignInLifetime> signInLifetime(Map<String, String> flowSettings) {
+        return Optional.of(TESTING.equals(flowSettings.get(PUBLISHING_STATUS)) ? IN_TESTING : PUBLISHED);
+    }
 
     @Override
     public String id() {

@@ -183,4 +183,13 @@ class MicrosoftProviderTest extends MailProviderContractTest {
         assertEquals(java.util.Optional.of("scopes"), unknown.field());
         assertTrue(!unknown.sentence().contains("one resource"), unknown.sentence());
     }
+
+    /** A Microsoft refresh token lives 90 days, and each refresh gives a new one for 90 more (it rotates). */
+    @Test
+    void aSignInLapsesAfterNinetyDaysUnused() {
+        org.envoi.api.provider.SignInLifetime life = provider.signInLifetime(java.util.Map.of()).orElseThrow();
+        assertEquals(java.time.Duration.ofDays(90), life.limit());
+        assertTrue(life.renewedByUse(), "an inactivity limit: refreshing starts it again");
+        assertTrue(life.source().startsWith("https://learn.microsoft.com/"), life.source());
+    }
 }

@@ -1,5 +1,6 @@
 package org.envoi.provider.microsoft.internal;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -19,6 +20,7 @@ import org.envoi.api.provider.ProviderError.Kind;
 import org.envoi.api.provider.ProviderFields;
 import org.envoi.api.provider.ProviderPreset;
 import org.envoi.api.provider.ServerEndpoint;
+import org.envoi.api.provider.SignInLifetime;
 import org.envoi.api.provider.TlsMode;
 import org.osgi.service.component.annotations.Component;
 
@@ -171,6 +173,19 @@ public final class MicrosoftProvider implements MailProvider {
             out.add(new FieldProblem("scopes", "offline_access is missing: without it Microsoft returns no refresh"
                     + " token and the operator must sign in every hour"));
         }
+    }
+
+    /**
+     * Refresh tokens live 90 days and each refresh returns a new one for 90 more ("Refresh tokens replace themselves
+     * with a fresh token upon every use"; 24 hours only for single-page apps, which Envoi is not):
+     * https://learn.microsoft.com/en-us/entra/identity-platform/refresh-tokens
+     */
+    private static final SignInLifetime LIFETIME = SignInLifetime.inactivity(Duration.ofDays(90),
+            "https://learn.microsoft.com/en-us/entra/identity-platform/refresh-tokens");
+
+    @Override
+    public Optional<SignInLifetime> signInLifetime(Map<String, String> flowSettings) {
+        return Optional.of(LIFETIME);
     }
 
     @Override
