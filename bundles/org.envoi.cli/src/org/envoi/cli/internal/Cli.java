@@ -156,7 +156,7 @@ public final class Cli {
         this.sandbox = new SandboxCommands(sandbox, tokens, mail, tester);
         this.transports = new TransportOptions(registry, providers);
         this.serve = new ServeCommands(context, org.envoi.api.DataFolder.resolve(context::getProperty), outbox,
-                senders);
+                senders, keeper);
         this.administration = new AdminCommands(admin, flows, transports, settings, diffusion);
         this.status = new StatusCommand(keeper);
     }

@@ -29,6 +29,7 @@ import org.envoi.api.ErrorCode;
 import org.envoi.api.mail.Outbox;
 import org.envoi.api.mail.OutboxEntry;
 import org.envoi.api.mail.OutboxSenders;
+import org.envoi.api.oauth.SignInKeeper;
 import org.envoi.api.relay.MailRelay;
 import org.envoi.api.relay.MailRelay.Protocol;
 import org.envoi.api.relay.RelayUsers;
@@ -57,12 +58,14 @@ final class ServeCommands {
     private final Path data;
     private final Outbox outbox;
     private final OutboxSenders senders;
+    private final SignInKeeper keeper;
 
-    ServeCommands(BundleContext context, Path data, Outbox outbox, OutboxSenders senders) {
+    ServeCommands(BundleContext context, Path data, Outbox outbox, OutboxSenders senders, SignInKeeper keeper) {
         this.context = context;
         this.data = data;
         this.outbox = outbox;
         this.senders = senders;
+        this.keeper = keeper;
     }
 
     private <T> T service(Class<T> type) {
@@ -161,6 +164,8 @@ final class ServeCommands {
         Instant started = Instant.now();
         writeState(started, listeners, null);
         senders.wake(); // this process serves the outbox from now on
+        // every stored sign-in refreshed well before its provider's inactivity limit (README, Sign-ins kept alive)
+        SignInKeepAlive keepAlive = SignInKeepAlive.start(keeper, SignInKeepAlive.EVERY);
         out.println("Envoi serves " + data + " (pid " + ProcessHandle.current().pid() + "): the outbox is sent from"
                 + " this process; its log is " + data.resolve("logs/serve.log") + ".");
         for (MailRelay.Listener l : listeners) {
@@ -168,6 +173,8 @@ final class ServeCommands {
                     + l.address().getPort() + (l.certificateFingerprint().isEmpty() ? " (no TLS)"
                             : " (TLS certificate SHA-256 " + l.certificateFingerprint() + ")"));
         }
+        out.println("Sign-ins are refreshed before their provider's inactivity limit (envoi status says whose lapse"
+                + " soon).");
         out.println("Stop it with Ctrl-C or SIGTERM (systemctl stop envoi): the mail on the wire finishes or goes back"
                 + " to the queue.");
         out.flush();
@@ -188,6 +195,7 @@ final class ServeCommands {
         FileLock held = lock;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             ticks.shutdownNow();
+            keepAlive.close(); // a refresh under way finishes: its rotated refresh token is stored
             listeners.forEach(MailRelay.Listener::close);
             // the framework's stop deactivates the outbox sender: the mail on the wire finishes, the rest of its
             // chunk goes back to the queue, its claims are released

@@ -59,6 +59,7 @@ class ServeProductTest {
     private static final String OPERATOR = "bob";
     private static final String PASSWORD = "bobs-relay-password";
     private static final int PORT = TestServers.freePort();
+    private static final int IMAP_PORT = TestServers.freePort();
     private static Process server;
     private static final List<String> serverOut = Collections.synchronizedList(new ArrayList<>());
     private static final List<String> serverErr = Collections.synchronizedList(new ArrayList<>());
@@ -115,7 +116,7 @@ class ServeProductTest {
 
     /** Starts {@code envoi serve --smtp 127.0.0.1:PORT} and waits for its SMTP line. */
     private static Process serve() throws Exception {
-        Process p = start("serve", "--smtp", "127.0.0.1:" + PORT);
+        Process p = start("serve", "--smtp", "127.0.0.1:" + PORT, "--imap", "127.0.0.1:" + IMAP_PORT);
         BuiltProduct.drain(BuiltProduct.lines(p.getErrorStream()), serverErr, "envoi-serve-err");
         BufferedReader out = BuiltProduct.lines(p.getInputStream());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
@@ -205,7 +206,8 @@ class ServeProductTest {
         Run add = run("", "flow", "add", FLOW, "--provider", "custom", "--client-id", "envoi-e2e", "--auth-url",
                 peers.oauth.authorizationEndpoint("mail").toString(), "--token-url", peers.oauth.tokenEndpoint("mail")
                         .toString(), "--scopes", "openid mail offline_access", "--smtp", "127.0.0.1:"
-                                + peers.servers.smtpPort, "--smtp-security", "none", "--consent", "print",
+                                + peers.servers.smtpPort, "--smtp-security", "none", "--imap", "127.0.0.1:"
+                                        + peers.servers.imapPort, "--imap-security", "none", "--consent", "print",
                 "--username", OPERATOR); // Dovecot knows the token's subject, bob, as the user
         assertEquals(0, add.code(), add.err());
         assertEquals(0, run("", "operator", "add", OPERATOR, "--email", MailServers.address(OPERATOR), "--flow",
@@ -257,6 +259,29 @@ class ServeProductTest {
             }
         }
         awaitDeliveredOnce(ids);
+    }
+
+    /** The same password reads bob's mailbox through the IMAP pass-through: Envoi logs in upstream with his token. */
+    @Test
+    @Order(3)
+    void anImapClientReadsTheOperatorsMailboxWithTheSamePassword() throws Exception {
+        Properties p = new Properties();
+        p.put("mail.imap.host", "127.0.0.1");
+        p.put("mail.imap.port", String.valueOf(IMAP_PORT));
+        p.put("mail.imap.timeout", "30000");
+        try (jakarta.mail.Store store = Session.getInstance(p).getStore("imap")) {
+            store.connect(OPERATOR, PASSWORD);
+            jakarta.mail.Folder inbox = store.getFolder("INBOX");
+            inbox.open(jakarta.mail.Folder.READ_ONLY);
+            assertEquals(peers.servers.delivered(OPERATOR), inbox.getMessageCount(), "bob's mails, read through Envoi");
+            inbox.close(false);
+        }
+        AuthenticationFailedException wrong = assertThrows(AuthenticationFailedException.class, () -> {
+            try (jakarta.mail.Store store = Session.getInstance(p).getStore("imap")) {
+                store.connect(OPERATOR, "not-bobs-password");
+            }
+        });
+        assertFalse(wrong.getMessage().contains("eyJ"), wrong.getMessage());
     }
 
     @Test
