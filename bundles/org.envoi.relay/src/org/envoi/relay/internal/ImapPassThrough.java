@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
@@ -30,7 +28,6 @@ import org.envoi.api.transport.MailRoutes;
  */
 final class ImapPassThrough extends PassThrough {
 
-    private static final Logger LOG = Logger.getLogger(ImapPassThrough.class.getName());
 
     ImapPassThrough(MailRelay.Listen what, RelayServices services, MailRoutes routes, Optional<RelayTls> tls) {
         super(what, services, routes, tls);
@@ -156,56 +153,39 @@ final class ImapPassThrough extends PassThrough {
 
     /** @return the mailbox server's connection, logged in; null when the client was refused (and told why) */
     private Wire login(Wire client, String tag, String user, String password) throws IOException {
-        Optional<String> operator = check(client, user, password.toCharArray());
-        if (operator.isEmpty()) {
-            client.send(tag + " NO [AUTHENTICATIONFAILED] Authentication failed: use the operator's id and the relay"
-                    + " password its administrator gave (envoi relay-user add)");
-            return null;
-        }
-        Target target = null;
-        Wire[] up = { null };
-        try {
-            target = target(operator.get());
-            MailLogin first = target.route().logins().current();
-            MailServer server = target.server();
-            // each attempt on a connection of its own: a server may hang up after refusing a token
-            Result r = withRenewal(target.route(), first, login -> {
-                if (up[0] != null) {
-                    PassThrough.quietly(up[0].socket);
-                }
-                up[0] = open(server);
-                return authenticate(up[0], capabilities(up[0]), login, "E2");
-            });
-            if (r == null) {
-                client.send(tag + " NO [AUTHENTICATIONFAILED] " + printable(refusal(target.route())));
-                PassThrough.quietly(up[0].socket);
-                return null;
-            }
-            for (String line : r.untagged()) {
-                client.send(line);
-            }
-            client.send(tag + r.tail());
-            return up[0];
-        } catch (EnvoiException e) {
-            if (up[0] != null) {
-                PassThrough.quietly(up[0].socket);
-            }
-            String why = e.code() == ErrorCode.CONSENT_REQUIRED && target != null ? consentRequired(target.route())
-                    : e.getMessage();
-            LOG.warning("Envoi relay: IMAP session of operator '" + operator.get() + "' not opened: " + why);
-            client.send(tag + " NO [" + (e.code() == ErrorCode.CONSENT_REQUIRED ? "AUTHENTICATIONFAILED"
-                    : "CONTACTADMIN") + "] " + printable(why));
-            return null;
-        } catch (IOException e) {
-            if (up[0] != null) {
-                PassThrough.quietly(up[0].socket);
-            }
-            LOG.log(Level.WARNING, "Envoi relay: the IMAP server of operator '" + operator.get()
-                    + "' cannot be reached: " + e.getMessage(), e);
-            client.send(tag + " NO [UNAVAILABLE] The mailbox server cannot be reached (" + printable(e.getMessage())
-                    + "): try again later");
-            return null;
-        }
+        return logIn(client, user, password, ImapPassThrough::open, (up, login) -> authenticate(up, capabilities(up),
+                login, "E2"), new LoginReplies<Result>() {
+                    @Override
+                    public String badLocalLogin() {
+                        return tag + " NO [AUTHENTICATIONFAILED] Authentication failed: use the operator's id and the"
+                                + " relay password its administrator gave (envoi relay-user add)";
+                    }
+
+                    @Override
+                    public String upstreamRefused(String why) {
+                        return tag + " NO [AUTHENTICATIONFAILED] " + why;
+                    }
+
+                    @Override
+                    public String notOpened(boolean consentRequired, String why) {
+                        return tag + " NO [" + (consentRequired ? "AUTHENTICATIONFAILED" : "CONTACTADMIN") + "] "
+                                + why;
+                    }
+
+                    @Override
+                    public String unreachable(String why) {
+                        return tag + " NO [UNAVAILABLE] The mailbox server cannot be reached (" + why
+                                + "): try again later";
+                    }
+
+                    @Override
+                    public void succeeded(Wire to, Result r) throws IOException {
+                        for (String line : r.untagged()) {
+                            to.send(line);
+                        }
+                        to.send(tag + r.tail());
+                    }
+                });
     }
 
     /** The server's greeting read, STARTTLS done when the flow says so. */

@@ -254,6 +254,90 @@ abstract class PassThrough implements MailRelay.Listener {
         Optional<T> login(MailLogin login) throws IOException;
     }
 
+    /** How a protocol words the outcomes of a login: each a whole reply line (IMAP's tag included). */
+    interface LoginReplies<T> {
+        /** The local user name or password is wrong. */
+        String badLocalLogin();
+
+        /** The mailbox server refused the operator's login (the renewed token too); {@code why} says who must act. */
+        String upstreamRefused(String why);
+
+        /** The operator's login could not be had: consent is required, or the flow is not set for it. */
+        String notOpened(boolean consentRequired, String why);
+
+        /** The mailbox server cannot be reached. */
+        String unreachable(String why);
+
+        /** Hands the server's acceptance to the client. */
+        void succeeded(Wire client, T accepted) throws IOException;
+    }
+
+    @FunctionalInterface
+    interface Opener {
+        /** A connection to the server, its greeting read and TLS started as the flow says. */
+        Wire open(MailServer server) throws IOException;
+    }
+
+    @FunctionalInterface
+    interface Authentication<T> {
+        /** @return the server's acceptance, or empty when it refused the login */
+        Optional<T> authenticate(Wire up, MailLogin login) throws IOException;
+    }
+
+    /**
+     * The client's local login, then the mailbox server's with the operator's login (a refused token renewed once),
+     * each attempt on a connection of its own: a server may hang up after refusing a token.
+     *
+     * @return the server's connection, logged in; null when the client was refused (and told why)
+     */
+    <T> Wire logIn(Wire client, String user, String password, Opener opener, Authentication<T> authentication,
+            LoginReplies<T> replies) throws IOException {
+        Optional<String> operator = check(client, user, password.toCharArray());
+        if (operator.isEmpty()) {
+            client.send(replies.badLocalLogin());
+            return null;
+        }
+        Target target = null;
+        Wire[] up = { null };
+        try {
+            target = target(operator.get());
+            MailLogin first = target.route().logins().current();
+            MailServer server = target.server();
+            T accepted = withRenewal(target.route(), first, login -> {
+                if (up[0] != null) {
+                    quietly(up[0].socket);
+                }
+                up[0] = opener.open(server);
+                return authentication.authenticate(up[0], login);
+            });
+            if (accepted == null) {
+                quietly(up[0].socket);
+                client.send(replies.upstreamRefused(printable(refusal(target.route()))));
+                return null;
+            }
+            replies.succeeded(client, accepted);
+            return up[0];
+        } catch (EnvoiException e) {
+            if (up[0] != null) {
+                quietly(up[0].socket);
+            }
+            boolean consent = e.code() == ErrorCode.CONSENT_REQUIRED;
+            String why = consent && target != null ? consentRequired(target.route()) : e.getMessage();
+            LOG.warning("Envoi relay: " + protocol + " session of operator '" + operator.get() + "' not opened: "
+                    + why);
+            client.send(replies.notOpened(consent, printable(why)));
+            return null;
+        } catch (IOException e) {
+            if (up[0] != null) {
+                quietly(up[0].socket);
+            }
+            LOG.log(Level.WARNING, "Envoi relay: the " + protocol + " server of operator '" + operator.get()
+                    + "' cannot be reached: " + e.getMessage(), e);
+            client.send(replies.unreachable(printable(e.getMessage())));
+            return null;
+        }
+    }
+
     /** The SASL initial response of a bearer token, base64. */
     static String bearerResponse(MailLogin.Bearer b) {
         String raw = switch (b.mechanism()) {

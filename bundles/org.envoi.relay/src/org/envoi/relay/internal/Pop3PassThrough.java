@@ -4,8 +4,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
@@ -23,7 +21,6 @@ import org.envoi.api.transport.MailRoutes;
  */
 final class Pop3PassThrough extends PassThrough {
 
-    private static final Logger LOG = Logger.getLogger(Pop3PassThrough.class.getName());
 
     Pop3PassThrough(MailRelay.Listen what, RelayServices services, MailRoutes routes, Optional<RelayTls> tls) {
         super(what, services, routes, tls);
@@ -102,53 +99,34 @@ final class Pop3PassThrough extends PassThrough {
 
     /** @return the mailbox server's connection, logged in; null when the client was refused (and told why) */
     private Wire login(Wire client, String user, String password) throws IOException {
-        Optional<String> operator = check(client, user, password.toCharArray());
-        if (operator.isEmpty()) {
-            client.send("-ERR [AUTH] Authentication failed: use the operator's id and the relay password its"
-                    + " administrator gave (envoi relay-user add)");
-            return null;
-        }
-        Target target = null;
-        Wire[] up = { null };
-        try {
-            target = target(operator.get());
-            MailLogin first = target.route().logins().current();
-            MailServer server = target.server();
-            // each attempt on a connection of its own: a server may hang up after refusing a token
-            String ok = withRenewal(target.route(), first, login -> {
-                if (up[0] != null) {
-                    PassThrough.quietly(up[0].socket);
-                }
-                up[0] = open(server);
-                return authenticate(up[0], login);
-            });
-            if (ok == null) {
-                PassThrough.quietly(up[0].socket);
-                client.send("-ERR [AUTH] " + printable(refusal(target.route())));
-                return null;
-            }
-            client.send(ok);
-            return up[0];
-        } catch (EnvoiException e) {
-            if (up[0] != null) {
-                PassThrough.quietly(up[0].socket);
-            }
-            String why = e.code() == ErrorCode.CONSENT_REQUIRED && target != null ? consentRequired(target.route())
-                    : e.getMessage();
-            LOG.warning("Envoi relay: POP3 session of operator '" + operator.get() + "' not opened: " + why);
-            client.send("-ERR [" + (e.code() == ErrorCode.CONSENT_REQUIRED ? "AUTH" : "SYS/PERM") + "] "
-                    + printable(why));
-            return null;
-        } catch (IOException e) {
-            if (up[0] != null) {
-                PassThrough.quietly(up[0].socket);
-            }
-            LOG.log(Level.WARNING, "Envoi relay: the POP3 server of operator '" + operator.get()
-                    + "' cannot be reached: " + e.getMessage(), e);
-            client.send("-ERR [SYS/TEMP] The mailbox server cannot be reached (" + printable(e.getMessage())
-                    + "): try again later");
-            return null;
-        }
+        return logIn(client, user, password, Pop3PassThrough::open, Pop3PassThrough::authenticate,
+                new LoginReplies<String>() {
+                    @Override
+                    public String badLocalLogin() {
+                        return "-ERR [AUTH] Authentication failed: use the operator's id and the relay password its"
+                                + " administrator gave (envoi relay-user add)";
+                    }
+
+                    @Override
+                    public String upstreamRefused(String why) {
+                        return "-ERR [AUTH] " + why;
+                    }
+
+                    @Override
+                    public String notOpened(boolean consentRequired, String why) {
+                        return "-ERR [" + (consentRequired ? "AUTH" : "SYS/PERM") + "] " + why;
+                    }
+
+                    @Override
+                    public String unreachable(String why) {
+                        return "-ERR [SYS/TEMP] The mailbox server cannot be reached (" + why + "): try again later";
+                    }
+
+                    @Override
+                    public void succeeded(Wire to, String ok) throws IOException {
+                        to.send(ok);
+                    }
+                });
     }
 
     /** The server's greeting read, STLS done when the flow says STARTTLS. */

@@ -62,7 +62,8 @@ final class SmtpRelay implements MailRelay.Listener {
         this.services = services;
         this.fingerprint = tls.map(t -> t.fingerprint).orElse("");
         boolean remote = !what.address().getAddress().isLoopbackAddress();
-        SMTPServer.Builder b = SMTPServer.port(what.address().getPort()).bindAddress(what.address().getAddress()).softwareName("Envoi relay").hostName(hostName())
+        SMTPServer.Builder b = SMTPServer.port(what.address().getPort()).bindAddress(what.address().getAddress())
+                .softwareName("Envoi relay").hostName(hostName())
                 .messageHandlerFactory(Submission::new)
                 .authenticationHandlerFactory(new EasyAuthenticationHandlerFactory(this::login)).requireAuth(true)
                 .maxMessageSize(MAX_MESSAGE).connectionTimeout(5, java.util.concurrent.TimeUnit.MINUTES)

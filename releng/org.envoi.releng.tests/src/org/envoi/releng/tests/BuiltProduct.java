@@ -96,9 +96,9 @@ final class BuiltProduct {
         return runWithInput(product, data, env, "", args);
     }
 
-    /** As {@link #run(Path, Path, java.util.Map, String...)}, {@code stdin} written to its standard input. */
-    static Run runWithInput(Path product, Path data, java.util.Map<String, String> env, String stdin, String... args)
-            throws Exception {
+    /** Starts {@code <product>/envoi --data DATA args...} as {@link #run} does; the caller talks to it and waits. */
+    static Process start(Path product, Path data, java.util.Map<String, String> env, String... args)
+            throws java.io.IOException {
         List<String> command = new java.util.ArrayList<>(List.of(product.resolve("envoi").toString(), "--data",
                 data.toString()));
         command.addAll(List.of(args));
@@ -108,7 +108,13 @@ final class BuiltProduct {
         pb.environment().remove("ENVOI_VMARGS");
         pb.environment().remove("ENVOI_DB_PASSWORD");
         pb.environment().putAll(env);
-        Process p = pb.start();
+        return pb.start();
+    }
+
+    /** As {@link #run(Path, Path, java.util.Map, String...)}, {@code stdin} written to its standard input. */
+    static Run runWithInput(Path product, Path data, java.util.Map<String, String> env, String stdin, String... args)
+            throws Exception {
+        Process p = start(product, data, env, args);
         try (java.io.OutputStream in = p.getOutputStream()) {
             in.write(stdin.getBytes(StandardCharsets.UTF_8));
         }

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.envoi.api.tests.servers.BrowserUser;
+import org.envoi.releng.tests.BuiltProduct.Run;
 import org.envoi.api.tests.servers.MailPeers;
 import org.envoi.api.tests.servers.MailServers;
 import org.envoi.api.tests.servers.TestServers;
@@ -88,30 +89,12 @@ class ServeProductTest {
     }
 
     private static Process start(String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(BuiltProduct.linuxProduct().resolve("envoi").toString(),
-                "--data", data.toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().put("ENVOI_VAULT_KEY", KEY);
-        pb.environment().put("ENVOI_JAVA_HOME", System.getProperty("java.home"));
-        pb.environment().remove("DISPLAY");
-        return pb.start();
-    }
-
-    record Run(int code, String out, String err) {
+        return BuiltProduct.start(BuiltProduct.linuxProduct(), data, Map.of("ENVOI_VAULT_KEY", KEY), args);
     }
 
     private static Run run(String stdin, String... args) throws Exception {
-        Process p = start(args);
-        try (OutputStream in = p.getOutputStream()) {
-            in.write(stdin.getBytes(StandardCharsets.UTF_8));
-        }
-        List<String> err = Collections.synchronizedList(new ArrayList<>());
-        Thread t = BuiltProduct.drain(BuiltProduct.lines(p.getErrorStream()), err, "envoi-err");
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the command did not end");
-        t.join(5_000);
-        return new Run(p.exitValue(), out, String.join("\n", err));
+        return BuiltProduct.runWithInput(BuiltProduct.linuxProduct(), data, Map.of("ENVOI_VAULT_KEY", KEY), stdin,
+                args);
     }
 
     /** Starts {@code envoi serve --smtp 127.0.0.1:PORT} and waits for its SMTP line. */
@@ -181,8 +164,8 @@ class ServeProductTest {
     }
 
     /**
-     * Every id arrives within {@code seconds}; at most {@code allowedTwice} of them twice (a kill between the upstream's
-     * 250 and the SENT mark, README: such a mail goes again with its Message-ID).
+     * Every id arrives within {@code seconds}; at most {@code allowedTwice} of them twice (a kill between the
+     * upstream's 250 and the SENT mark, README: such a mail goes again with its Message-ID).
      */
     private static void awaitDelivered(List<String> ids, int seconds, int allowedTwice) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -345,8 +328,8 @@ class ServeProductTest {
     }
 
     /**
-     * The flow's mail server is down: the ERP still gets its 250 (the mail is in the outbox), and the mail goes once the
-     * server is back, with the sender's back-off (30 s at first), without anyone retrying it.
+     * The flow's mail server is down: the ERP still gets its 250 (the mail is in the outbox), and the mail goes
+     * once the server is back, with the sender's back-off (30 s at first), without anyone retrying it.
      */
     @Test
     @Order(6)
