@@ -404,5 +404,12 @@ abstract class PassThrough implements MailRelay.Listener {
             quietly(s);
         }
         threads.shutdownNow();
+        // the port is free once close returns: a socket closed while a thread waits in accept is released only when
+        // that thread has left it (CI saw a relay started anew on the port fail with "Address already in use")
+        try {
+            threads.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
