@@ -51,8 +51,9 @@ public final class CliApplication implements IApplication {
         context.applicationRunning();
         BundleContext bundle = FrameworkUtil.getBundle(CliApplication.class).getBundleContext();
         // a server logs to its own file (envoi serve --status and the other commands go on writing cli.log)
-        boolean server = args != null && java.util.Arrays.asList(args).contains("serve")
-                && !java.util.Arrays.asList(args).contains("--status");
+        List<String> words = args == null ? List.of() : java.util.Arrays.asList(args);
+        int command = words.size() >= 2 && words.get(0).equals("--data") ? 2 : 0; // as Cli.run reads them
+        boolean server = words.size() > command && words.get(command).equals("serve") && !words.contains("--status");
         logToDataFolder(DataFolder.resolve(bundle::getProperty), server ? "serve.log" : "cli.log");
         ServiceTracker<Cli, Cli> tracker = new ServiceTracker<>(bundle, Cli.class, null);
         tracker.open();

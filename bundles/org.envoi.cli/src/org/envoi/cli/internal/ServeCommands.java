@@ -147,10 +147,11 @@ final class ServeCommands {
         List<MailRelay.Listener> listeners = new ArrayList<>();
         try {
             for (Protocol p : Protocol.values()) {
-                Optional<String> where = o.get("--" + (p == Protocol.POP3 ? "pop" : p.name().toLowerCase()));
+                String option = "--" + (p == Protocol.POP3 ? "pop" : p.name().toLowerCase(java.util.Locale.ROOT));
+                Optional<String> where = o.get(option);
                 if (where.isPresent()) {
                     listeners.add(service(MailRelay.class).listen(new MailRelay.Listen(p, address(where.get(),
-                            "--" + (p == Protocol.POP3 ? "pop" : p.name().toLowerCase())),
+                            option),
                             o.flags.contains("--allow-remote"), !o.flags.contains("--no-tls"),
                             o.get("--tls-cert").map(Path::of), o.get("--tls-key").map(Path::of))));
                 }

@@ -431,12 +431,17 @@ public final class OutboxWorker {
         return done;
     }
 
+    /** Claimed mails that were not tried go back to the queue as they were: claim released, no attempt counted. */
+    private void putBack(List<Claimed> untried) {
+        for (Claimed c : untried) {
+            Instant at = clock.instant();
+            record(() -> store.release(c.entry().id(), at));
+        }
+    }
+
     private void sendGroup(String key, List<Claimed> group, int[] counts) {
         if (stopping.getAsBoolean()) {
-            for (Claimed c : group) {
-                Instant at = clock.instant();
-                record(() -> store.release(c.entry().id(), at));
-            }
+            putBack(group);
             return;
         }
         Claimed first = group.get(0);
@@ -483,10 +488,7 @@ public final class OutboxWorker {
         for (int i = 0; i < sendable.size(); i++) {
             Claimed c = sendable.get(i);
             if (stopping.getAsBoolean()) {
-                for (Claimed rest : sendable.subList(i, sendable.size())) {
-                    Instant at = clock.instant();
-                    record(() -> store.release(rest.entry().id(), at));
-                }
+                putBack(sendable.subList(i, sendable.size()));
                 return;
             }
             try {
@@ -511,10 +513,7 @@ public final class OutboxWorker {
                     retry(c, e, counts);
                     if (!sender.isConnected()) {
                         // the connection is gone: the others were not tried, they go back untouched
-                        for (Claimed rest : sendable.subList(i + 1, sendable.size())) {
-                            Instant at = clock.instant();
-                            record(() -> store.release(rest.entry().id(), at));
-                        }
+                        putBack(sendable.subList(i + 1, sendable.size()));
                         return;
                     }
                 }
