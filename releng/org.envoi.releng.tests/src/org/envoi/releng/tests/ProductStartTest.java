@@ -72,7 +72,9 @@ class ProductStartTest {
                     "errors in the product log:\n" + all);
 
             System.out.println("Envoi window shown: " + shown);
-            String window = x11Window(process.pid(), all);
+            // the script runs Java as its child (it starts it again when the desktop asks for a restart)
+            String window = x11Window(java.util.stream.Stream.concat(java.util.stream.Stream.of(process.toHandle()),
+                    process.descendants()).map(h -> "= " + h.pid()).toList(), all);
             System.out.println("X window of the product: " + window.lines().filter(l -> l.contains("Window id")
                     || l.contains("Map State") || l.contains("-geometry")).toList());
         } finally {
@@ -91,18 +93,19 @@ class ProductStartTest {
 
     /**
      * The X server's description ({@code xwininfo}) of the viewable top-level window titled "Envoi" whose
-     * {@code _NET_WM_PID} is the product's process (the script execs Java, so its process is the JVM that draws the
-     * window), asked of the X server with x11-utils (e4 pads the title with spaces). GTK also makes hidden 200x200
+     * {@code _NET_WM_PID} is the product's process (the script's Java child draws the window), asked of the X server
+     * with x11-utils (e4 pads the title with spaces). GTK also makes hidden 200x200
      * windows and a small one with that title and process: they do not count.
      */
-    private static String x11Window(long pid, String log) throws Exception {
+    private static String x11Window(List<String> pids, String log) throws Exception {
         List<String> seen = new ArrayList<>();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // the X server may map it a moment later
         do {
             seen.clear();
             for (String line : exec("xwininfo", "-root", "-tree").lines().toList()) {
                 Matcher m = Pattern.compile("^\\s*(0x[0-9a-f]+) \"Envoi *\": ").matcher(line);
-                if (m.find() && exec("xprop", "-id", m.group(1), "_NET_WM_PID").contains("= " + pid)) {
+                if (m.find() && pids.stream().anyMatch(exec("xprop", "-id", m.group(1), "_NET_WM_PID").strip()
+                        ::endsWith)) {
                     String info = exec("xwininfo", "-id", m.group(1));
                     Matcher width = Pattern.compile("Width: (\\d+)").matcher(info);
                     if (info.contains("Map State: IsViewable") && width.find() && Integer.parseInt(width.group(1))
@@ -114,7 +117,8 @@ class ProductStartTest {
             }
             Thread.sleep(200);
         } while (System.nanoTime() < deadline);
-        return fail("no viewable X window titled Envoi of process " + pid + " (its windows: " + seen + ")\n" + log);
+        return fail("no viewable X window titled Envoi of processes " + pids + " (its windows: " + seen + ")\n"
+                + log);
     }
 
     private static String exec(String... command) throws Exception {

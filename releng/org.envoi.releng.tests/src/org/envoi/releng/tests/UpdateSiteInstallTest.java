@@ -51,7 +51,7 @@ class UpdateSiteInstallTest {
      */
     @Test
     void providerFeatureInstallsFromTheUpdateSiteIntoAProductWithoutIt() throws Exception {
-        Path product = productWithoutGoogle();
+        Path product = productWithoutGoogle(temp.resolve("envoi"));
         String site = BuiltProduct.site().toUri().toString();
         assertTrue(site.startsWith("file:"), site);
         assertFalse(BuiltProduct.hasBundle(product, GOOGLE_BUNDLE), "before: not in bundles.info");
@@ -86,8 +86,8 @@ class UpdateSiteInstallTest {
      * garbage collector removes from the bundle pool (the jar, the feature folder, their artifacts.xml entries): a
      * leftover jar or artifact entry could otherwise stand in for the one the install must bring.
      */
-    private Path productWithoutGoogle() throws Exception {
-        Path product = BuiltProduct.copyOf(BuiltProduct.linuxProduct(), temp.resolve("envoi"));
+    static Path productWithoutGoogle(Path target) throws Exception {
+        Path product = BuiltProduct.copyOf(BuiltProduct.linuxProduct(), target);
         assertTrue(BuiltProduct.hasBundle(product, GOOGLE_BUNDLE), "the built product ships the Google provider");
         assertEquals(0, director("-destination", product.toString(), "-uninstallIU", GOOGLE_FEATURE));
         assertTrue(BuiltProduct.hasBundle(product, "org.envoi.provider.microsoft"), "the other provider stays");
@@ -126,7 +126,7 @@ class UpdateSiteInstallTest {
     }
 
     /** Whether the newest state of the product's p2 profile has an installable unit with that id. */
-    private static boolean profileLists(Path product, String unit) throws Exception {
+    static boolean profileLists(Path product, String unit) throws Exception {
         Path registry = product.resolve("p2/org.eclipse.equinox.p2.engine/profileRegistry/DefaultProfile.profile");
         Path newest;
         try (Stream<Path> s = Files.list(registry)) {

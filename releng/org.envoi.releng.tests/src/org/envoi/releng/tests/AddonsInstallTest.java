@@ -1,0 +1,410 @@
+package org.envoi.releng.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+
+import org.eclipse.equinox.p2.core.IProvisioningAgent;
+import org.eclipse.equinox.p2.core.IProvisioningAgentProvider;
+import org.eclipse.swt.SWT;
+import org.eclipse.swt.graphics.GC;
+import org.eclipse.swt.graphics.Image;
+import org.eclipse.swt.graphics.ImageData;
+import org.eclipse.swt.graphics.ImageLoader;
+import org.eclipse.swt.widgets.Button;
+import org.eclipse.swt.widgets.Composite;
+import org.eclipse.swt.widgets.Control;
+import org.eclipse.swt.widgets.Display;
+import org.eclipse.swt.widgets.Label;
+import org.eclipse.swt.widgets.ProgressBar;
+import org.eclipse.swt.widgets.Shell;
+import org.eclipse.swt.widgets.Table;
+import org.eclipse.swt.widgets.TableItem;
+import org.envoi.ui.addons.Addons;
+import org.envoi.ui.addons.AddonsDialog;
+import org.envoi.ui.addons.AddonsSettings;
+import org.envoi.ui.addons.AddonsView;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.ServiceReference;
+
+/**
+ * Issue 19, Add-ons: the Add-ons screen's own code (the dialog in an SWT display of this runtime, on the p2 agent of
+ * a copy of the product) installs the Google provider from the built update site into a product without it; the
+ * copy, started again through its script, offers Google on the command line and in the desktop's flows editor.
+ */
+class AddonsInstallTest {
+
+    private static final String GOOGLE_FEATURE = "org.envoi.provider.google.feature.feature.group";
+    private static final String GOOGLE_BUNDLE = "org.envoi.provider.google";
+    private static final String SHOWN = "Envoi window shown: ";
+    static final Path SHOTS = Path.of("target", "screenshots");
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void googleInstallsThroughTheAddonsScreenAndTheRestartedProductOffersIt() throws Exception {
+        Display display = display();
+        // the honest "product without Google": the built product with the feature uninstalled by the p2 director
+        // and garbage-collected (UpdateSiteInstallTest), so nothing of it is left to stand in for the install
+        Path product = UpdateSiteInstallTest.productWithoutGoogle(temp.resolve("envoi"));
+        assertFalse(BuiltProduct.hasBundle(product, GOOGLE_BUNDLE), "before: the copy does not start Google");
+        URI site = BuiltProduct.site().toUri();
+        AddonsSettings settings = AddonsSettings.of(k -> k.equals(AddonsSettings.SITES) ? site.toString() : null,
+                k -> null, null);
+        AtomicBoolean restartAsked = new AtomicBoolean();
+        IProvisioningAgent agent = agent(product);
+        Shell shell = null;
+        try {
+            // the profile id the materialized product has (its config.ini's eclipse.p2.profile)
+            Addons addons = new Addons(agent, "DefaultProfile", settings.sites());
+            shell = AddonsDialog.open(null, settings, () -> addons, display::asyncExec, () -> restartAsked.set(true),
+                    Locale.ENGLISH);
+            Shell s = shell;
+            Table table = widget(shell, "addons.table");
+            Label status = widget(shell, "addons.status");
+            until(display, 60, () -> table.getItemCount() > 0 && !status.getText().isEmpty(), () -> "the list: "
+                    + status.getText());
+            TableItem google = row(table, GOOGLE_FEATURE);
+            assertEquals("", google.getText(2), "before: Google is not installed");
+            assertFalse(google.getText(3).isEmpty(), "the site offers Google with its version");
+            assertEquals("Providers", google.getText(1), "under the site's category");
+            assertNotNull(row(table, "org.envoi.provider.microsoft.feature.feature.group").getText(2),
+                    "Microsoft is listed");
+            assertFalse(row(table, "org.envoi.provider.microsoft.feature.feature.group").getText(2).isEmpty(),
+                    "Microsoft is installed, with its version");
+            screenshot(shell, "addons-before-en");
+
+            Button install = widget(shell, "addons.install");
+            assertFalse(install.isEnabled(), "nothing selected, nothing to install");
+            table.setSelection(google);
+            table.notifyListeners(SWT.Selection, null);
+            assertTrue(install.isEnabled(), "Google selected: Install");
+            assertFalse(this.<Button>widget(shell, "addons.uninstall").isEnabled(), "not installed: no Uninstall");
+            install.notifyListeners(SWT.Selection, null);
+            ProgressBar progress = widget(shell, "addons.progress");
+            assertTrue(progress.isVisible(), "the progress bar shows while p2 works");
+            assertTrue(this.<Button>widget(shell, "addons.cancel").isEnabled(), "Cancel while p2 works");
+            screenshot(shell, "addons-installing-en");
+            until(display, 180, () -> status.getText().startsWith("Failed") || status.getText().endsWith(
+                    "is installed. Restart Envoi to use it.") && !progress.isVisible() && !row(table, GOOGLE_FEATURE)
+                    .getText(2).isEmpty(), () -> "the install: "
+                            + status.getText());
+            assertTrue(status.getText().endsWith("is installed. Restart Envoi to use it."), status.getText());
+            assertFalse(row(table, GOOGLE_FEATURE).getText(2).isEmpty(), "the list shows Google installed");
+            assertFalse(progress.isVisible(), "no progress bar once done");
+            screenshot(s, "addons-installed-en");
+            Button restart = widget(shell, "addons.restart");
+            assertTrue(restart.isEnabled(), "the screen offers the restart");
+            restart.notifyListeners(SWT.Selection, null);
+            assertTrue(restartAsked.get(), "Restart asks the workbench to restart");
+        } finally {
+            if (shell != null) {
+                shell.dispose();
+            }
+            agent.stop();
+        }
+        assertTrue(UpdateSiteInstallTest.profileLists(product, GOOGLE_FEATURE), "the p2 profile lists Google");
+        assertTrue(BuiltProduct.hasBundle(product, GOOGLE_BUNDLE), "bundles.info starts Google");
+
+        BuiltProduct.Run cli = BuiltProduct.run(product, temp.resolve("data-cli"), Map.of("ENVOI_VAULT_KEY",
+                Base64.getEncoder().encodeToString(new byte[32])), "flow", "add", "g", "--provider", "google",
+                "--client-id", "envoi.apps.googleusercontent.com");
+        assertEquals(0, cli.code(), "the restarted product's command line offers Google: " + cli.out() + cli.err());
+
+        String shown = desktopShows(product, temp.resolve("data-desktop"));
+        assertTrue(shown.contains("flow.preset [Google (Gmail, Workspace), Microsoft 365, Other (custom)]"),
+                "the flows editor offers Google: " + shown);
+    }
+
+    /** Locked by the administrator: the same list, read-only, and a sentence saying why. */
+    @Test
+    void aLockedProductListsTheAddOnsWithoutInstallOrUninstall() throws Exception {
+        Display display = display();
+        Path product = BuiltProduct.copyOf(BuiltProduct.linuxProduct(), temp.resolve("envoi"));
+        String site = BuiltProduct.site().toUri().toString();
+        AddonsSettings settings = AddonsSettings.of(k -> k.equals(AddonsSettings.SITES) ? site : null,
+                k -> k.equals(AddonsSettings.LOCKED) ? "true" : null, null);
+        assertTrue(settings.locked(), "the product property locks");
+        IProvisioningAgent agent = agent(product);
+        Shell shell = null;
+        try {
+            Addons addons = new Addons(agent, "DefaultProfile", settings.sites());
+            shell = AddonsDialog.open(null, settings, () -> addons, display::asyncExec, () -> {
+            }, Locale.ENGLISH);
+            Table table = widget(shell, "addons.table");
+            Label status = widget(shell, "addons.status");
+            until(display, 60, () -> table.getItemCount() > 0 && !status.getText().isEmpty(), () -> "the list: "
+                    + status.getText());
+            assertFalse(row(table, GOOGLE_FEATURE).getText(2).isEmpty(), "the list shows what is installed");
+            assertEquals("Your administrator has locked the add-ons: this list is read-only.", this.<Label>widget(
+                    shell, "addons.locked").getText());
+            for (String key : List.of("addons.install", "addons.update", "addons.uninstall")) {
+                assertNull(find(shell, key), key + " is not offered when locked");
+            }
+            screenshot(shell, "addons-locked-en");
+        } finally {
+            if (shell != null) {
+                shell.dispose();
+            }
+            agent.stop();
+        }
+    }
+
+    @Test
+    void settingsComeFromTheSystemPropertiesThenTheProduct() {
+        Path install = temp;
+        AddonsSettings none = AddonsSettings.of(k -> null, k -> null, install);
+        assertEquals(List.of(), none.sites(), "no repository/ beside the product, no setting: no site");
+        assertFalse(none.locked());
+        assertTrue(install.resolve("repository").toFile().mkdir());
+        assertEquals(List.of(install.resolve("repository").toUri()), AddonsSettings.of(k -> null, k -> null, install)
+                .sites(), "default: the repository/ folder beside the product");
+        AddonsSettings product = AddonsSettings.of(k -> null, k -> k.equals(AddonsSettings.SITES)
+                ? "https://envoi.example/site, file:/opt/envoi-site" : null, install);
+        assertEquals(List.of(URI.create("https://envoi.example/site"), URI.create("file:/opt/envoi-site")), product
+                .sites());
+        AddonsSettings system = AddonsSettings.of(k -> k.equals(AddonsSettings.SITES) ? "file:/srv/site" : null,
+                k -> k.equals(AddonsSettings.SITES) ? "https://envoi.example/site" : null, install);
+        assertEquals(List.of(URI.create("file:/srv/site")), system.sites(), "config.ini/-D wins over the product");
+        AddonsSettings bad = AddonsSettings.of(k -> k.equals(AddonsSettings.SITES)
+                ? "ftp://envoi.example/site,https://envoi.example/ok" : null, k -> null, install);
+        assertEquals(List.of(URI.create("https://envoi.example/ok")), bad.sites());
+        assertEquals(List.of("envoi.updateSites: 'ftp://envoi.example/site' is not a file: or https: URL; give a"
+                + " comma-separated list of file: and https: URLs (README, Add-ons)"), bad.problems());
+        assertTrue(AddonsSettings.of(k -> k.equals(AddonsSettings.LOCKED) ? "true" : null, k -> null, install)
+                .locked(), "a system property locks");
+        assertTrue(AddonsSettings.of(k -> k.equals(AddonsSettings.LOCKED) ? "false" : null, k -> k.equals(
+                AddonsSettings.LOCKED) ? "true" : null, install).locked(), "a user cannot unlock the product's lock");
+    }
+
+    /**
+     * "Restart Envoi" ends the workbench with exit code 23; the start script starts the desktop again (the native
+     * Eclipse launcher's job, which Envoi does not ship), and returns any other code. A stand-in java counts.
+     */
+    @Test
+    void theStartScriptStartsTheDesktopAgainWhenItAsksForARestart() throws Exception {
+        Path script = BuiltProduct.linuxProduct().resolve("envoi");
+        Path home = temp.resolve("java");
+        Files.createDirectories(home.resolve("bin"));
+        Path java = home.resolve("bin/java");
+        Path count = temp.resolve("starts");
+        Files.writeString(java, """
+                #!/bin/sh
+                case "$1" in -version) echo 'openjdk version "21.0.1"' >&2; exit 0;; esac
+                echo start >> "%s"
+                [ "$(wc -l < "%s")" -ge 3 ] && exit 7
+                exit 23
+                """.formatted(count, count));
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
+        Path product = temp.resolve("product");
+        Files.createDirectories(product.resolve("plugins"));
+        Files.copy(script, product.resolve("envoi"));
+        Files.createFile(product.resolve("plugins/org.eclipse.equinox.launcher_1.0.0.jar"));
+        ProcessBuilder pb = new ProcessBuilder(product.resolve("envoi").toString(), "--data", temp.resolve("data")
+                .toString()).redirectErrorStream(true);
+        pb.environment().put("ENVOI_JAVA_HOME", home.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the script ended");
+        assertEquals(7, p.exitValue(), "the desktop's last exit code comes back: " + out);
+        assertEquals(3, Files.readAllLines(count).size(), "started again after each exit 23, not after 7");
+    }
+
+    /**
+     * The product carries what p2 needs to change itself, and starts none of it: no start level, no autostart, so
+     * nothing of p2 runs before the Add-ons screen opens.
+     */
+    @Test
+    void theProductCarriesP2AndStartsNoneOfIt() {
+        Path product = BuiltProduct.linuxProduct();
+        List<String> lines = BuiltProduct.bundlesInfo(product);
+        for (String bundle : List.of("org.envoi.ui.addons", "org.eclipse.equinox.p2.operations",
+                "org.eclipse.equinox.p2.engine", "org.eclipse.equinox.p2.director",
+                "org.eclipse.equinox.p2.touchpoint.eclipse", "org.eclipse.equinox.p2.transport.ecf",
+                "org.eclipse.ecf.provider.filetransfer", "org.eclipse.equinox.frameworkadmin.equinox",
+                "org.eclipse.equinox.simpleconfigurator.manipulator", "org.eclipse.osgi.compatibility.state")) {
+            String line = lines.stream().filter(l -> l.startsWith(bundle + ",")).findFirst().orElseThrow(
+                    () -> new AssertionError(bundle + " is not in the product's bundles.info"));
+            assertTrue(line.endsWith(",4,false"), bundle + " must not be started with the product: " + line);
+        }
+        for (String line : lines) {
+            if (line.startsWith("org.eclipse.equinox.p2.") || line.startsWith("org.eclipse.ecf")) {
+                assertTrue(line.endsWith(",false"), "p2 starts lazily, not with the product: " + line);
+            }
+        }
+    }
+
+    /** The menu is contributed where the shared contract of issue 19 puts it: before Help in the main menu. */
+    @Test
+    void theAddOnsMenuGoesBeforeHelpInTheMainMenu() throws Exception {
+        org.osgi.framework.Bundle addons = FrameworkUtil.getBundle(AddonsView.class);
+        String xmi;
+        try (java.io.InputStream in = addons.getEntry("fragment.e4xmi").openStream()) {
+            xmi = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        assertTrue(xmi.contains("parentId=\"org.eclipse.ui.main.menu\""), xmi);
+        assertTrue(xmi.contains("positionInList=\"before:org.envoi.app.menu.help\""), xmi);
+        assertEquals(3, xmi.split("parentElementId=\"xpath:/\"", -1).length - 1, "command, handler, menu: " + xmi);
+        assertTrue(xmi.contains("bundleclass://org.envoi.ui.addons/org.envoi.ui.addons.OpenAddonsHandler"), xmi);
+        java.util.Properties en = new java.util.Properties();
+        try (java.io.InputStream in = addons.getEntry("OSGI-INF/l10n/bundle.properties").openStream()) {
+            en.load(in);
+        }
+        assertEquals("Add-ons\u2026", en.getProperty("menu.addons.open"));
+    }
+
+    private static Display display() {
+        String d = System.getenv("DISPLAY");
+        if (d == null || d.isBlank()) {
+            if (Boolean.getBoolean("envoi.ci")) {
+                fail("no X display in CI: run the tests under xvfb-run (see README.md)");
+            }
+            Assumptions.abort("no X display (DISPLAY is unset): run under xvfb-run");
+        }
+        return Display.getDefault();
+    }
+
+    /** An agent on another installation's p2 folder, as the director does with -destination. */
+    private static IProvisioningAgent agent(Path product) throws Exception {
+        BundleContext context = FrameworkUtil.getBundle(AddonsInstallTest.class).getBundleContext();
+        // loading the class starts p2.core (lazy activation), which registers the provider
+        Class<IProvisioningAgentProvider> type = IProvisioningAgentProvider.class;
+        ServiceReference<IProvisioningAgentProvider> ref = context.getServiceReference(type);
+        assertNotNull(ref, "p2's agent provider runs in the test runtime");
+        return context.getService(ref).createAgent(product.resolve("p2").toUri());
+    }
+
+    private static TableItem row(Table table, String id) {
+        for (TableItem item : table.getItems()) {
+            if (item.getData() instanceof Addons.Addon a && a.id().equals(id)) {
+                return item;
+            }
+        }
+        List<String> ids = new ArrayList<>();
+        for (TableItem item : table.getItems()) {
+            ids.add(item.getData() instanceof Addons.Addon a ? a.id() : "?");
+        }
+        return fail("no row for " + id + " in " + ids);
+    }
+
+    private static void until(Display display, int seconds, BooleanSupplier done, java.util.function.Supplier<String>
+            what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("not done within " + seconds + " s: " + what.get());
+            }
+            while (display.readAndDispatch()) {
+                // run what the background job posted
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail("interrupted");
+            }
+        }
+        while (display.readAndDispatch()) {
+            // paint
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Control> T find(Control root, String key) {
+        if (key.equals(root.getData(AddonsView.KEY))) {
+            return (T) root;
+        }
+        if (root instanceof Composite c) {
+            for (Control child : c.getChildren()) {
+                T found = find(child, key);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
+    private <T extends Control> T widget(Control root, String key) {
+        T w = find(root, key);
+        if (w == null) {
+            throw new AssertionError("no widget with key " + key);
+        }
+        return w;
+    }
+
+    static void screenshot(Shell shell, String name) {
+        Display display = shell.getDisplay();
+        while (display.readAndDispatch()) {
+            // paint what is pending
+        }
+        org.eclipse.swt.graphics.Point size = shell.getSize();
+        Image image = new Image(display, size.x, size.y);
+        GC gc = new GC(shell);
+        try {
+            gc.copyArea(image, 0, 0);
+            ImageLoader loader = new ImageLoader();
+            loader.data = new ImageData[] { image.getImageData() };
+            Files.createDirectories(SHOTS);
+            loader.save(SHOTS.resolve(name + ".png").toString(), SWT.IMAGE_PNG);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            gc.dispose();
+            image.dispose();
+        }
+    }
+
+    /** Starts the product's desktop through its script on this display; what its window log says it shows. */
+    private static String desktopShows(Path product, Path data) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(product.resolve("envoi").toString()).redirectErrorStream(true);
+        pb.environment().put("ENVOI_DATA", data.toString());
+        pb.environment().put("ENVOI_JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("LANG", "C.UTF-8");
+        pb.environment().remove("LC_ALL");
+        pb.environment().remove("ENVOI_VMARGS");
+        Process process = pb.start();
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        Thread reader = BuiltProduct.drain(BuiltProduct.lines(process.getInputStream()), log, "envoi-addons-log");
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (System.nanoTime() < deadline && process.isAlive()) {
+                synchronized (log) {
+                    for (String l : log) {
+                        if (l.contains(SHOWN)) {
+                            return l.substring(l.indexOf(SHOWN) + SHOWN.length());
+                        }
+                    }
+                }
+                Thread.sleep(100);
+            }
+            return fail("the desktop did not say what it shows within 90 s:\n" + String.join("\n", log));
+        } finally {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            reader.join(5_000);
+        }
+    }
+}
