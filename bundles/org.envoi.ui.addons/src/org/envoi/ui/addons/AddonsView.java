@@ -257,6 +257,8 @@ public final class AddonsView {
             };
             try {
                 return work.run(bar);
+            } catch (org.eclipse.core.runtime.OperationCanceledException e) {
+                return Status.CANCEL_STATUS; // SubMonitor.split throws it once Cancel was pressed
             } catch (Exception e) {
                 ui.execute(() -> {
                     if (!status.isDisposed()) {
@@ -276,7 +278,10 @@ public final class AddonsView {
                         return;
                     }
                     busyUi(false);
-                    if (then != null && event.getResult().getSeverity() != IStatus.CANCEL) {
+                    if (event.getResult().getSeverity() == IStatus.CANCEL) {
+                        // also when Cancel came before the job ran: p2 changed nothing (or rolled back)
+                        status.setText(text("addons.cancelled"));
+                    } else if (then != null) {
                         then.run();
                     }
                 });

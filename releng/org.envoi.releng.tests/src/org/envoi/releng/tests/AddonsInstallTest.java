@@ -57,6 +57,7 @@ class AddonsInstallTest {
 
     private static final String GOOGLE_FEATURE = "org.envoi.provider.google.feature.feature.group";
     private static final String GOOGLE_BUNDLE = "org.envoi.provider.google";
+    private static final String MICROSOFT_FEATURE = "org.envoi.provider.microsoft.feature.feature.group";
     private static final String SHOWN = "Envoi window shown: ";
     static final Path SHOTS = Path.of("target", "screenshots");
 
@@ -90,22 +91,33 @@ class AddonsInstallTest {
             assertEquals("", google.getText(2), "before: Google is not installed");
             assertFalse(google.getText(3).isEmpty(), "the site offers Google with its version");
             assertEquals("Providers", google.getText(1), "under the site's category");
-            assertNotNull(row(table, "org.envoi.provider.microsoft.feature.feature.group").getText(2),
-                    "Microsoft is listed");
-            assertFalse(row(table, "org.envoi.provider.microsoft.feature.feature.group").getText(2).isEmpty(),
+            assertFalse(row(table, MICROSOFT_FEATURE).getText(2).isEmpty(),
                     "Microsoft is installed, with its version");
             screenshot(shell, "addons-before-en");
 
             Button install = widget(shell, "addons.install");
-            assertFalse(install.isEnabled(), "nothing selected, nothing to install");
-            table.setSelection(google);
-            table.notifyListeners(SWT.Selection, null);
-            assertTrue(install.isEnabled(), "Google selected: Install");
-            assertFalse(this.<Button>widget(shell, "addons.uninstall").isEnabled(), "not installed: no Uninstall");
-            install.notifyListeners(SWT.Selection, null);
+            Button cancel = widget(shell, "addons.cancel");
+            Button uninstall = widget(shell, "addons.uninstall");
             ProgressBar progress = widget(shell, "addons.progress");
+            assertFalse(install.isEnabled(), "nothing selected, nothing to install");
+            assertFalse(cancel.isEnabled(), "nothing running, nothing to cancel");
+            select(table, GOOGLE_FEATURE);
+            assertTrue(install.isEnabled(), "Google selected: Install");
+            assertFalse(uninstall.isEnabled(), "not installed: no Uninstall");
+
+            // Cancel stops the install and leaves the product as it was
+            install.notifyListeners(SWT.Selection, null);
+            assertTrue(cancel.isEnabled(), "Cancel while p2 works");
+            cancel.notifyListeners(SWT.Selection, null);
+            until(display, 60, () -> !progress.isVisible(), () -> "the cancel: " + status.getText());
+            assertEquals("Cancelled: nothing was changed.", status.getText());
+            assertFalse(UpdateSiteInstallTest.profileLists(product, GOOGLE_FEATURE), "cancelled: not in the profile");
+            assertFalse(BuiltProduct.hasBundle(product, GOOGLE_BUNDLE), "cancelled: not in bundles.info");
+
+            select(table, GOOGLE_FEATURE);
+            install.notifyListeners(SWT.Selection, null);
             assertTrue(progress.isVisible(), "the progress bar shows while p2 works");
-            assertTrue(this.<Button>widget(shell, "addons.cancel").isEnabled(), "Cancel while p2 works");
+            assertTrue(cancel.isEnabled(), "Cancel while p2 works");
             screenshot(shell, "addons-installing-en");
             until(display, 180, () -> status.getText().startsWith("Failed") || status.getText().endsWith(
                     "is installed. Restart Envoi to use it.") && !progress.isVisible() && !row(table, GOOGLE_FEATURE)
@@ -115,8 +127,20 @@ class AddonsInstallTest {
             assertFalse(row(table, GOOGLE_FEATURE).getText(2).isEmpty(), "the list shows Google installed");
             assertFalse(progress.isVisible(), "no progress bar once done");
             screenshot(s, "addons-installed-en");
+            assertFalse(cancel.isEnabled(), "nothing running, nothing to cancel");
             Button restart = widget(shell, "addons.restart");
             assertTrue(restart.isEnabled(), "the screen offers the restart");
+
+            // and uninstall: Microsoft goes, from the same screen
+            select(table, MICROSOFT_FEATURE);
+            assertTrue(uninstall.isEnabled(), "Microsoft is installed: Uninstall");
+            assertFalse(install.isEnabled(), "installed: no Install");
+            uninstall.notifyListeners(SWT.Selection, null);
+            until(display, 180, () -> status.getText().startsWith("Failed") || status.getText().endsWith(
+                    "is uninstalled. Restart Envoi to finish.") && !progress.isVisible() && row(table,
+                            MICROSOFT_FEATURE).getText(2).isEmpty(), () -> "the uninstall: " + status.getText());
+            assertTrue(status.getText().endsWith("is uninstalled. Restart Envoi to finish."), status.getText());
+            screenshot(shell, "addons-uninstalled-en");
             restart.notifyListeners(SWT.Selection, null);
             assertTrue(restartAsked.get(), "Restart asks the workbench to restart");
         } finally {
@@ -127,15 +151,23 @@ class AddonsInstallTest {
         }
         assertTrue(UpdateSiteInstallTest.profileLists(product, GOOGLE_FEATURE), "the p2 profile lists Google");
         assertTrue(BuiltProduct.hasBundle(product, GOOGLE_BUNDLE), "bundles.info starts Google");
+        assertFalse(UpdateSiteInstallTest.profileLists(product, MICROSOFT_FEATURE), "Microsoft left the profile");
+        assertFalse(BuiltProduct.hasBundle(product, "org.envoi.provider.microsoft"), "bundles.info: no Microsoft");
 
         BuiltProduct.Run cli = BuiltProduct.run(product, temp.resolve("data-cli"), Map.of("ENVOI_VAULT_KEY",
                 Base64.getEncoder().encodeToString(new byte[32])), "flow", "add", "g", "--provider", "google",
                 "--client-id", "envoi.apps.googleusercontent.com");
         assertEquals(0, cli.code(), "the restarted product's command line offers Google: " + cli.out() + cli.err());
+        BuiltProduct.Run gone = BuiltProduct.run(product, temp.resolve("data-cli"), Map.of("ENVOI_VAULT_KEY",
+                Base64.getEncoder().encodeToString(new byte[32])), "flow", "add", "m", "--provider", "microsoft",
+                "--client-id", "envoi-client");
+        assertEquals(4, gone.code(), gone.out() + gone.err());
+        assertTrue(gone.err().startsWith("PROVIDER_NOT_FOUND: No provider 'microsoft' is installed; installed:"
+                + " [google]"), "Microsoft is gone: " + gone.err());
 
         String shown = desktopShows(product, temp.resolve("data-desktop"));
-        assertTrue(shown.contains("flow.preset [Google (Gmail, Workspace), Microsoft 365, Other (custom)]"),
-                "the flows editor offers Google: " + shown);
+        assertTrue(shown.contains("flow.preset [Google (Gmail, Workspace), Other (custom)]"),
+                "the flows editor offers Google, and no longer Microsoft: " + shown);
     }
 
     /** Locked by the administrator: the same list, read-only, and a sentence saying why. */
@@ -164,6 +196,17 @@ class AddonsInstallTest {
                 assertNull(find(shell, key), key + " is not offered when locked");
             }
             screenshot(shell, "addons-locked-en");
+            shell.dispose();
+            shell = AddonsDialog.open(null, settings, () -> addons, display::asyncExec, () -> {
+            }, Locale.FRENCH);
+            Label statusFr = widget(shell, "addons.status");
+            Table tableFr = widget(shell, "addons.table");
+            until(display, 60, () -> tableFr.getItemCount() > 0 && !statusFr.getText().isEmpty(), () -> "la liste: "
+                    + statusFr.getText());
+            assertEquals("Votre administrateur a verrouillé les modules complémentaires : cette liste est en lecture"
+                    + " seule.", this.<Label>widget(shell, "addons.locked").getText());
+            assertEquals("Modules complémentaires", shell.getText());
+            screenshot(shell, "addons-locked-fr");
         } finally {
             if (shell != null) {
                 shell.dispose();
@@ -296,6 +339,11 @@ class AddonsInstallTest {
         return context.getService(ref).createAgent(product.resolve("p2").toUri());
     }
 
+    private static void select(Table table, String id) {
+        table.setSelection(row(table, id));
+        table.notifyListeners(SWT.Selection, null);
+    }
+
     private static TableItem row(Table table, String id) {
         for (TableItem item : table.getItems()) {
             if (item.getData() instanceof Addons.Addon a && a.id().equals(id)) {
@@ -357,9 +405,19 @@ class AddonsInstallTest {
 
     static void screenshot(Shell shell, String name) {
         Display display = shell.getDisplay();
-        while (display.readAndDispatch()) {
-            // paint what is pending
-        }
+        // GTK draws a button's new state a moment after it changes: let it, then copy the window
+        long settle = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+        do {
+            while (display.readAndDispatch()) {
+                // paint what is pending
+            }
+            shell.update();
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } while (System.nanoTime() < settle);
         org.eclipse.swt.graphics.Point size = shell.getSize();
         Image image = new Image(display, size.x, size.y);
         GC gc = new GC(shell);
