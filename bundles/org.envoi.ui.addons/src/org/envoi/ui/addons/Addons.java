@@ -33,10 +33,14 @@ import org.eclipse.equinox.p2.query.IQueryResult;
 import org.eclipse.equinox.p2.query.QueryUtil;
 import org.eclipse.equinox.p2.repository.metadata.IMetadataRepository;
 import org.eclipse.equinox.p2.repository.metadata.IMetadataRepositoryManager;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
 
 /**
  * What the update sites offer and what a p2 profile has installed, and the changes between them, through the p2
@@ -49,6 +53,7 @@ public final class Addons {
     static final List<String> CATEGORY_ORDER = List.of("Providers", "Transports", "File stores", "UI", "CLI", "Core");
     /** The product's own root feature: it holds this screen, so it cannot be uninstalled from it. */
     static final String PRODUCT_FEATURE = "org.envoi.product.feature.feature.group";
+    static final String FRAMEWORK_ADMIN = "org.eclipse.equinox.frameworkadmin.equinox";
 
     /**
      * One feature group: offered by a site ({@code available}) and/or installed as a root of the profile.
@@ -111,7 +116,32 @@ public final class Addons {
             }
             agent = context.getService(ref).createAgent(null);
         }
+        wakeFrameworkAdmin(context);
         return new Addons(agent, IProfileRegistry.SELF, sites);
+    }
+
+    /**
+     * The product keeps p2's FrameworkAdmin (which writes bundles.info when an install is configured) above the
+     * framework's start level, so that its immediate component does not run at every start: bring it down and
+     * start it now that the Add-ons screen needs it.
+     */
+    static void wakeFrameworkAdmin(BundleContext context) throws ProvisionException {
+        int active = context.getBundle(0).adapt(FrameworkStartLevel.class).getStartLevel();
+        for (Bundle b : context.getBundles()) {
+            if (!FRAMEWORK_ADMIN.equals(b.getSymbolicName()) || b.getState() == Bundle.ACTIVE) {
+                continue;
+            }
+            BundleStartLevel level = b.adapt(BundleStartLevel.class);
+            try {
+                if (level.getStartLevel() > active) {
+                    level.setStartLevel(active);
+                }
+                b.start(Bundle.START_TRANSIENT);
+            } catch (BundleException | RuntimeException e) {
+                throw new ProvisionException("p2 cannot change this product: " + FRAMEWORK_ADMIN + " did not start ("
+                        + e.getMessage() + ")");
+            }
+        }
     }
 
     public List<URI> sites() {
