@@ -60,7 +60,8 @@ class ProductStartTest {
             assertTrue(all.contains("Envoi provider registered: microsoft (Microsoft 365)"), all);
             assertTrue(all.contains("Envoi provider registered: google (Google (Gmail, Workspace))"), all);
 
-            assertTrue(shown.startsWith("\"Envoi\" "), "one window, titled Envoi: " + shown);
+            assertTrue(shown.startsWith("\"Envoi \u2014 " + data.getFileName() + "\" "),
+                    "one window, titled Envoi and its data folder: " + shown);
             assertTrue(shown.contains("; tabs: [Authentication flows], Outbox, Inbox, Flow health, Operators and"
                     + " company, Mail settings, Mail providers;"), "every part's tab, the flows selected: " + shown);
             assertTrue(shown.contains("; Authentication flows shows: flows.list"), "the flows list: " + shown);
@@ -72,7 +73,7 @@ class ProductStartTest {
                     "errors in the product log:\n" + all);
 
             System.out.println("Envoi window shown: " + shown);
-            String window = x11Window(process.pid(), all);
+            String window = x11Window(process, all);
             System.out.println("X window of the product: " + window.lines().filter(l -> l.contains("Window id")
                     || l.contains("Map State") || l.contains("-geometry")).toList());
         } finally {
@@ -90,19 +91,22 @@ class ProductStartTest {
     }
 
     /**
-     * The X server's description ({@code xwininfo}) of the viewable top-level window titled "Envoi" whose
-     * {@code _NET_WM_PID} is the product's process (the script execs Java, so its process is the JVM that draws the
-     * window), asked of the X server with x11-utils (e4 pads the title with spaces). GTK also makes hidden 200x200
+     * The X server's description ({@code xwininfo}) of the viewable top-level window titled "Envoi …" whose
+     * {@code _NET_WM_PID} is the product's JVM (the script's child: it waits for Java to tell a display that cannot
+     * be opened), asked of the X server with x11-utils (e4 pads the title with spaces). GTK also makes hidden 200x200
      * windows and a small one with that title and process: they do not count.
      */
-    private static String x11Window(long pid, String log) throws Exception {
+    private static String x11Window(Process script, String log) throws Exception {
+        List<Long> pids = new ArrayList<>(List.of(script.pid()));
+        script.descendants().forEach(h -> pids.add(h.pid()));
         List<String> seen = new ArrayList<>();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // the X server may map it a moment later
         do {
             seen.clear();
             for (String line : exec("xwininfo", "-root", "-tree").lines().toList()) {
-                Matcher m = Pattern.compile("^\\s*(0x[0-9a-f]+) \"Envoi *\": ").matcher(line);
-                if (m.find() && exec("xprop", "-id", m.group(1), "_NET_WM_PID").contains("= " + pid)) {
+                Matcher m = Pattern.compile("^\\s*(0x[0-9a-f]+) \"Envoi[^\"]*\": ").matcher(line);
+                String owner = m.find() ? exec("xprop", "-id", m.group(1), "_NET_WM_PID") : "";
+                if (pids.stream().anyMatch(pid -> owner.strip().endsWith("= " + pid))) {
                     String info = exec("xwininfo", "-id", m.group(1));
                     Matcher width = Pattern.compile("Width: (\\d+)").matcher(info);
                     if (info.contains("Map State: IsViewable") && width.find() && Integer.parseInt(width.group(1))
@@ -114,7 +118,8 @@ class ProductStartTest {
             }
             Thread.sleep(200);
         } while (System.nanoTime() < deadline);
-        return fail("no viewable X window titled Envoi of process " + pid + " (its windows: " + seen + ")\n" + log);
+        return fail("no viewable X window titled Envoi of processes " + pids + " (its windows: " + seen + ")\n"
+                + log);
     }
 
     private static String exec(String... command) throws Exception {
