@@ -47,6 +47,7 @@ final class WindowScreenshots {
 
     void take() {
         List<String> saved = new ArrayList<>();
+        List<String> cut = new ArrayList<>();
         String about = "";
         try {
             Files.createDirectories(folder);
@@ -61,6 +62,12 @@ final class WindowScreenshots {
             for (MPart part : all) {
                 parts.activate(part);
                 saved.add(save(shell, "window-" + shortName(part) + "-" + lang));
+                if (part.getWidget() instanceof org.eclipse.swt.widgets.Control control) {
+                    List<String> off = WindowShownLog.cutOff(control);
+                    if (!off.isEmpty()) {
+                        cut.add(shortName(part) + " " + off);
+                    }
+                }
             }
             if (!all.isEmpty()) {
                 parts.activate(all.get(0));
@@ -80,7 +87,7 @@ final class WindowScreenshots {
             LOG.log(Level.ERROR, "Envoi screenshots failed", e);
         }
         LOG.log(Level.INFO, "Envoi screenshots: " + String.join(", ", saved) + " in " + folder + "; about: "
-                + about);
+                + about + (cut.isEmpty() ? "" : "; cut off: " + String.join("; ", cut)));
     }
 
     private static String shortName(MPart part) {

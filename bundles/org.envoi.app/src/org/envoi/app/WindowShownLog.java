@@ -164,7 +164,7 @@ public final class WindowShownLog {
      * The keyed controls a user cannot see whole and cannot scroll to: outside one of their parents' client areas
      * (the window's edge included), unless that parent is a scrolled composite that scrolls in that direction.
      */
-    private static List<String> cutOff(Control root) {
+    static List<String> cutOff(Control root) {
         List<String> out = new ArrayList<>();
         for (Control c : visible(root, Control.class)) {
             if (c.getData(KEY) instanceof String key && !reachable(c)) {

@@ -75,6 +75,7 @@ class FirstWindowTest {
         assertFalse(shown.contains("problem."), "the demo's flow has no problem to show: " + shown);
         String about = en[1];
         assertTrue(about.contains("about.version \"Envoi 0.1.0"), "About gives the version: " + about);
+        assertFalse(about.contains("; cut off: "), "no part has controls out of reach: " + about);
         Path real = data.toRealPath();
         assertTrue(about.contains("about.data \"" + real + "\""), "About gives the data folder: " + about);
         assertTrue(about.contains("about.log \"" + real.resolve("workspace/.metadata/.log") + "\""),
