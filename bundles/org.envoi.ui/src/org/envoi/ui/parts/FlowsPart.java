@@ -832,7 +832,7 @@ public class FlowsPart {
         Object t = typed();
         List<FieldProblem> found = t instanceof Flow f ? serviceProblems(f) : (List<FieldProblem>) t;
         List<String> elsewhere = new ArrayList<>();
-        boolean shown = false;
+        boolean anyShown = false;
         for (FieldProblem p : found) {
             String name = p.field().startsWith("settings.") ? p.field().substring("settings.".length()) : p.field();
             if (!problems.containsKey(name)) {
@@ -850,14 +850,14 @@ public class FlowsPart {
             if (!showAll && (l == null || !touched.contains(name))) {
                 continue; // not touched yet: Save shows it
             }
-            shown = true;
+            anyShown = true;
             if (l != null && l.getText().isEmpty()) {
                 l.setText(p.message());
             } else if (l == null) {
                 elsewhere.add(p.toString());
             }
         }
-        status.setText(!shown ? "" : m.get("flows.invalid") + (elsewhere.isEmpty() ? ""
+        status.setText(!anyShown ? "" : m.get("flows.invalid") + (elsewhere.isEmpty() ? ""
                 : " " + String.join("; ", elsewhere)));
         relayout();
         status.getParent().layout(true, true);
