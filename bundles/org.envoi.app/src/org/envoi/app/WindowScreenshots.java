@@ -102,9 +102,14 @@ final class WindowScreenshots {
     private String save(Shell shell, String name) throws java.io.IOException {
         Display display = shell.getDisplay();
         shell.layout(true, true);
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 10; i++) {
             while (display.readAndDispatch()) {
-                // let the part draw
+                // let the part lay itself out and draw
+            }
+            try {
+                Thread.sleep(20); // GTK draws on its frame clock
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
         shell.update();

@@ -101,8 +101,16 @@ public class OperatorsPart {
         fl.marginHeight = 0;
         forms.setLayout(fl);
         scroll.setContent(forms);
-        scroll.addListener(SWT.Resize, e -> scroll.setMinSize(forms.computeSize(scroll.getClientArea().width,
-                SWT.DEFAULT)));
+        // only a minimum height: the width follows the visible area, which the scroll bar narrows once GTK has
+        // shown it (hence a second layout, after the events of the first)
+        scroll.addListener(SWT.Resize, e -> {
+            scroll.setMinHeight(forms.computeSize(scroll.getClientArea().width, SWT.DEFAULT).y);
+            scroll.getDisplay().asyncExec(() -> {
+                if (!scroll.isDisposed()) {
+                    scroll.layout(true);
+                }
+            });
+        });
         Group op = group(forms, m.get("operators.title"));
         id = text(op, "operators.id", "operator.id", SWT.SINGLE);
         name = text(op, "operators.name", "operator.name", SWT.SINGLE);
