@@ -351,12 +351,14 @@ public class FlowsPart {
      * The red label beside a field, found by the field name a {@link FieldProblem} gives; its sentence wraps at its
      * width (no tooltip: a tooltip kept an earlier problem over a field that had none any more).
      */
+    private static final int PROBLEM_WIDTH = 240;
+
     private Label problemLabel(String field) {
         Label p = new Label(form, SWT.WRAP);
         p.setData(KEY, "problem." + field);
         p.setForeground(form.getDisplay().getSystemColor(SWT.COLOR_RED));
         GridData gd = new GridData(SWT.FILL, SWT.CENTER, false, false);
-        gd.widthHint = 240;
+        gd.widthHint = 0; // PROBLEM_WIDTH once it says something: an empty one leaves the fields the room
         p.setLayoutData(gd);
         problems.put(field, p);
         return p;
@@ -855,6 +857,11 @@ public class FlowsPart {
                 l.setText(p.message());
             } else if (l == null) {
                 elsewhere.add(p.toString());
+            }
+        }
+        for (Label l : problems.values()) {
+            if (!l.isDisposed() && l.getLayoutData() instanceof GridData gd) {
+                gd.widthHint = l.getText().isEmpty() ? 0 : PROBLEM_WIDTH;
             }
         }
         status.setText(!anyShown ? "" : m.get("flows.invalid") + (elsewhere.isEmpty() ? ""
