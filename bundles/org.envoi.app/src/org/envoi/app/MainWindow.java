@@ -34,7 +34,10 @@ public final class MainWindow {
 
     static final String WINDOW = "org.envoi.app.window.main";
     static final String STACK = "org.envoi.app.partstack.main";
-    /** The tabs in this order; descriptors of the "Envoi" category not named here follow in the model's order. */
+    /**
+     * The tabs in this order; other descriptors that {@code org.envoi.ui} contributes follow in the model's order (a
+     * part another bundle describes, such as an add-on's, is opened by its own menu, not made a tab here).
+     */
     static final List<String> PARTS = List.of("org.envoi.ui.part.flows", "org.envoi.ui.part.outbox",
             "org.envoi.ui.part.inbox", "org.envoi.ui.part.health", "org.envoi.ui.part.operators",
             "org.envoi.ui.part.mailsettings", "org.envoi.ui.part.providers");
@@ -62,7 +65,8 @@ public final class MainWindow {
         for (String id : PARTS) {
             all.stream().filter(d -> id.equals(d.getElementId())).findFirst().ifPresent(out::add);
         }
-        all.stream().filter(d -> "Envoi".equals(d.getCategory()) && !out.contains(d)).forEach(out::add);
+        all.stream().filter(d -> d.getContributorURI() != null && d.getContributorURI().endsWith("/org.envoi.ui")
+                && !out.contains(d)).forEach(out::add);
         return out;
     }
 
