@@ -13,7 +13,7 @@ final class AppMessages {
     static String get(String key, Object... args) {
         ResourceBundle bundle = ResourceBundle.getBundle("org.envoi.app.messages", Locale.getDefault(),
                 AppMessages.class.getClassLoader());
-        String s = bundle.getString(key);
-        return args.length == 0 ? s : new MessageFormat(s, Locale.getDefault()).format(args);
+        // always through MessageFormat, so that an apostrophe is written '' in every entry
+        return new MessageFormat(bundle.getString(key), Locale.getDefault()).format(args);
     }
 }

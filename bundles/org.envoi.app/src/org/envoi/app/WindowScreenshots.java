@@ -79,7 +79,7 @@ final class WindowScreenshots {
             for (Shell s : shell.getShells()) {
                 if ("about".equals(s.getData(AboutHandler.KEY)) && s.isVisible()) {
                     saved.add(save(s, "window-about-" + lang));
-                    about = WindowShownLog.keyed(s);
+                    about = "\"" + s.getText() + "\" " + WindowShownLog.keyed(s);
                     s.close();
                 }
             }

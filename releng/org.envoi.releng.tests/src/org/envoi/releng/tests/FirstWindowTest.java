@@ -81,7 +81,10 @@ class FirstWindowTest {
         assertTrue(about.contains("about.log \"" + real.resolve("workspace/.metadata/.log") + "\""),
                 "and the log file: " + about);
 
-        String fr = start(product, "fr")[0];
+        assertTrue(about.contains("; about: \"About Envoi\" "), "About, opened by its command: " + about);
+        String[] french = start(product, "fr");
+        String fr = french[0];
+        assertTrue(french[1].contains("; about: \"\u00c0 propos d'Envoi\" "), "in French: " + french[1]);
         assertTrue(fr.contains("; menus: Fichier [Quitter], Aide [\u00c0 propos d'Envoi]; "), "French menus: " + fr);
         assertTrue(fr.contains("; tabs: [Flux d'authentification], Bo\u00eete d'envoi,"), "French tabs: " + fr);
         for (String lang : List.of("en", "fr")) {
