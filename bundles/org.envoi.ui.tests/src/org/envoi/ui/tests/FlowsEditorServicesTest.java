@@ -89,6 +89,7 @@ class FlowsEditorServicesTest {
                         ctx, FlowTester.class, null), null);
         shell.open();
         UiPartsTest.pump();
+        UiPartsTest.click(shell, "flows.new"); // a new flow, whatever stored flow the list selects first
         List<ServiceRegistration<?>> registrations = new ArrayList<>();
         try {
             Combo preset = UiPartsTest.widget(shell, "flow.preset");

@@ -293,7 +293,11 @@ public class FlowsPart {
                 });
             }
         });
-        scroll.addListener(SWT.Resize, e -> relayout());
+        scroll.addListener(SWT.Resize, e -> {
+            relayout();
+            // once more after GTK has shown or hidden the scroll bar, which changes the width the form has
+            display.asyncExec(this::relayout);
+        });
         refreshList();
         offerServices();
         clear();
@@ -617,7 +621,10 @@ public class FlowsPart {
             return;
         }
         form.layout(true, true);
-        scroll.setMinSize(form.computeSize(SWT.DEFAULT, SWT.DEFAULT));
+        // the form is as wide as the visible area (the fields give up width, problems wrap in what is left: never a
+        // sentence past the window's edge) and as tall as it needs at that width
+        scroll.setMinWidth(0);
+        scroll.setMinHeight(form.computeSize(Math.max(scroll.getClientArea().width, 1), SWT.DEFAULT).y);
     }
 
     private void touch(String name) {
