@@ -65,6 +65,9 @@ class FlowsFormTest {
                         null), OsgiServices.get(ctx, FlowTester.class, null));
         shell.open();
         pump();
+        // GTK gives the frame its size after the first layout: lay out again, as the product's window does
+        shell.layout(true, true);
+        pump();
         try {
             drive.accept(shell);
         } finally {
