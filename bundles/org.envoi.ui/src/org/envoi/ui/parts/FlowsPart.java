@@ -341,6 +341,9 @@ public class FlowsPart {
         Combo c = new Combo(form, SWT.READ_ONLY);
         c.setItems(items);
         c.select(0);
+        // as wide as the fields, and able to give up width as they do: a long preset name must not push the
+        // problems column past the window's edge
+        c.setLayoutData(new GridData(SWT.FILL, SWT.CENTER, true, false));
         c.setData(KEY, key);
         fields.put(key, c);
         problem(form, key);
