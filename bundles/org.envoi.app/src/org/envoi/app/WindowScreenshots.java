@@ -29,8 +29,8 @@ import org.eclipse.swt.widgets.Shell;
 /**
  * Only when {@code -D}{@value #PROPERTY}{@code =DIR} is set (the product start test, a writer of the manual): pictures
  * of the whole window, menu bar and tabs included, with each part selected in turn, then of Help > About opened
- * through its command, saved as {@code window-<part>-<language>.png} in DIR; then the flows are selected again and
- * one log line names the files and what About showed.
+ * through its command, saved as {@code window-<part>-<language>.png} in DIR; then one log line names the files and
+ * what About showed, and File > Quit's command ends the product (a batch run: the start test checks that it exits 0).
  */
 final class WindowScreenshots {
 
@@ -88,6 +88,13 @@ final class WindowScreenshots {
         }
         LOG.log(Level.INFO, "Envoi screenshots: " + String.join(", ", saved) + " in " + folder + "; about: "
                 + about + (cut.isEmpty() ? "" : "; cut off: " + String.join("; ", cut)));
+        try {
+            IEclipseContext context = application.getContext();
+            context.get(EHandlerService.class).executeHandler(context.get(ECommandService.class).createCommand(
+                    "org.eclipse.ui.file.exit", null));
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "Envoi screenshots: File > Quit failed", e);
+        }
     }
 
     private static String shortName(MPart part) {

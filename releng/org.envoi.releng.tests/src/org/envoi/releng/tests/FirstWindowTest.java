@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * name, a size that fits the screen, a minimum size, the main menu, the part tabs from the fragment's descriptors, the
  * demo's flow selected and shown in the form, Save in view, no problem shown and nothing cut off. Each start also has
  * the product take screenshots of the whole window for every part and of the About dialog
- * ({@code -Denvoi.screenshots}), copied under {@code target/screenshots} (issue 19, point 7).
+ * ({@code -Denvoi.screenshots}), copied under {@code target/screenshots} (issue 19, point 7), then quit through
+ * File > Quit's command, which must end the product with 0.
  */
 class FirstWindowTest {
 
@@ -125,6 +126,10 @@ class FirstWindowTest {
                     "errors in the product log:\n" + all);
             System.out.println("[" + lang + "] " + SHOWN + shown);
             System.out.println("[" + lang + "] " + SHOTS + shots);
+            // then the product quits through File > Quit's command, and the script hands Java's 0 back
+            assertTrue(process.waitFor(30, TimeUnit.SECONDS), "File > Quit did not end the product:\n" + all);
+            reader.join(5_000);
+            assertEquals(0, process.exitValue(), "the product's exit code after Quit:\n" + String.join("\n", log));
             return new String[] { shown, shots };
         } finally {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
