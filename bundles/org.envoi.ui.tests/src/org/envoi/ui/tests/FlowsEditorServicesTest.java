@@ -89,6 +89,7 @@ class FlowsEditorServicesTest {
                         ctx, FlowTester.class, null), null);
         shell.open();
         UiPartsTest.pump();
+        UiPartsTest.click(shell, "flows.new"); // a new flow, whatever stored flow the list selects first
         List<ServiceRegistration<?>> registrations = new ArrayList<>();
         try {
             Combo preset = UiPartsTest.widget(shell, "flow.preset");
@@ -118,6 +119,8 @@ class FlowsEditorServicesTest {
                     "its endpoints name a {tenant}: the tenant is asked for");
             UiPartsTest.type(shell, "flow.id", id);
             UiPartsTest.type(shell, "flow.clientId", "uitest-client");
+            assertEquals("", UiPartsTest.label(shell, "problem.tenant"), "not touched yet: nothing shown");
+            UiPartsTest.click(shell, "flow.save"); // Save shows every field's problem
             assertEquals("the UI test provider needs its tenant", UiPartsTest.label(shell, "problem.tenant"),
                     "the provider's own validation shows on the field");
             UiPartsTest.type(shell, "flow.tenant", "acme");

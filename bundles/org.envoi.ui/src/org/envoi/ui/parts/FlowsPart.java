@@ -1,6 +1,5 @@
 package org.envoi.ui.parts;
 
-import java.net.URI;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -74,6 +73,16 @@ public class FlowsPart {
     private Table list;
     private final Map<String, Control> fields = new LinkedHashMap<>();
     private final Map<String, Label> problems = new HashMap<>();
+    /**
+     * The fields (by problem name) the administrator has changed: only their problems show, so that a blank form is
+     * not red before anything is typed; Save, or a stored flow shown, shows them all.
+     */
+    private final java.util.Set<String> touched = new java.util.HashSet<>();
+    private boolean showAll;
+    /** The stored flow the form shows (null for a new one). */
+    private Flow shown;
+    /** Above zero while the part itself fills fields (a preset, a flow shown): such changes touch nothing. */
+    private int filling;
     private Label secretState;
     private Label status;
     private Table results;
@@ -188,7 +197,7 @@ public class FlowsPart {
                 applyPreset(presetIds.get(preset.getSelectionIndex()));
             }
         });
-        text(form, "flows.id", "flow.id", SWT.NONE);
+        text(form, "flows.id", "flow.id", SWT.NONE).setData("envoi.log.text", Boolean.TRUE); // WindowShownLog
         text(form, "flows.name", "flow.name", SWT.NONE);
         text(form, "flows.clientId", "flow.clientId", SWT.NONE);
         text(form, "flows.tenant", "flow.tenant", SWT.NONE);
@@ -265,21 +274,38 @@ public class FlowsPart {
         results.setData(KEY, "flow.test.results");
         results.setLinesVisible(true);
         GridData rd = new GridData(SWT.FILL, SWT.FILL, true, false);
-        rd.heightHint = 170;
+        rd.heightHint = 110; // the form above keeps the room; the steps scroll
         results.setLayoutData(rd);
         for (String c : new String[] { "step", "outcome", "ms", "sentence" }) {
             new org.eclipse.swt.widgets.TableColumn(results, SWT.NONE).setText(c);
         }
-        for (Control c : fields.values()) {
+        fields.forEach((key, c) -> {
+            String name = key.substring("flow.".length());
             if (c instanceof Text t) {
-                t.addListener(SWT.Modify, e -> validateNow());
+                t.addListener(SWT.Modify, e -> {
+                    touch(name);
+                    validateNow();
+                });
             } else if (c instanceof Combo k) {
-                k.addListener(SWT.Selection, e -> validateNow());
+                k.addListener(SWT.Selection, e -> {
+                    touch(name);
+                    validateNow();
+                });
             }
-        }
+        });
+        scroll.addListener(SWT.Resize, e -> {
+            relayout();
+            // once more after GTK has shown or hidden the scroll bar, which changes the width the form has
+            display.asyncExec(this::relayout);
+        });
         refreshList();
         offerServices();
         clear();
+        // the first flow, when there is one, is the one selected and shown (not a blank form beside a selected row)
+        if (list.getItemCount() > 0) {
+            list.select(0);
+            flows.flow((String) list.getItem(0).getData()).ifPresent(this::show);
+        }
         // the services come and go at run time (a bundle installed from the update site): follow them
         subscriptions.add(providers.onChange(this::servicesChanged));
         if (transports != null) {
@@ -315,6 +341,9 @@ public class FlowsPart {
         Combo c = new Combo(form, SWT.READ_ONLY);
         c.setItems(items);
         c.select(0);
+        // as wide as the fields, and able to give up width as they do: a long preset name must not push the
+        // problems column past the window's edge
+        c.setLayoutData(new GridData(SWT.FILL, SWT.CENTER, true, false));
         c.setData(KEY, key);
         fields.put(key, c);
         problem(form, key);
@@ -325,13 +354,18 @@ public class FlowsPart {
         problemLabel(key.substring("flow.".length()));
     }
 
-    /** The red label beside a field, found by the field name a {@link FieldProblem} gives. */
+    /**
+     * The red label beside a field, found by the field name a {@link FieldProblem} gives; its sentence wraps at its
+     * width (no tooltip: a tooltip kept an earlier problem over a field that had none any more).
+     */
+    private static final int PROBLEM_WIDTH = 240;
+
     private Label problemLabel(String field) {
-        Label p = new Label(form, SWT.NONE);
+        Label p = new Label(form, SWT.WRAP);
         p.setData(KEY, "problem." + field);
         p.setForeground(form.getDisplay().getSystemColor(SWT.COLOR_RED));
         GridData gd = new GridData(SWT.FILL, SWT.CENTER, false, false);
-        gd.widthHint = 360;
+        gd.widthHint = 0; // PROBLEM_WIDTH once it says something: an empty one leaves the fields the room
         p.setLayoutData(gd);
         problems.put(field, p);
         return p;
@@ -365,6 +399,16 @@ public class FlowsPart {
     }
 
     private void applyPreset(String id) {
+        filling++;
+        try {
+            preset(id);
+        } finally {
+            filling--;
+        }
+        validateNow();
+    }
+
+    private void preset(String id) {
         providerId = id;
         java.util.Optional<MailProvider> p = providers.find(providerId);
         tenantFor(p);
@@ -382,7 +426,6 @@ public class FlowsPart {
             }
         }
         redraw(); // the provider's own fields
-        validateNow();
     }
 
     private void endpoint(String which, ServerEndpoint e) {
@@ -405,7 +448,21 @@ public class FlowsPart {
         tenant.setEnabled(needed);
     }
 
+    /** A blank new flow: nothing touched, no problem shown until a field is changed or Save pressed. */
     private void clear() {
+        touched.clear();
+        showAll = false;
+        filling++;
+        try {
+            blank();
+        } finally {
+            filling--;
+        }
+        validateNow();
+    }
+
+    private void blank() {
+        shown = null;
         fields.values().forEach(c -> {
             if (c instanceof Text t) {
                 t.setText("");
@@ -419,12 +476,26 @@ public class FlowsPart {
         draft.clear();
         offerServices();
         // a new flow starts from the first installed provider's preset (custom when none is installed)
-        applyPreset(presetIds.get(0));
+        preset(presetIds.get(0));
         offerServices();
         secretState.setText(m.get("flows.secret.unset"));
     }
 
+    /** A stored flow: its problems, if it has any, are shown at once. */
     private void show(Flow f) {
+        touched.clear();
+        showAll = true;
+        filling++;
+        try {
+            fill(f);
+        } finally {
+            filling--;
+        }
+        validateNow();
+    }
+
+    private void fill(Flow f) {
+        shown = f;
         providerId = f.providerId();
         scopes = f.oauth().scopes();
         transportId = f.transport();
@@ -457,7 +528,6 @@ public class FlowsPart {
         set("flow.genericAddress", f.genericAddress().orElse(""));
         set("flow.limit", Long.toString(f.attachmentLimitBytes() / (1024 * 1024)));
         set("flow.expiry", f.secretExpiry().map(LocalDate::toString).orElse(""));
-        validateNow();
     }
 
     /**
@@ -545,8 +615,25 @@ public class FlowsPart {
         for (FileStore st : chosenStores()) {
             st.fields().stream().filter(d -> !described.containsKey(d.key())).forEach(d -> draw(d, storeFieldsEnd));
         }
+        relayout();
+    }
+
+    /** Lays the form out again and gives the scroller its new height (rows added, problems wrapped on more lines). */
+    private void relayout() {
+        if (form.isDisposed()) {
+            return;
+        }
         form.layout(true, true);
-        scroll.setMinSize(form.computeSize(SWT.DEFAULT, SWT.DEFAULT));
+        // the form is as wide as the visible area (the fields give up width, problems wrap in what is left: never a
+        // sentence past the window's edge) and as tall as it needs at that width
+        scroll.setMinWidth(0);
+        scroll.setMinHeight(form.computeSize(Math.max(scroll.getClientArea().width, 1), SWT.DEFAULT).y);
+    }
+
+    private void touch(String name) {
+        if (filling == 0) {
+            touched.add(name);
+        }
     }
 
     /** Scrolls the fields just drawn (those before {@code end}) into view. */
@@ -583,14 +670,20 @@ public class FlowsPart {
             case BOOLEAN -> {
                 Button b = new Button(form, SWT.CHECK);
                 b.setSelection(Boolean.parseBoolean(value));
-                b.addListener(SWT.Selection, e -> validateNow());
+                b.addListener(SWT.Selection, e -> {
+                    touch(d.key());
+                    validateNow();
+                });
                 c = b;
             }
             case CHOICE -> {
                 Combo k = new Combo(form, SWT.READ_ONLY);
                 k.setItems(d.choices().toArray(String[]::new));
                 k.select(Math.max(d.choices().indexOf(value), 0));
-                k.addListener(SWT.Selection, e -> validateNow());
+                k.addListener(SWT.Selection, e -> {
+                    touch(d.key());
+                    validateNow();
+                });
                 c = k;
             }
             default -> {
@@ -598,7 +691,10 @@ public class FlowsPart {
                 t.setText(value);
                 t.setMessage(d.defaultValue());
                 t.setLayoutData(new GridData(SWT.FILL, SWT.CENTER, true, false));
-                t.addListener(SWT.Modify, e -> validateNow());
+                t.addListener(SWT.Modify, e -> {
+                    touch(d.key());
+                    validateNow();
+                });
                 c = t;
             }
         }
@@ -696,9 +792,14 @@ public class FlowsPart {
             return out;
         }
         ConsentHost consent = ConsentHost.valueOf(value("flow.consent").toUpperCase());
+        // what the form has no field for (a custom flow's endpoints, POP3, a login) stays as the stored flow has it:
+        // the demo's sandbox flow, shown, was otherwise "invalid" for endpoints nobody could type
+        Optional<Flow> kept = Optional.ofNullable(shown).filter(f -> f.id().equals(value("flow.id")) && f
+                .providerId().equals(providerId));
         return new Flow(value("flow.id"), value("flow.name"), FlowType.OAUTH2, providerId, new ProviderFields(
                 value("flow.tenant"), value("flow.clientId"), value("flow.redirectUri"), scopes, consent, false),
-                Optional.<URI>empty(), Optional.<URI>empty(), Optional.<URI>empty(), smtp, imap, Optional.empty(), "",
+                kept.flatMap(Flow::authorizationUri), kept.flatMap(Flow::tokenUri), kept.flatMap(Flow::deviceUri), smtp,
+                imap, kept.flatMap(Flow::pop), kept.map(Flow::username).orElse(""),
                 value("flow.genericAddress").isEmpty() ? Optional.empty() : Optional.of(value("flow.genericAddress")),
                 limitMb * 1024 * 1024, expiry, transportId, settings);
     }
@@ -706,6 +807,10 @@ public class FlowsPart {
     private Optional<MailServer> server(String which, int timeout, List<FieldProblem> out) {
         String host = value("flow." + which + ".host");
         if (host.isEmpty()) {
+            return Optional.empty();
+        }
+        if (value("flow." + which + ".port").isEmpty()) {
+            out.add(new FieldProblem(which + ".port", m.get("flows.port.missing")));
             return Optional.empty();
         }
         int port = number(which + ".port", value("flow." + which + ".port"), -1, out);
@@ -739,30 +844,39 @@ public class FlowsPart {
         Object t = typed();
         List<FieldProblem> found = t instanceof Flow f ? serviceProblems(f) : (List<FieldProblem>) t;
         List<String> elsewhere = new ArrayList<>();
+        boolean anyShown = false;
         for (FieldProblem p : found) {
-            Label l = problems.get(p.field().startsWith("settings.") ? p.field().substring("settings.".length())
-                    : p.field());
-            if (l == null && p.field().equals("smtp")) {
-                l = problems.get("smtp.host");
+            String name = p.field().startsWith("settings.") ? p.field().substring("settings.".length()) : p.field();
+            if (!problems.containsKey(name)) {
+                name = switch (name) {
+                    case "smtp" -> "smtp.host";
+                    case "attachmentLimit" -> "limit";
+                    case "provider" -> "preset";
+                    default -> name;
+                };
             }
-            if (l == null && p.field().equals("attachmentLimit")) {
-                l = problems.get("limit");
-            }
-            if (l == null && p.field().equals("provider")) {
-                l = problems.get("preset");
-            }
+            Label l = problems.get(name);
             if (l != null && (l.isDisposed() || !l.getVisible())) {
                 l = null; // a hidden field's problem goes to the status line, not out of sight
             }
+            if (!showAll && (l == null || !touched.contains(name))) {
+                continue; // not touched yet: Save shows it
+            }
+            anyShown = true;
             if (l != null && l.getText().isEmpty()) {
                 l.setText(p.message());
-                l.setToolTipText(p.message());
             } else if (l == null) {
                 elsewhere.add(p.toString());
             }
         }
-        status.setText(found.isEmpty() ? "" : m.get("flows.invalid") + (elsewhere.isEmpty() ? ""
+        for (Label l : problems.values()) {
+            if (!l.isDisposed() && l.getLayoutData() instanceof GridData gd) {
+                gd.widthHint = l.getText().isEmpty() ? 0 : PROBLEM_WIDTH;
+            }
+        }
+        status.setText(!anyShown ? "" : m.get("flows.invalid") + (elsewhere.isEmpty() ? ""
                 : " " + String.join("; ", elsewhere)));
+        relayout();
         status.getParent().layout(true, true);
         return found.isEmpty() && t instanceof Flow f ? f : null;
     }
@@ -784,6 +898,7 @@ public class FlowsPart {
     }
 
     private void save() {
+        showAll = true; // every problem, touched or not
         Flow f = validateNow();
         if (f == null) {
             return;
@@ -792,7 +907,12 @@ public class FlowsPart {
         String typed = secret.getText();
         try {
             admin.save(f, typed.isEmpty() ? Optional.empty() : Optional.of(typed));
-            secret.setText(""); // never kept in the widget
+            filling++;
+            try {
+                secret.setText(""); // never kept in the widget
+            } finally {
+                filling--;
+            }
             if (!typed.isEmpty()) {
                 secretState.setText(m.get("flows.secret.set"));
             }

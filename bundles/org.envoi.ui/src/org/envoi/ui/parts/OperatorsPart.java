@@ -9,6 +9,7 @@ import java.util.Optional;
 
 import org.eclipse.e4.core.di.extensions.Service;
 import org.eclipse.swt.SWT;
+import org.eclipse.swt.custom.ScrolledComposite;
 import org.eclipse.swt.layout.GridData;
 import org.eclipse.swt.layout.GridLayout;
 import org.eclipse.swt.widgets.Button;
@@ -78,7 +79,7 @@ public class OperatorsPart {
         table.setData(KEY, "operators.table");
         table.setHeaderVisible(true);
         table.setLinesVisible(true);
-        table.setLayoutData(new GridData(SWT.FILL, SWT.FILL, true, true, 1, 3));
+        table.setLayoutData(new GridData(SWT.FILL, SWT.FILL, true, true));
         for (String h : new String[] { m.get("operators.id"), m.get("operators.name"), m.get("operators.email"),
                 m.get("operators.usesFlow") }) {
             new TableColumn(table, SWT.NONE).setText(h);
@@ -89,7 +90,28 @@ public class OperatorsPart {
             }
         });
 
-        Group op = group(parent, m.get("operators.title"));
+        // the three forms scroll together, so that the company's Save is never under the window's edge
+        ScrolledComposite scroll = new ScrolledComposite(parent, SWT.V_SCROLL);
+        scroll.setLayoutData(new GridData(SWT.FILL, SWT.FILL, true, true));
+        scroll.setExpandHorizontal(true);
+        scroll.setExpandVertical(true);
+        Composite forms = new Composite(scroll, SWT.NONE);
+        GridLayout fl = new GridLayout(1, false);
+        fl.marginWidth = 0;
+        fl.marginHeight = 0;
+        forms.setLayout(fl);
+        scroll.setContent(forms);
+        // only a minimum height: the width follows the visible area, which the scroll bar narrows once GTK has
+        // shown it (hence a second layout, after the events of the first)
+        scroll.addListener(SWT.Resize, e -> {
+            scroll.setMinHeight(forms.computeSize(scroll.getClientArea().width, SWT.DEFAULT).y);
+            scroll.getDisplay().asyncExec(() -> {
+                if (!scroll.isDisposed()) {
+                    scroll.layout(true);
+                }
+            });
+        });
+        Group op = group(forms, m.get("operators.title"));
         id = text(op, "operators.id", "operator.id", SWT.SINGLE);
         name = text(op, "operators.name", "operator.name", SWT.SINGLE);
         email = text(op, "operators.email", "operator.email", SWT.SINGLE);
@@ -101,14 +123,14 @@ public class OperatorsPart {
         signature = text(op, "operators.signature", "operator.signature", SWT.MULTI | SWT.WRAP);
         button(op, "flows.save", "operator.save").addListener(SWT.Selection, e -> saveOperator());
 
-        Group g = group(parent, m.get("operators.groups"));
+        Group g = group(forms, m.get("operators.groups"));
         groupId = text(g, "operators.id", "group.id", SWT.SINGLE);
         groupName = text(g, "operators.name", "group.name", SWT.SINGLE);
         new Label(g, SWT.NONE).setText(m.get("operators.flow"));
         groupFlow = combo(g, "group.flow");
         button(g, "flows.save", "group.save").addListener(SWT.Selection, e -> saveGroup());
 
-        Group c = group(parent, m.get("operators.company"));
+        Group c = group(forms, m.get("operators.company"));
         companyName = text(c, "operators.name", "company.name", SWT.SINGLE);
         companyFooter = text(c, "operators.footer", "company.footer", SWT.MULTI | SWT.WRAP);
         logoPath = text(c, "operators.logo", "company.logo", SWT.SINGLE);

@@ -105,6 +105,7 @@ final class BuiltProduct {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("ENVOI_JAVA_HOME", System.getProperty("java.home"));
         pb.environment().remove("DISPLAY");
+        pb.environment().remove("WAYLAND_DISPLAY");
         pb.environment().remove("ENVOI_VMARGS");
         pb.environment().remove("ENVOI_DB_PASSWORD");
         pb.environment().putAll(env);

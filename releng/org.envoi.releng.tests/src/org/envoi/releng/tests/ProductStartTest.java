@@ -60,7 +60,8 @@ class ProductStartTest {
             assertTrue(all.contains("Envoi provider registered: microsoft (Microsoft 365)"), all);
             assertTrue(all.contains("Envoi provider registered: google (Google (Gmail, Workspace))"), all);
 
-            assertTrue(shown.startsWith("\"Envoi\" "), "one window, titled Envoi: " + shown);
+            assertTrue(shown.startsWith("\"Envoi \u2014 " + data.getFileName() + "\" "),
+                    "one window, titled Envoi and its data folder: " + shown);
             assertTrue(shown.contains("; tabs: [Authentication flows], Outbox, Inbox, Flow health, Operators and"
                     + " company, Mail settings, Mail providers;"), "every part's tab, the flows selected: " + shown);
             assertTrue(shown.contains("; Authentication flows shows: flows.list"), "the flows list: " + shown);
@@ -72,9 +73,7 @@ class ProductStartTest {
                     "errors in the product log:\n" + all);
 
             System.out.println("Envoi window shown: " + shown);
-            // the script runs Java as its child (it starts it again when the desktop asks for a restart)
-            String window = x11Window(java.util.stream.Stream.concat(java.util.stream.Stream.of(process.toHandle()),
-                    process.descendants()).map(h -> "= " + h.pid()).toList(), all);
+            String window = x11Window(process, all);
             System.out.println("X window of the product: " + window.lines().filter(l -> l.contains("Window id")
                     || l.contains("Map State") || l.contains("-geometry")).toList());
         } finally {
@@ -92,20 +91,22 @@ class ProductStartTest {
     }
 
     /**
-     * The X server's description ({@code xwininfo}) of the viewable top-level window titled "Envoi" whose
-     * {@code _NET_WM_PID} is the product's process (the script's Java child draws the window), asked of the X server
-     * with x11-utils (e4 pads the title with spaces). GTK also makes hidden 200x200
+     * The X server's description ({@code xwininfo}) of the viewable top-level window titled "Envoi …" whose
+     * {@code _NET_WM_PID} is the product's JVM (the script's child: it waits for Java to tell a display that cannot
+     * be opened), asked of the X server with x11-utils (e4 pads the title with spaces). GTK also makes hidden 200x200
      * windows and a small one with that title and process: they do not count.
      */
-    private static String x11Window(List<String> pids, String log) throws Exception {
+    private static String x11Window(Process script, String log) throws Exception {
+        List<Long> pids = new ArrayList<>(List.of(script.pid()));
+        script.descendants().forEach(h -> pids.add(h.pid()));
         List<String> seen = new ArrayList<>();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // the X server may map it a moment later
         do {
             seen.clear();
             for (String line : exec("xwininfo", "-root", "-tree").lines().toList()) {
-                Matcher m = Pattern.compile("^\\s*(0x[0-9a-f]+) \"Envoi *\": ").matcher(line);
-                if (m.find() && pids.stream().anyMatch(exec("xprop", "-id", m.group(1), "_NET_WM_PID").strip()
-                        ::endsWith)) {
+                Matcher m = Pattern.compile("^\\s*(0x[0-9a-f]+) \"Envoi[^\"]*\": ").matcher(line);
+                String owner = m.find() ? exec("xprop", "-id", m.group(1), "_NET_WM_PID") : "";
+                if (pids.stream().anyMatch(pid -> owner.strip().endsWith("= " + pid))) {
                     String info = exec("xwininfo", "-id", m.group(1));
                     Matcher width = Pattern.compile("Width: (\\d+)").matcher(info);
                     if (info.contains("Map State: IsViewable") && width.find() && Integer.parseInt(width.group(1))
