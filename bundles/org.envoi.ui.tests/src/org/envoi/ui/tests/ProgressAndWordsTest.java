@@ -341,6 +341,59 @@ class ProgressAndWordsTest {
         }
     }
 
+    /**
+     * While the product's real sender has a batch on the wire (held by a relay that accepts and never greets), the
+     * Outbox shows it: a bar and "Sending: 1 of n"; once the relay drops the connection, the bar goes.
+     */
+    @Test
+    void theOutboxShowsTheBatchOnTheWire() throws Exception {
+        OutboxSenders senders = OsgiServices.get(ctx, OutboxSenders.class, null);
+        Outbox outbox = OsgiServices.get(ctx, Outbox.class, null);
+        FlowAdmin admin = OsgiServices.get(ctx, FlowAdmin.class, null);
+        OperatorRepository operators = OsgiServices.get(ctx, OperatorRepository.class, null);
+        Messages en = Messages.of(Locale.ENGLISH);
+        try (ServerSocket silent = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"))) {
+            String id = "ui-batch-" + System.nanoTime();
+            admin.save(new Flow(id, "Slow relay", FlowType.BASIC, "custom", new ProviderFields("", "", "", List.of(),
+                    ConsentHost.PRINT, false), Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(
+                            MailServer.of("127.0.0.1", silent.getLocalPort(), TlsMode.NONE).withTimeout(Duration
+                                    .ofMinutes(1))), Optional.empty(), Optional.empty(), "compta", Optional.empty(),
+                    0, Optional.empty()), Optional.of("the-password"));
+            operators.save(new Operator("ui-batch", "Opérateur", "op@example.test", Optional.empty(), Optional.of(
+                    id), "", ""));
+            CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return silent.accept();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            for (int i = 0; i < 3; i++) {
+                outbox.enqueue(id, "ui-batch", new OutgoingMail("ui-batch-" + i + "-" + System.nanoTime()
+                        + "@example.test", "a@example.test", List.of("b@example.test"), List.of(), List.of(),
+                        "Lot " + i, "Bonjour", false, OutgoingMail.Priority.NORMAL, Optional.empty(), List.of()));
+            }
+            senders.wake();
+            inShell(c -> new OutboxPart().create(c, en, outbox, senders), shell -> {
+                try (Socket held = waitFor(accepted, 20)) {
+                    ProgressBar bar = UiPartsTest.widget(shell, "outbox.progress");
+                    assertTrue(pumpUntil(() -> UiPartsTest.label(shell, "outbox.sending").startsWith("Sending: 1 of"),
+                            5), UiPartsTest.label(shell, "outbox.sending"));
+                    assertTrue(bar.isVisible(), "the bar shows while the batch goes");
+                    assertTrue(bar.getMaximum() >= 3, "the batch: " + bar.getMaximum());
+                    UiPartsTest.screenshot(shell, "outbox-sending-en");
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+                // the relay dropped the connection: the batch ends (put off), the bar goes
+                assertTrue(pumpUntil(() -> !UiPartsTest.<ProgressBar>widget(shell, "outbox.progress").isVisible(),
+                        20), UiPartsTest.label(shell, "outbox.sending"));
+            });
+            operators.remove("ui-batch");
+            admin.remove(id);
+        }
+    }
+
     /** The sign-in runs as a job: a moving bar and Cancel while the provider does not answer; Cancel answers at once. */
     @Test
     void aSignInWaitingOnTheProviderShowsItsProgressAndCancels() throws Exception {

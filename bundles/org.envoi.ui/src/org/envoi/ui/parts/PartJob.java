@@ -37,7 +37,7 @@ public final class PartJob<T> extends Job {
     private final Cancellation cancel = new Cancellation();
 
     /**
-     * @param total the work's units (steps, messages); {@code IProgressMonitor.UNKNOWN} for an indeterminate bar
+     * @param total the work's units (steps, messages), or 1 when they cannot be counted (give an indeterminate bar)
      * @param ui runs on the UI thread: {@code UISynchronize::asyncExec} in the workbench, the display's otherwise
      * @param done on the UI thread, once: the result or what was thrown; never after the part is gone
      */
@@ -53,8 +53,12 @@ public final class PartJob<T> extends Job {
         setUser(true);
     }
 
+    /** Which job shows in a bar: one cancelled and ending late must not hide the next one's. */
+    private static final String OWNER = PartJob.class.getName();
+
     /** Shows the bar, arms Cancel, schedules the job. On the UI thread. */
     public PartJob<T> start() {
+        bar.setData(OWNER, this);
         show(bar, true);
         bar.setSelection(0);
         if (cancelButton != null) {
@@ -88,9 +92,12 @@ public final class PartJob<T> extends Job {
             if (bar.isDisposed()) {
                 return;
             }
-            show(bar, false);
-            if (cancelButton != null && !cancelButton.isDisposed()) {
-                cancelButton.setEnabled(false);
+            if (bar.getData(OWNER) == this) {
+                bar.setData(OWNER, null);
+                show(bar, false);
+                if (cancelButton != null && !cancelButton.isDisposed()) {
+                    cancelButton.setEnabled(false);
+                }
             }
             done.accept(r, e);
         });
@@ -123,7 +130,7 @@ public final class PartJob<T> extends Job {
             super.beginTask(name, totalWork);
             worked = 0;
             ui.execute(() -> {
-                if (!bar.isDisposed()) {
+                if (!bar.isDisposed() && bar.getData(OWNER) == PartJob.this) {
                     bar.setMaximum(Math.max(1, totalWork)); // SubMonitor's own scale
                     bar.setSelection(0);
                 }
@@ -136,7 +143,7 @@ public final class PartJob<T> extends Job {
             worked += work;
             int now = (int) Math.round(worked);
             ui.execute(() -> {
-                if (!bar.isDisposed()) {
+                if (!bar.isDisposed() && bar.getData(OWNER) == PartJob.this) {
                     bar.setSelection(now);
                 }
             });
