@@ -251,6 +251,49 @@ class UiEndToEndTest {
         }
     }
 
+    /**
+     * Issue 19.2: Cancel pressed at once after Fetch stops it between two messages (or before the first): what was read
+     * is kept and shown, the next fetch brings exactly the rest, none twice.
+     */
+    @Test
+    void aCancelledFetchKeepsWhatItReadAndTheNextBringsTheRest() throws Exception {
+        Display display = Display.getDefault();
+        org.eclipse.swt.widgets.Shell shell = new org.eclipse.swt.widgets.Shell(display);
+        try {
+            shell.setLayout(new org.eclipse.swt.layout.FillLayout());
+            shell.setSize(1150, 500);
+            new org.envoi.ui.parts.InboxPart().create(new org.eclipse.swt.widgets.Composite(shell, SWT.NONE),
+                    Messages.of(Locale.ENGLISH), OsgiServices.get(ctx, org.envoi.api.diffusion.MailFetcher.class,
+                            null));
+            shell.open();
+            UiPartsTest.type(shell, "inbox.operator", "ui-jdupont");
+            fetchAndWait(shell, display); // what the other tests left
+            String tag = "ui-cancel-" + System.nanoTime();
+            servers.fillMaildir("alice", 40, tag);
+            org.eclipse.swt.widgets.Button fetch = UiPartsTest.widget(shell, "inbox.fetch");
+            org.eclipse.swt.widgets.Button cancel = UiPartsTest.widget(shell, "inbox.cancel");
+            fetch.notifyListeners(SWT.Selection, new Event());
+            cancel.notifyListeners(SWT.Selection, new Event()); // at once: before the fetch could end
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!fetch.isEnabled() && System.nanoTime() < deadline) {
+                UiPartsTest.pump(display);
+            }
+            String stopped = UiPartsTest.label(shell, "inbox.status");
+            assertTrue(stopped.startsWith("Fetch stopped: "), stopped);
+            Table t = UiPartsTest.widget(shell, "inbox.table");
+            long kept = java.util.Arrays.stream(t.getItems()).filter(i -> i.getText(2).contains(tag)).count();
+            assertTrue(kept < 40, "stopped before the end: " + kept);
+            fetchAndWait(shell, display);
+            List<String> all = java.util.Arrays.stream(t.getItems()).map(i -> i.getText(2)).filter(m -> m.contains(
+                    tag)).toList();
+            assertEquals(40, all.size(), "the next fetch brings the rest: " + UiPartsTest.label(shell,
+                    "inbox.status"));
+            assertEquals(40, new java.util.HashSet<>(all).size(), "none twice");
+        } finally {
+            shell.dispose();
+        }
+    }
+
     private static void fetchAndWait(org.eclipse.swt.widgets.Shell shell, Display display) {
         UiPartsTest.click(shell, "inbox.fetch");
         org.eclipse.swt.widgets.Button fetch = UiPartsTest.widget(shell, "inbox.fetch");

@@ -888,7 +888,9 @@ public class FlowsPart {
                         }, cancel), (report, error) -> {
                             testButton.setEnabled(true);
                             testJob = null;
-                            if (error != null) {
+                            if (error instanceof java.util.concurrent.CancellationException) {
+                                status.setText(m.get("flows.cancelled")); // before its first step
+                            } else if (error != null) {
                                 status.setText(error.toString());
                             } else if (report.cancelled()) {
                                 status.setText(m.get("flows.test.cancelled", report.steps().isEmpty() ? "-"

@@ -126,6 +126,10 @@ public class InboxPart {
             return;
         }
         fetch.setEnabled(true);
+        if (error instanceof java.util.concurrent.CancellationException) {
+            status.setText(m.get("inbox.stopped", 0)); // cancelled before it started: nothing was read
+            return;
+        }
         if (error != null) {
             status.setText(error instanceof EnvoiException ee ? ee.toString() : error.toString());
             return;

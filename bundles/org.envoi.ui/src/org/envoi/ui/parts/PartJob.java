@@ -51,7 +51,19 @@ public final class PartJob<T> extends Job {
         this.ui = ui;
         this.done = done;
         setUser(true);
+        // cancelled before it ran, a job never runs: the part must hear of it all the same, or it waits forever
+        addJobChangeListener(new org.eclipse.core.runtime.jobs.JobChangeAdapter() {
+            @Override
+            public void done(org.eclipse.core.runtime.jobs.IJobChangeEvent event) {
+                if (!ran) {
+                    cancel.cancel();
+                    finish(null, new java.util.concurrent.CancellationException("cancelled before it started"));
+                }
+            }
+        });
     }
+
+    private volatile boolean ran;
 
     /** Which job shows in a bar: one cancelled and ending late must not hide the next one's. */
     private static final String OWNER = PartJob.class.getName();
@@ -79,6 +91,7 @@ public final class PartJob<T> extends Job {
 
     @Override
     protected IStatus run(IProgressMonitor monitor) {
+        ran = true;
         T result = null;
         Throwable error = null;
         try {
@@ -86,8 +99,13 @@ public final class PartJob<T> extends Job {
         } catch (Exception | LinkageError e) {
             error = e;
         }
-        T r = result;
-        Throwable e = error;
+        finish(result, error);
+        // the part shows the outcome, failures included: nothing for the job manager to log
+        return cancel.isCancelled() ? Status.CANCEL_STATUS : Status.OK_STATUS;
+    }
+
+    /** On the UI thread: the bar goes (when it is still this job's), then the part hears the outcome. */
+    private void finish(T r, Throwable e) {
         ui.execute(() -> {
             if (bar.isDisposed()) {
                 return;
@@ -101,8 +119,6 @@ public final class PartJob<T> extends Job {
             }
             done.accept(r, e);
         });
-        // the part shows the outcome, failures included: nothing for the job manager to log
-        return cancel.isCancelled() ? Status.CANCEL_STATUS : Status.OK_STATUS;
     }
 
     /** Shows or hides a control, its grid row going with it. */
