@@ -70,5 +70,29 @@ public interface MailFetcher {
      *
      * @throws RuntimeException also what {@code keeper} threw, as it threw it: then nothing was recorded
      */
-    List<FetchedMail> fetchNew(String operatorId, String folder, AfterFetch after, Keeper keeper);
+    default List<FetchedMail> fetchNew(String operatorId, String folder, AfterFetch after, Keeper keeper) {
+        return fetchNew(operatorId, folder, after, keeper, Progress.NONE);
+    }
+
+    /**
+     * Hears a fetch message by message (a progress bar) and may stop it between two messages (Cancel). A stopped fetch
+     * is a shorter one, never a broken one: the mails read so far are handed over and marked as any fetch's (the next
+     * fetch starts after them, none comes twice), the rest comes next time. Called from the fetching thread.
+     */
+    interface Progress {
+        Progress NONE = new Progress() {
+        };
+
+        /** @param done the new mails read so far, @param total the new mails found on the server */
+        default void fetched(int done, int total) {
+        }
+
+        /** Asked before each message: {@code true} ends the fetch there. */
+        default boolean stop() {
+            return false;
+        }
+    }
+
+    /** As {@link #fetchNew(String, String, AfterFetch, Keeper)}, told to {@code progress} message by message. */
+    List<FetchedMail> fetchNew(String operatorId, String folder, AfterFetch after, Keeper keeper, Progress progress);
 }

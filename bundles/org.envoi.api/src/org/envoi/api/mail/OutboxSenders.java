@@ -33,4 +33,30 @@ public interface OutboxSenders {
      * mail went. Any thread.
      */
     void wake();
+
+    /**
+     * What this process's sender is doing now.
+     *
+     * @param paused whether {@link #pause} holds it
+     * @param claimed the mails of the pass under way (0 when it is idle): a progress bar's length
+     * @param done how many of them were tried (sent, put off, failed) so far
+     */
+    record Activity(boolean paused, int claimed, int done) {
+        public boolean sending() {
+            return claimed > 0;
+        }
+    }
+
+    Activity activity();
+
+    /**
+     * "Pause sending" (the desktop's switch): from now on this process's sender claims nothing new; the mail on the
+     * wire finishes, the rest of its batch goes back to the queue untried. Queued mails wait, and {@link #wake} does
+     * not send them. It holds until {@link #resume} or this process ends (a restart sends again), and only this
+     * process: another Envoi on the same data folder ({@code envoi serve}) keeps sending. Any thread.
+     */
+    void pause();
+
+    /** Sends again, at once. */
+    void resume();
 }

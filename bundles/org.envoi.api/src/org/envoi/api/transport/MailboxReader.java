@@ -5,6 +5,7 @@ import java.util.List;
 
 import org.envoi.api.diffusion.MailFetcher.AfterFetch;
 import org.envoi.api.diffusion.MailFetcher.Keeper;
+import org.envoi.api.diffusion.MailFetcher.Progress;
 import org.envoi.api.mail.FetchMarks;
 import org.envoi.api.mail.FetchedMail;
 
@@ -39,6 +40,16 @@ public interface MailboxReader {
      */
     List<FetchedMail> fetchNew(MailRoute route, String folder, FetchMarks marks, AfterFetch after, Keeper keeper,
             Path spool);
+
+    /**
+     * As {@link #fetchNew(MailRoute, String, FetchMarks, AfterFetch, Keeper, Path)}, told to {@code progress} message by
+     * message and stopped between two when it asks ({@link Progress#stop}): the mails read so far are kept and marked,
+     * the rest comes next time. A reader that cannot stop in the middle reads everything (this default).
+     */
+    default List<FetchedMail> fetchNew(MailRoute route, String folder, FetchMarks marks, AfterFetch after,
+            Keeper keeper, Path spool, Progress progress) {
+        return fetchNew(route, folder, marks, after, keeper, spool);
+    }
 
     /** "Test the service": logs in and opens the inbox. @return how many messages it holds */
     int probe(MailRoute route);

@@ -156,6 +156,76 @@ class OutboxWorkerTest {
     }
 
     /**
+     * Issue 19.2 ("Pause sending"): paused while a batch goes, the sender finishes the mail on the wire, puts the rest
+     * back untried and claims nothing more, even when woken; its activity says paused and, during the batch, how far it
+     * is; resumed, it sends them all.
+     */
+    @Test
+    void pausedTheSenderFinishesTheMailOnTheWireClaimsNothingNewAndResumesOnDemand() throws Exception {
+        long before = servers.delivered("bob");
+        List<Long> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            ids.add(outbox.enqueue("m365", "alice", mail(MailServers.address("bob"), "paused pass " + i, null)));
+        }
+        OutboxWorker.Route real = route(smtp(servers.smtpPort), 10_000_000, tokensOf("alice"));
+        OutboxWorker[] w = new OutboxWorker[1];
+        List<org.envoi.api.mail.OutboxSenders.Activity> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ClassLoader loader = getClass().getClassLoader();
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+        org.envoi.api.transport.MailTransport transport = (org.envoi.api.transport.MailTransport) java.lang.reflect
+                .Proxy.newProxyInstance(loader, new Class<?>[] { org.envoi.api.transport.MailTransport.class },
+                        (p, m, a) -> {
+                            Object r = m.invoke(real.transport(), a);
+                            if (!m.getName().equals("connect")) {
+                                return r;
+                            }
+                            return java.lang.reflect.Proxy.newProxyInstance(loader, new Class<?>[] {
+                                org.envoi.api.transport.MailTransport.Connection.class }, (p2, m2, a2) -> {
+                                    if (m2.getName().equals("send")) {
+                                        seen.add(w[0].activity()); // the batch, as the Outbox's progress bar reads it
+                                        if (first.getAndSet(false)) {
+                                            w[0].pause(); // the user paused while this one was on the wire
+                                        }
+                                    }
+                                    return m2.invoke(r, a2);
+                                });
+                        });
+        w[0] = worker(new OutboxWorker.Route(transport, real.mail(), real.attachmentLimitBytes()));
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CompletableFuture<OutboxWorker.Report> serving = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> w[0].serve(stop::get, Duration.ofMillis(100), Duration.ofSeconds(5)));
+        try {
+            awaitDelivered("bob", before + 1);
+            assertEquals(new org.envoi.api.mail.OutboxSenders.Activity(false, 10, 0), seen.get(0),
+                    "the first send of a batch of 10");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (w[0].activity().sending() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(new org.envoi.api.mail.OutboxSenders.Activity(true, 0, 0), w[0].activity(),
+                    "paused, the batch ended");
+            // woken while paused (a mail queued): two more turns of the loop, and still nothing is claimed
+            long turns = w[0].turns();
+            w[0].wake();
+            while (w[0].turns() < turns + 2 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(w[0].turns() >= turns + 2, "the paused sender goes on turning");
+            long queued = ids.stream().map(id -> outbox.entry(id).orElseThrow()).filter(e -> e.state()
+                    == State.QUEUED && e.attempts() == 0).count();
+            assertEquals(9, queued, "the rest is back in the queue, untried: " + outbox.list(20));
+            assertEquals(1, seen.size(), "nothing more was sent while paused");
+            w[0].resume();
+            awaitDelivered("bob", before + 10);
+            assertEquals(false, w[0].activity().paused());
+        } finally {
+            stop.set(true);
+            w[0].wake();
+        }
+        assertEquals(10, serving.get(30, TimeUnit.SECONDS).sent(), "each mail once");
+    }
+
+    /**
      * Issue 15.7: a pass that fails (here H2's lock time-out, a row held by another connection for longer than it)
      * must not end the background sender: it is logged and reported, the sender waits and goes on, and the mail goes
      * once the database answers again.

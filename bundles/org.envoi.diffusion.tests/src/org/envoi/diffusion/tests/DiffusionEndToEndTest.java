@@ -462,6 +462,55 @@ class DiffusionEndToEndTest {
         return last;
     }
 
+    /**
+     * Issue 19.2: a fetch is told message by message, and Cancel ends it between two messages: what was read is handed
+     * over and marked, and the next fetch brings exactly the rest (nothing twice, nothing lost).
+     */
+    @Test
+    void aFetchStoppedBetweenTwoMessagesKeepsWhatItReadAndTheNextBringsTheRest() throws Exception {
+        String user = "poll1000"; // a mailbox no other test of this class reads or fills (the OAuth server knows it)
+        String id = "fetch-" + System.nanoTime();
+        Flow flow = new Flow(id, "Lecture", FlowType.OAUTH2, "custom", new ProviderFields("", user, "", List.of("mail"),
+                ConsentHost.PRINT, true), Optional.of(oauth.authorizationEndpoint("mail")), Optional.of(oauth
+                        .tokenEndpoint("mail")), Optional.empty(), Optional.empty(), Optional.of(MailServer.of(
+                                "127.0.0.1", servers.imapPort, TlsMode.NONE)), Optional.empty(), user, Optional.of(
+                                        MailServers.address(user)), 0, Optional.empty());
+        admin.save(flow, Optional.of("the-client-secret"));
+        OsgiServices.get(ctx, TokenService.class, null).clientCredentials(FlowClients.client(flow, OsgiServices.get(
+                ctx, ProviderRegistry.class, null)));
+        operators.save(new Operator("op-" + id, "Lectrice", "op@example.test", Optional.empty(), Optional.of(id), "",
+                ""));
+        servers.fillMaildir(user, 5, "fc" + System.nanoTime());
+        org.envoi.api.diffusion.MailFetcher fetcher = OsgiServices.get(ctx, org.envoi.api.diffusion.MailFetcher.class,
+                null);
+        List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<FetchedMail> first = fetcher.fetchNew("op-" + id, "INBOX", org.envoi.api.diffusion.MailFetcher.AfterFetch
+                .NOTHING, mails -> {
+                }, new org.envoi.api.diffusion.MailFetcher.Progress() {
+                    int done;
+
+                    @Override
+                    public void fetched(int done, int total) {
+                        this.done = done;
+                        told.add(done + "/" + total);
+                    }
+
+                    @Override
+                    public boolean stop() {
+                        return done == 2; // Cancel pressed while the second message came
+                    }
+                });
+        assertEquals(List.of("0/5", "1/5", "2/5"), told, "message by message");
+        assertEquals(2, first.size(), "stopped after the second message");
+        List<FetchedMail> rest = fetcher.fetchNew("op-" + id, "INBOX");
+        assertEquals(3, rest.size(), "the next fetch brings the rest");
+        java.util.Set<String> all = new java.util.HashSet<>();
+        first.forEach(m -> all.add(m.messageId()));
+        rest.forEach(m -> all.add(m.messageId()));
+        assertEquals(5, all.size(), "nothing twice: " + first + rest);
+        assertEquals(List.of(), fetcher.fetchNew("op-" + id, "INBOX"));
+    }
+
     @Test
     void testingAFlowNobodyConsentedToSaysConsentIsRequired() {
         String id = "interactive-" + System.nanoTime();

@@ -3,8 +3,10 @@ package org.envoi.diffusion.internal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
+import org.envoi.api.Cancellation;
 import org.envoi.api.EnvoiException;
 import org.envoi.api.diffusion.FlowTester;
 import org.envoi.api.flow.Flow;
@@ -53,15 +55,15 @@ public final class FlowTesterService implements FlowTester {
     }
 
     @Override
-    public Report test(String flowId, String operatorId) {
-        List<Step> steps = new ArrayList<>();
+    public Report test(String flowId, String operatorId, Listener listener, Cancellation cancel) {
+        Steps steps = new Steps(listener, cancel);
         Flow flow = flows.flow(flowId).orElse(null);
-        if (!step(steps, "flow", () -> flow == null ? fail("INVALID_FLOW_DATA: there is no flow '" + flowId + "'")
+        if (!steps.step("flow", () -> flow == null ? fail("INVALID_FLOW_DATA: there is no flow '" + flowId + "'")
                 : "flow '" + flow.name() + "' found")) {
-            return new Report(flowId, operatorId, steps);
+            return steps.report(flowId, operatorId);
         }
         Operator operator = operators.operator(operatorId).orElse(null);
-        if (!step(steps, "membership", () -> {
+        if (!steps.step("membership", () -> {
             if (operator == null) {
                 return fail("OPERATOR_NOT_IN_FLOW: the operator '" + operatorId + "' is not known to Envoi");
             }
@@ -73,14 +75,14 @@ public final class FlowTesterService implements FlowTester {
             }
             return "operator '" + operatorId + "' belongs to the flow";
         })) {
-            return new Report(flowId, operatorId, steps);
+            return steps.report(flowId, operatorId);
         }
-        if (!step(steps, "data", () -> {
+        if (!steps.step("data", () -> {
             List<FieldProblem> problems = admin.validate(flow);
             return problems.isEmpty() ? "the flow's data is valid"
                     : fail("INVALID_FLOW_DATA: " + problems.stream().map(FieldProblem::toString).toList());
         })) {
-            return new Report(flowId, operatorId, steps);
+            return steps.report(flowId, operatorId);
         }
         MailLogin[] login = new MailLogin[1];
         Logins once = new Logins() {
@@ -100,20 +102,20 @@ public final class FlowTesterService implements FlowTester {
             }
         };
         Logins logins = FlowClients.logins(flow, operatorId, operator.email(), providers, tokens, vault);
-        if (!step(steps, flow.type() == FlowType.OAUTH2 ? "token" : "password", () -> {
+        if (!steps.step(flow.type() == FlowType.OAUTH2 ? "token" : "password", () -> {
             login[0] = logins.current();
             return flow.type() == FlowType.OAUTH2 ? "a valid access token is at hand" + tokens.status(flowId,
                     FlowClients.tokenOwner(flow, operatorId)).accessTokenExpiresAt().map(t -> ", until " + t)
                     .orElse("") : "the password is in the vault";
         })) {
-            return new Report(flowId, operatorId, steps);
+            return steps.report(flowId, operatorId);
         }
         MailRoute route = new MailRoute(flow, operatorId, FlowClients.mailUser(flow, operator.email()), once);
         String from = flow.genericAddress().orElse(operator.email());
         // the SMTP step as it always was (only when the flow has an SMTP server); any other transport always probes
         MailTransport transport = transports.transport(flow.transport()).orElse(null);
         if (transport != null && (!transport.id().equals(MailTransport.SMTP) || flow.smtp().isPresent())) {
-            step(steps, transport.id(), () -> {
+            steps.step(transport.id(), () -> {
                 try (MailTransport.Connection c = transport.connect(route)) {
                     String reply = c.probe(from);
                     return transport.id().equals(MailTransport.SMTP) ? "logged in to " + flow.smtp().get()
@@ -122,10 +124,10 @@ public final class FlowTesterService implements FlowTester {
             });
         }
         // the reader the fetches use
-        MailFetcherService.reader(transports, flow).ifPresent(reader -> step(steps, reader.id().equals("pop3") ? "pop"
+        MailFetcherService.reader(transports, flow).ifPresent(reader -> steps.step(reader.id().equals("pop3") ? "pop"
                 : reader.id(), () -> "logged in" + server(reader, flow) + "; INBOX opened (" + reader.probe(route)
                         + " messages)"));
-        return new Report(flowId, operatorId, steps);
+        return steps.report(flowId, operatorId);
     }
 
     private static String server(MailboxReader reader, Flow flow) {
@@ -136,26 +138,67 @@ public final class FlowTesterService implements FlowTester {
         };
     }
 
-    /** Runs one step; @return whether it passed. */
-    private static boolean step(List<Step> steps, String name, Supplier<String> check) {
-        long t0 = System.nanoTime();
-        boolean ok;
-        String sentence;
-        try {
-            sentence = check.get();
-            ok = true;
-        } catch (StepFailed e) {
-            sentence = e.getMessage();
-            ok = false;
-        } catch (EnvoiException e) {
-            sentence = e.toString();
-            ok = false;
-        } catch (RuntimeException e) {
-            sentence = "unexpected failure: " + e;
-            ok = false;
+    /**
+     * The steps so far, each run in a thread of its own under the caller's {@link Cancellation}: the mail sockets it
+     * opens close when it is cancelled, and the caller gets its report at once even from a step that holds no socket
+     * of ours (an HTTP exchange), which then ends by its own time limit with nobody waiting for it.
+     */
+    private static final class Steps {
+        private final List<Step> done = new ArrayList<>();
+        private final Listener listener;
+        private final Cancellation cancel;
+
+        Steps(Listener listener, Cancellation cancel) {
+            this.listener = listener;
+            this.cancel = cancel;
         }
-        steps.add(new Step(name, ok, sentence, Duration.ofNanos(System.nanoTime() - t0)));
-        return ok;
+
+        /** Runs one step; @return whether it passed (false once cancelled: nothing further runs). */
+        boolean step(String name, Supplier<String> check) {
+            if (cancel.isCancelled()) {
+                return false;
+            }
+            listener.started(name);
+            long t0 = System.nanoTime();
+            CompletableFuture<Step> outcome = new CompletableFuture<>();
+            Thread t = new Thread(() -> outcome.complete(cancel.during(() -> run(name, check, t0))),
+                    "envoi-flow-test-" + name);
+            t.setDaemon(true);
+            try (Cancellation.Registration r = cancel.whenCancelled(() -> outcome.complete(null))) {
+                t.start();
+                Step s = outcome.join();
+                if (s == null || cancel.isCancelled()) {
+                    s = new Step(name, false, "CANCELLED: the test was cancelled during this step; its connection"
+                            + " was closed", Duration.ofNanos(System.nanoTime() - t0));
+                }
+                done.add(s);
+                listener.finished(s);
+                return s.ok() && !cancel.isCancelled();
+            }
+        }
+
+        private static Step run(String name, Supplier<String> check, long t0) {
+            boolean ok;
+            String sentence;
+            try {
+                sentence = check.get();
+                ok = true;
+            } catch (StepFailed e) {
+                sentence = e.getMessage();
+                ok = false;
+            } catch (EnvoiException e) {
+                sentence = e.toString();
+                ok = false;
+            } catch (RuntimeException e) {
+                sentence = "unexpected failure: " + e;
+                ok = false;
+            }
+            return new Step(name, ok, sentence, Duration.ofNanos(System.nanoTime() - t0));
+        }
+
+        Report report(String flowId, String operatorId) {
+            return new Report(flowId, operatorId, List.copyOf(done), cancel.isCancelled());
+        }
     }
 
     private static String fail(String sentence) {

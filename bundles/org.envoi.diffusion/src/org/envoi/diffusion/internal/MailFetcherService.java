@@ -61,7 +61,8 @@ public final class MailFetcherService implements MailFetcher {
     }
 
     @Override
-    public List<FetchedMail> fetchNew(String operatorId, String folder, AfterFetch after, Keeper keeper) {
+    public List<FetchedMail> fetchNew(String operatorId, String folder, AfterFetch after, Keeper keeper,
+            Progress progress) {
         Operator operator = operators.operator(operatorId).orElseThrow(() -> new EnvoiException(
                 ErrorCode.NO_FLOW_FOR_OPERATOR, null, "The operator '" + operatorId + "' is not known to Envoi.", null));
         Flow flow = operators.flowOf(operatorId).flatMap(flows::flow).orElseThrow(() -> new EnvoiException(
@@ -71,7 +72,7 @@ public final class MailFetcherService implements MailFetcher {
                 ErrorCode.INVALID_FLOW_DATA, "imap", "The flow '" + flow.name() + "' has no IMAP or POP3 server: set"
                         + " one to read mail.", null));
         MailRoute route = FlowClients.route(flow, operatorId, operator.email(), providers, tokens, vault);
-        return reader.fetchNew(route, folder, marks, after, keeper, spool);
+        return reader.fetchNew(route, folder, marks, after, keeper, spool, progress);
     }
 
     /**

@@ -106,6 +106,21 @@ public final class OutboxService implements OutboxSenders {
     }
 
     @Override
+    public Activity activity() {
+        return worker.activity();
+    }
+
+    @Override
+    public void pause() {
+        worker.pause();
+    }
+
+    @Override
+    public void resume() {
+        worker.resume();
+    }
+
+    @Override
     public List<Failing> failing() {
         return health.read();
     }

@@ -140,12 +140,21 @@ public final class OutboxWorker {
      * says so. @return what it did in all
      */
     public Report serve(BooleanSupplier stop, Duration poll, Duration keepIdle, Health health) {
-        stopping = stop;
+        // paused, a pass ends as it does for a stop: the mail on the wire finishes, the rest goes back
+        stopping = () -> stop.getAsBoolean() || paused;
         int[] total = new int[4];
         long idleSince = System.nanoTime();
         long recovered = 0;
         try {
             while (!stop.getAsBoolean()) {
+                turns.incrementAndGet();
+                if (paused) {
+                    takeWakeUp(); // a mail queued meanwhile waits for resume(), which wakes the sender
+                    if (paused) {
+                        awaitWakeUp(poll);
+                    }
+                    continue;
+                }
                 Report r;
                 boolean wasWoken;
                 try {
@@ -232,6 +241,32 @@ public final class OutboxWorker {
     private final Object signal = new Object();
     private boolean woken;
 
+    /** The user's "Pause sending" ({@link org.envoi.api.mail.OutboxSenders#pause}); in memory: a restart sends. */
+    private volatile boolean paused;
+    /** The pass under way: mails claimed, mails tried (the Outbox's progress bar). */
+    private volatile int passClaimed;
+    private volatile int passTried;
+    private final java.util.concurrent.atomic.AtomicLong turns = new java.util.concurrent.atomic.AtomicLong();
+
+    /** A serving worker claims nothing new; the mail on the wire finishes, the rest of its chunk goes back. */
+    public void pause() {
+        paused = true;
+    }
+
+    public void resume() {
+        paused = false;
+        wake();
+    }
+
+    public org.envoi.api.mail.OutboxSenders.Activity activity() {
+        return new org.envoi.api.mail.OutboxSenders.Activity(paused, passClaimed, passTried);
+    }
+
+    /** How many turns the serving loop made: a test knows the sender had its chance. */
+    long turns() {
+        return turns.get();
+    }
+
     /** Tells a serving worker that there is something to send now. Any thread. */
     public void wake() {
         synchronized (signal) {
@@ -278,6 +313,8 @@ public final class OutboxWorker {
         try {
             drainInto(max, counts);
         } finally {
+            passClaimed = 0;
+            passTried = 0;
             try {
                 writeAcceptedMarks();
                 awaitMarks();
@@ -419,6 +456,7 @@ public final class OutboxWorker {
                 break;
             }
             done += claimed.size();
+            passClaimed += claimed.size(); // only this thread writes it
             hold(claimed);
             Map<String, List<Claimed>> groups = new LinkedHashMap<>();
             for (Claimed c : claimed) {
@@ -433,6 +471,7 @@ public final class OutboxWorker {
 
     /** Claimed mails that were not tried go back to the queue as they were: claim released, no attempt counted. */
     private void putBack(List<Claimed> untried) {
+        passClaimed -= untried.size();
         for (Claimed c : untried) {
             Instant at = clock.instant();
             record(() -> store.release(c.entry().id(), at));
@@ -503,6 +542,7 @@ public final class OutboxWorker {
                     markSent(sent);
                 }
                 counts[0]++;
+                passTried++;
             } catch (EnvoiException e) {
                 if (e.code() == ErrorCode.MAIL_REJECTED) {
                     fail(c, e.getMessage(), counts);
@@ -536,6 +576,7 @@ public final class OutboxWorker {
         Instant next = now.plus(wait);
         record(() -> store.markRetry(c.entry().id(), reason, next, now));
         counts[1]++;
+        passTried++;
         LOG.log(Level.INFO, "Envoi will retry mail " + c.entry().messageId() + " at " + now.plus(wait) + ": " + reason);
     }
 
@@ -543,6 +584,7 @@ public final class OutboxWorker {
         Instant at = clock.instant();
         record(() -> store.markFailed(c.entry().id(), reason, at));
         counts[2]++;
+        passTried++;
         LOG.log(Level.WARNING, "Envoi could not send mail " + c.entry().messageId() + ": " + reason);
     }
 
@@ -550,5 +592,6 @@ public final class OutboxWorker {
         Instant at = clock.instant();
         record(() -> store.markWaitingConsent(c.entry().id(), reason, at));
         counts[3]++;
+        passTried++;
     }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 
 import org.envoi.api.diffusion.MailFetcher.AfterFetch;
 import org.envoi.api.diffusion.MailFetcher.Keeper;
+import org.envoi.api.diffusion.MailFetcher.Progress;
 import org.envoi.api.flow.Flow;
 import org.envoi.api.mail.FetchMarks;
 import org.envoi.api.mail.FetchedMail;
@@ -35,6 +36,12 @@ public final class ImapMailboxReader implements MailboxReader {
     @Override
     public List<FetchedMail> fetchNew(MailRoute route, String folder, FetchMarks marks, AfterFetch after,
             Keeper keeper, Path spool) {
+        return fetchNew(route, folder, marks, after, keeper, spool, Progress.NONE);
+    }
+
+    @Override
+    public List<FetchedMail> fetchNew(MailRoute route, String folder, FetchMarks marks, AfterFetch after,
+            Keeper keeper, Path spool, Progress progress) {
         Flow flow = route.flow();
         MailServer imap = server(flow);
         String name = folder == null || folder.isBlank() ? "INBOX" : folder;
@@ -46,7 +53,7 @@ public final class ImapMailboxReader implements MailboxReader {
                     marks.imapMark(mailbox), v -> marks.keysBefore(mailbox, v), files, f -> {
                         keeper.keep(f.result());
                         marks.saveImapMark(mailbox, f.mark(), f.keys(), f.renumbered());
-                    }, after.markSeen(), after.moveTo()));
+                    }, after.markSeen(), after.moveTo(), progress));
             List<FetchedMail> got = k.fetch().result();
             // the mails are in hand and the mark is saved: they are returned; only the tidying failed
             k.tidyFailure().ifPresent(e -> LOG.log(System.Logger.Level.WARNING, "Envoi fetched " + got.size()

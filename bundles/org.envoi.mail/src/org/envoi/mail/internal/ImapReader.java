@@ -56,7 +56,8 @@ public final class ImapReader {
     public static Fetch fetchNew(MailServer server, MailLogin login, String folderName, ImapMark since) {
         return MailClassLoader.call(() -> {
             try (MailboxAccess access = MailboxAccess.open("imap", server, login)) {
-                return read(access, server, folderName, since, KnownKeys.NONE, MailSpool.memory());
+                return read(access, server, folderName, since, KnownKeys.NONE, MailSpool.memory(),
+                        org.envoi.api.diffusion.MailFetcher.Progress.NONE);
             }
         });
     }
@@ -85,9 +86,20 @@ public final class ImapReader {
      */
     public static Kept fetchNew(MailServer server, MailLogin login, String folderName, ImapMark since, KnownKeys known,
             MailSpool spool, java.util.function.Consumer<Fetch> keep, boolean markSeen, Optional<String> moveTo) {
+        return fetchNew(server, login, folderName, since, known, spool, keep, markSeen, moveTo,
+                org.envoi.api.diffusion.MailFetcher.Progress.NONE);
+    }
+
+    /**
+     * As above, told message by message to {@code progress}, which may end the read between two messages: the mark
+     * then stops at the last message read (UIDs ascend), so the next fetch starts right after it.
+     */
+    public static Kept fetchNew(MailServer server, MailLogin login, String folderName, ImapMark since, KnownKeys known,
+            MailSpool spool, java.util.function.Consumer<Fetch> keep, boolean markSeen, Optional<String> moveTo,
+            org.envoi.api.diffusion.MailFetcher.Progress progress) {
         return MailClassLoader.call(() -> {
             try (MailboxAccess access = MailboxAccess.open("imap", server, login)) {
-                Fetch f = read(access, server, folderName, since, known, spool);
+                Fetch f = read(access, server, folderName, since, known, spool, progress);
                 keep.accept(f);
                 try {
                     tidy(access, server, folderName, uids(f), markSeen, moveTo);
@@ -185,7 +197,7 @@ public final class ImapReader {
     }
 
     private static Fetch read(MailboxAccess access, MailServer server, String folderName, ImapMark since,
-            KnownKeys known, MailSpool spool) {
+            KnownKeys known, MailSpool spool, org.envoi.api.diffusion.MailFetcher.Progress progress) {
         Store store = access.store;
         try {
             Folder folder = store.getFolder(folderName);
@@ -208,10 +220,19 @@ public final class ImapReader {
                 List<FetchedMail> out = new ArrayList<>();
                 List<String> keys = new ArrayList<>();
                 long highest = after;
+                int total = 0;
+                for (Message m : candidates) {
+                    total += uids.getUID(m) > after ? 1 : 0;
+                }
+                int done = 0;
+                progress.fetched(0, total);
                 for (Message m : candidates) {
                     long uid = uids.getUID(m);
                     if (uid <= after) {
                         continue; // "UID n:*" always names the last message, even an old one
+                    }
+                    if (progress.stop()) {
+                        break; // in UID order: the mark covers exactly what was read
                     }
                     String key = MailboxAccess.key(m);
                     keys.add(key);
@@ -219,6 +240,7 @@ public final class ImapReader {
                     if (!handedOver.contains(key)) {
                         out.add(MailboxAccess.fetched(Long.toString(uid), m, spool));
                     }
+                    progress.fetched(++done, total);
                 }
                 return new Fetch(out, new ImapMark(validity, highest), renumbered, keys);
             } finally {

@@ -24,7 +24,8 @@ import javax.net.ssl.X509TrustManager;
 /**
  * Sockets for mail connections. TCP_NODELAY is set on every socket: Angus Mail leaves Nagle's algorithm on, and the
  * end of each DATA then waits for a delayed ACK (about 28 ms a mail), which caps a sender near 35 mails/s.
- * TLS trusts the JDK's certificate authorities plus, when given, a PEM file of the company's own.
+ * TLS trusts the JDK's certificate authorities plus, when given, a PEM file of the company's own. A socket made for
+ * work under a {@link org.envoi.api.Cancellation} is closed when it is cancelled.
  */
 final class MailSockets {
 
@@ -102,6 +103,14 @@ final class MailSockets {
 
     private static Socket noDelay(Socket s) throws IOException {
         s.setTcpNoDelay(true);
+        // "Test the service" cancelled: the socket its step waits on is closed, the blocked read ends at once
+        org.envoi.api.Cancellation.current().ifPresent(c -> c.whenCancelled(() -> {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // closed already
+            }
+        }));
         return s;
     }
 

@@ -7,6 +7,7 @@ import org.envoi.api.EnvoiException;
 import org.envoi.api.ErrorCode;
 import org.envoi.api.diffusion.MailFetcher.AfterFetch;
 import org.envoi.api.diffusion.MailFetcher.Keeper;
+import org.envoi.api.diffusion.MailFetcher.Progress;
 import org.envoi.api.flow.Flow;
 import org.envoi.api.mail.FetchMarks;
 import org.envoi.api.mail.FetchedMail;
@@ -35,6 +36,12 @@ public final class Pop3MailboxReader implements MailboxReader {
     @Override
     public List<FetchedMail> fetchNew(MailRoute route, String folder, FetchMarks marks, AfterFetch after,
             Keeper keeper, Path spool) {
+        return fetchNew(route, folder, marks, after, keeper, spool, Progress.NONE);
+    }
+
+    @Override
+    public List<FetchedMail> fetchNew(MailRoute route, String folder, FetchMarks marks, AfterFetch after,
+            Keeper keeper, Path spool, Progress progress) {
         Flow flow = route.flow();
         if (!after.isNothing()) {
             throw new EnvoiException(ErrorCode.INVALID_INPUT, "after", "The flow '" + flow.name() + "' reads POP3,"
@@ -44,7 +51,7 @@ public final class Pop3MailboxReader implements MailboxReader {
         String mailbox = "pop3:" + flow.id() + ":" + route.mailUser();
         return MailboxReaders.withSpool(spool, files -> {
             List<FetchedMail> got = route.logins().withRenewal(login -> Pop3Reader.fetchNew(pop, login,
-                    marks.pop3Seen(mailbox), files));
+                    marks.pop3Seen(mailbox), files, progress));
             keeper.keep(got);
             marks.addPop3Seen(mailbox, got.stream().map(FetchedMail::serverId).toList());
             return got;

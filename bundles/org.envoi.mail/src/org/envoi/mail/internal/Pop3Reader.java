@@ -30,14 +30,21 @@ public final class Pop3Reader {
     /** The new mails, their contents written to {@code spool} as they come. */
     public static List<FetchedMail> fetchNew(MailServer server, MailLogin login, Set<String> seenUidls,
             MailSpool spool) {
+        return fetchNew(server, login, seenUidls, spool, org.envoi.api.diffusion.MailFetcher.Progress.NONE);
+    }
+
+    /** As above, told message by message to {@code progress}, which may end the read between two messages. */
+    public static List<FetchedMail> fetchNew(MailServer server, MailLogin login, Set<String> seenUidls,
+            MailSpool spool, org.envoi.api.diffusion.MailFetcher.Progress progress) {
         return MailClassLoader.call(() -> {
             try (MailboxAccess access = MailboxAccess.open("pop3", server, login, spool.sessionProperties())) {
-                return read(access, seenUidls, spool);
+                return read(access, seenUidls, spool, progress);
             }
         });
     }
 
-    private static List<FetchedMail> read(MailboxAccess access, Set<String> seenUidls, MailSpool spool) {
+    private static List<FetchedMail> read(MailboxAccess access, Set<String> seenUidls, MailSpool spool,
+            org.envoi.api.diffusion.MailFetcher.Progress progress) {
         Store store = access.store;
         try {
             POP3Folder folder = (POP3Folder) store.getFolder("INBOX");
@@ -48,12 +55,20 @@ public final class Pop3Reader {
                 fp.add(UIDFolder.FetchProfileItem.UID);
                 folder.fetch(all, fp);
                 List<FetchedMail> out = new ArrayList<>();
+                List<Message> fresh = new ArrayList<>();
                 for (Message m : all) {
                     String uidl = folder.getUID(m);
-                    if (uidl == null || seenUidls.contains(uidl)) {
-                        continue;
+                    if (uidl != null && !seenUidls.contains(uidl)) {
+                        fresh.add(m);
                     }
-                    out.add(MailboxAccess.fetched(uidl, m, spool));
+                }
+                progress.fetched(0, fresh.size());
+                for (Message m : fresh) {
+                    if (progress.stop()) {
+                        break; // the UIDLs read are kept as seen; the others come next time
+                    }
+                    out.add(MailboxAccess.fetched(folder.getUID(m), m, spool));
+                    progress.fetched(out.size(), fresh.size());
                 }
                 return out;
             } finally {

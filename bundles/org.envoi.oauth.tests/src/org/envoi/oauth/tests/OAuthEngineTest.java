@@ -205,6 +205,24 @@ class OAuthEngineTest {
         new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1")).close();
     }
 
+    /**
+     * Issue 19.2: a sign-in cancelled from the desktop while the provider's answer is on its way stores nothing of what
+     * the exchange brings (the operator asked to stop; what was stored before stays).
+     */
+    @Test
+    void aSignInCancelledBeforeItsExchangeEndsStoresNothing() throws Exception {
+        BrowserUser user = new BrowserUser("erin");
+        org.envoi.api.Cancellation cancel = new org.envoi.api.Cancellation();
+        EnvoiException e = assertThrows(EnvoiException.class, () -> cancel.during(() -> engine.authorize(client,
+                "erin", new LoopbackConsentHandler(browser(url -> {
+                    cancel.cancel(); // Cancel pressed while the provider's page was open
+                    user.signInAndReturn(url);
+                })), CONSENT_TIMEOUT)));
+        assertEquals(ErrorCode.OAUTH_FAILED, e.code());
+        assertTrue(e.getMessage().contains("cancelled"), e.getMessage());
+        assertEquals(Optional.empty(), vault.read(VaultKey.tokens(client.flowId(), "erin")), "nothing stored");
+    }
+
     @Test
     void aForeignStateIsRefusedAndNothingIsStored() throws Exception {
         BrowserUser user = new BrowserUser("alice");

@@ -114,6 +114,7 @@ public final class OAuthEngine implements TokenService {
             // a code is single-use: no retry here, a failure means signing in again
             OAuth2AccessToken token = call(client, () -> service
                     .getAccessToken(AccessTokenRequestParams.create(code).pkceCodeVerifier(verifier)), 1);
+            notCancelled();
             return store(key, toTokenSet(token, Optional.empty(), client), "consent", client);
         } catch (IOException e) {
             throw new EnvoiException(ErrorCode.OAUTH_FAILED, null, "Envoi could not start the sign-in: "
@@ -149,6 +150,7 @@ public final class OAuthEngine implements TokenService {
             try {
                 tokenRequests.incrementAndGet();
                 OAuth2AccessToken token = service.getAccessTokenDeviceAuthorizationGrant(device);
+                notCancelled();
                 return store(tokensOf(client, operatorId), toTokenSet(token, Optional.empty(), client),
                         "device code", client);
             } catch (TokenEndpointError e) {
@@ -415,6 +417,17 @@ public final class OAuthEngine implements TokenService {
     // ---------------------------------------------------------------- plumbing
 
     /** Stores tokens just granted by a sign-in (or an app-only grant): its time is the sign-in's. */
+    /**
+     * A sign-in its operator cancelled (the desktop's Cancel, {@link org.envoi.api.Cancellation}) stores nothing of what
+     * its exchange brought; the sign-in stored before stays. Only for consents: a refresh's rotated token is always
+     * kept, or the sign-in would be lost.
+     */
+    private static void notCancelled() {
+        if (org.envoi.api.Cancellation.current().filter(org.envoi.api.Cancellation::isCancelled).isPresent()) {
+            throw new EnvoiException(ErrorCode.OAUTH_FAILED, "The sign-in was cancelled: nothing was stored.");
+        }
+    }
+
     private TokenSet store(VaultKey key, TokenSet tokens, String how, OAuthClient client) {
         return store(key, tokens, how, client, clock.instant());
     }

@@ -133,8 +133,10 @@ class UiEndToEndTest {
             // (the sandbox flow also names a POP3 server, which its fetches do not use)
             Table results = UiPartsTest.widget(shell, "flow.test.results");
             deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (results.getItemCount() == 0 && System.nanoTime() < deadline) {
-                UiPartsTest.pump(display);
+            org.eclipse.swt.widgets.Button test = UiPartsTest.widget(shell, "flow.test");
+            // each step shows as it ends (issue 19.2): the test is over when its button comes back
+            while (!test.isEnabled() && System.nanoTime() < deadline) {
+                UiPartsTest.pump(display); // the UI stays responsive while the test runs in the background
             }
             assertEquals(6, results.getItemCount(), () -> UiPartsTest.label(shell, "flow.status"));
             for (TableItem row : results.getItems()) {
@@ -162,7 +164,9 @@ class UiEndToEndTest {
             UiPartsTest.click(shell, "flow.test");
             Table results = UiPartsTest.widget(shell, "flow.test.results");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (results.getItemCount() == 0 && System.nanoTime() < deadline) {
+            org.eclipse.swt.widgets.Button test = UiPartsTest.widget(shell, "flow.test");
+            // each step shows as it ends (issue 19.2): the test is over when its button comes back
+            while (!test.isEnabled() && System.nanoTime() < deadline) {
                 UiPartsTest.pump(display); // the UI stays responsive while the test runs in the background
             }
             assertEquals(6, results.getItemCount(), () -> UiPartsTest.label(shell, "flow.status"));
@@ -242,6 +246,49 @@ class UiEndToEndTest {
             fetchAndWait(shell, display);
             assertEquals(rows, t.getItemCount(), "a second fetch brings nothing twice");
             assertEquals("0 new mail(s).", UiPartsTest.label(shell, "inbox.status"));
+        } finally {
+            shell.dispose();
+        }
+    }
+
+    /**
+     * Issue 19.2: Cancel pressed at once after Fetch stops it between two messages (or before the first): what was read
+     * is kept and shown, the next fetch brings exactly the rest, none twice.
+     */
+    @Test
+    void aCancelledFetchKeepsWhatItReadAndTheNextBringsTheRest() throws Exception {
+        Display display = Display.getDefault();
+        org.eclipse.swt.widgets.Shell shell = new org.eclipse.swt.widgets.Shell(display);
+        try {
+            shell.setLayout(new org.eclipse.swt.layout.FillLayout());
+            shell.setSize(1150, 500);
+            new org.envoi.ui.parts.InboxPart().create(new org.eclipse.swt.widgets.Composite(shell, SWT.NONE),
+                    Messages.of(Locale.ENGLISH), OsgiServices.get(ctx, org.envoi.api.diffusion.MailFetcher.class,
+                            null));
+            shell.open();
+            UiPartsTest.type(shell, "inbox.operator", "ui-jdupont");
+            fetchAndWait(shell, display); // what the other tests left
+            String tag = "ui-cancel-" + System.nanoTime();
+            servers.fillMaildir("alice", 40, tag);
+            org.eclipse.swt.widgets.Button fetch = UiPartsTest.widget(shell, "inbox.fetch");
+            org.eclipse.swt.widgets.Button cancel = UiPartsTest.widget(shell, "inbox.cancel");
+            fetch.notifyListeners(SWT.Selection, new Event());
+            cancel.notifyListeners(SWT.Selection, new Event()); // at once: before the fetch could end
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!fetch.isEnabled() && System.nanoTime() < deadline) {
+                UiPartsTest.pump(display);
+            }
+            String stopped = UiPartsTest.label(shell, "inbox.status");
+            assertTrue(stopped.startsWith("Fetch stopped: "), stopped);
+            Table t = UiPartsTest.widget(shell, "inbox.table");
+            long kept = java.util.Arrays.stream(t.getItems()).filter(i -> i.getText(2).contains(tag)).count();
+            assertTrue(kept < 40, "stopped before the end: " + kept);
+            fetchAndWait(shell, display);
+            List<String> all = java.util.Arrays.stream(t.getItems()).map(i -> i.getText(2)).filter(m -> m.contains(
+                    tag)).toList();
+            assertEquals(40, all.size(), "the next fetch brings the rest: " + UiPartsTest.label(shell,
+                    "inbox.status"));
+            assertEquals(40, new java.util.HashSet<>(all).size(), "none twice");
         } finally {
             shell.dispose();
         }

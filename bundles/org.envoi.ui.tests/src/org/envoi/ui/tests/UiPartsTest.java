@@ -419,7 +419,8 @@ class UiPartsTest {
                 OsgiServices.get(ctx, FlowRepository.class, null), OsgiServices.get(ctx, FlowAdmin.class, null),
                 OsgiServices.get(ctx, TokenService.class, null), LocalDate.now()), shell -> {
                     String notice = label(shell, "health.notice");
-                    assertTrue(notice.contains("Marie Martin") && notice.contains("nobody has signed in"), notice);
+                    assertTrue(notice.contains("Marie Martin") && notice.contains(
+                            "Nobody has signed in yet: click Sign in."), notice);
                     assertTrue(notice.contains("expires in 12 days"), notice);
                     screenshot(shell, "flow-health");
                 });
@@ -461,7 +462,11 @@ class UiPartsTest {
                     org.eclipse.swt.widgets.Table table = widget(shell, "health.table");
                     org.eclipse.swt.widgets.TableItem row = java.util.Arrays.stream(table.getItems()).filter(i ->
                             "health.operator.ui-paul".equals(i.getData(ProvidersPart.KEY))).findFirst().orElseThrow();
-                    assertTrue(row.getText(2).contains("lapses at " + lapses), row.getText(2));
+                    // issue 19.4: in words, the date in the user's locale
+                    String on = java.time.format.DateTimeFormatter.ofLocalizedDate(java.time.format.FormatStyle.LONG)
+                            .withLocale(Locale.ENGLISH).format(lapses.atZone(java.time.ZoneId.systemDefault()));
+                    assertTrue(row.getText(2).endsWith("Unless it is used, the sign-in lapses on " + on + "."), row
+                            .getText(2));
                 });
         vault.delete(org.envoi.api.vault.VaultKey.tokens(flowId, "ui-paul"));
     }

@@ -108,6 +108,10 @@ public final class EmbeddedConsentHandler implements ConsentHandler {
             CompletableFuture<AuthorizationResponse> result = new CompletableFuture<>();
             display.syncExec(() -> show(authorizationUrl, result));
             AuthorizationResponse r;
+            // a sign-in cancelled from its dialog closes the consent window: the wait below ends with nothing stored
+            org.envoi.api.Cancellation.Registration cancelled = org.envoi.api.Cancellation.current().map(c -> c
+                    .whenCancelled(this::close)).orElse(() -> {
+                    });
             try {
                 if (Display.getCurrent() == display) { // called on the UI thread: keep the UI alive while waiting
                     long end = System.nanoTime() + timeout.toNanos();
@@ -129,6 +133,7 @@ public final class EmbeddedConsentHandler implements ConsentHandler {
                 Thread.currentThread().interrupt();
                 throw new EnvoiException(ErrorCode.OAUTH_FAILED, "The sign-in was interrupted.");
             } finally {
+                cancelled.close();
                 close();
             }
             if (!expectedState.equals(r.state())) {

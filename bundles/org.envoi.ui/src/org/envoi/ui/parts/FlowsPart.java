@@ -94,7 +94,13 @@ public class FlowsPart {
 
     private String providerId = CUSTOM;
     private List<String> scopes = List.of();
-    private volatile boolean cancelled;
+    /** The test under way, if any: Cancel cancels it (its step's connection is closed). */
+    private PartJob<FlowTester.Report> testJob;
+    private org.eclipse.swt.widgets.ProgressBar testProgress;
+    /** The workbench's UI executor when the part is injected; the display's when a test builds it. */
+    @jakarta.inject.Inject
+    @org.eclipse.e4.core.di.annotations.Optional
+    private org.eclipse.e4.ui.di.UISynchronize sync;
 
     /** The ids behind the items of the preset, transport and file-store combos, in item order. */
     private final List<String> presetIds = new ArrayList<>();
@@ -264,7 +270,15 @@ public class FlowsPart {
         testButton.setEnabled(tester != null);
         cancelButton = button(buttons, "flows.cancel", "flow.test.cancel");
         cancelButton.setEnabled(false);
-        cancelButton.addListener(SWT.Selection, e -> cancelled = true);
+        cancelButton.addListener(SWT.Selection, e -> {
+            if (testJob != null) {
+                testJob.cancel();
+            }
+        });
+        testProgress = new org.eclipse.swt.widgets.ProgressBar(right, SWT.HORIZONTAL | SWT.SMOOTH);
+        testProgress.setData(KEY, "flow.test.progress");
+        testProgress.setLayoutData(new GridData(SWT.FILL, SWT.CENTER, true, false));
+        PartJob.show(testProgress, false);
         status = new Label(right, SWT.WRAP);
         status.setData(KEY, "flow.status");
         GridData sd = new GridData(SWT.FILL, SWT.CENTER, true, false);
@@ -967,42 +981,57 @@ public class FlowsPart {
         }));
     }
 
-    /** Runs the tester off the UI thread; the steps appear when it ends; Cancel drops a test still running. */
+    /**
+     * Runs the tester as a job: each step shows as it ends, the bar moves step by step; Cancel closes the connection of
+     * the step under way and the report says cancelled.
+     */
     private void runTest() {
         String flowId = value("flow.id");
         String operator = testOperator.getText().strip();
         results.removeAll();
         status.setText(m.get("flows.testing", flowId, operator));
         testButton.setEnabled(false);
-        cancelButton.setEnabled(true);
-        cancelled = false;
-        org.eclipse.swt.widgets.Display display = results.getDisplay();
-        CompletableFuture.supplyAsync(() -> tester.test(flowId, operator)).whenComplete((report, error) ->
-                display.asyncExec(() -> {
-                    if (results.isDisposed()) {
-                        return;
-                    }
-                    testButton.setEnabled(true);
-                    cancelButton.setEnabled(false);
-                    if (cancelled) {
-                        status.setText(m.get("flows.cancelled"));
-                        return;
-                    }
-                    if (error != null) {
-                        status.setText(error.getCause() != null ? error.getCause().toString() : error.toString());
-                        return;
-                    }
-                    for (FlowTester.Step s : report.steps()) {
-                        TableItem i = new TableItem(results, SWT.NONE);
-                        i.setText(new String[] { s.name(), m.get(s.ok() ? "flows.step.ok" : "flows.step.failed"),
-                                Long.toString(s.took().toMillis()), s.sentence() });
-                        i.setForeground(display.getSystemColor(s.ok() ? SWT.COLOR_DARK_GREEN : SWT.COLOR_RED));
-                        i.setData(KEY, "flow.test.step." + s.name());
-                    }
-                    for (org.eclipse.swt.widgets.TableColumn c : results.getColumns()) {
-                        c.pack();
-                    }
-                    status.setText(report.ok() ? "OK" : m.get("flows.step.failed"));
-                }));
+        java.util.concurrent.Executor ui = sync != null ? sync::asyncExec : display::asyncExec;
+        testJob = new PartJob<FlowTester.Report>(m.get("flows.testing", flowId, operator), FlowTester.MAX_STEPS,
+                testProgress, cancelButton, ui, (monitor, cancel) -> tester.test(flowId, operator,
+                        new FlowTester.Listener() {
+                            @Override
+                            public void started(String step) {
+                                monitor.subTask(step);
+                            }
+
+                            @Override
+                            public void finished(FlowTester.Step step) {
+                                monitor.worked(1);
+                                ui.execute(() -> showStep(step));
+                            }
+                        }, cancel), (report, error) -> {
+                            testButton.setEnabled(true);
+                            testJob = null;
+                            if (error instanceof java.util.concurrent.CancellationException) {
+                                status.setText(m.get("flows.cancelled")); // before its first step
+                            } else if (error != null) {
+                                status.setText(error.toString());
+                            } else if (report.cancelled()) {
+                                status.setText(m.get("flows.test.cancelled", report.steps().isEmpty() ? "-"
+                                        : report.steps().get(report.steps().size() - 1).name()));
+                            } else {
+                                status.setText(report.ok() ? "OK" : m.get("flows.step.failed"));
+                            }
+                        }).start();
+    }
+
+    private void showStep(FlowTester.Step s) {
+        if (results.isDisposed()) {
+            return;
+        }
+        TableItem i = new TableItem(results, SWT.NONE);
+        i.setText(new String[] { s.name(), m.get(s.ok() ? "flows.step.ok" : "flows.step.failed"), Long.toString(s
+                .took().toMillis()), s.sentence() });
+        i.setForeground(display.getSystemColor(s.ok() ? SWT.COLOR_DARK_GREEN : SWT.COLOR_RED));
+        i.setData(KEY, "flow.test.step." + s.name());
+        for (org.eclipse.swt.widgets.TableColumn c : results.getColumns()) {
+            c.pack();
+        }
     }
 }

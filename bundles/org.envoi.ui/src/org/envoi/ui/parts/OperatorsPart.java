@@ -62,14 +62,25 @@ public class OperatorsPart {
     private Text logoPath;
     private Label status;
 
+    /** Reads each operator's sign-in for the table (null: no such column). */
+    private org.envoi.api.oauth.TokenService tokens;
+
     @PostConstruct
     public void create(Composite parent, @Service OperatorRepository operators, @Service FlowRepository flows,
-            @Service SettingsRepository settings) {
-        create(parent, Messages.platform(), operators, flows, settings);
+            @Service SettingsRepository settings,
+            @org.eclipse.e4.core.di.annotations.Optional @Service org.envoi.api.oauth.TokenService tokens) {
+        create(parent, Messages.platform(), operators, flows, settings, tokens);
     }
 
     public void create(Composite parent, Messages messages, OperatorRepository operators, FlowRepository flows,
             SettingsRepository settings) {
+        create(parent, messages, operators, flows, settings, null);
+    }
+
+    /** @param tokens where each operator's sign-in is read, said in a sentence in the table (null: not shown) */
+    public void create(Composite parent, Messages messages, OperatorRepository operators, FlowRepository flows,
+            SettingsRepository settings, org.envoi.api.oauth.TokenService tokens) {
+        this.tokens = tokens;
         this.m = messages;
         this.operators = operators;
         this.flows = flows;
@@ -83,6 +94,9 @@ public class OperatorsPart {
         for (String h : new String[] { m.get("operators.id"), m.get("operators.name"), m.get("operators.email"),
                 m.get("operators.usesFlow") }) {
             new TableColumn(table, SWT.NONE).setText(h);
+        }
+        if (tokens != null) {
+            new TableColumn(table, SWT.NONE).setText(m.get("operators.signin"));
         }
         table.addListener(SWT.Selection, e -> {
             if (table.getSelectionIndex() >= 0) {
@@ -203,10 +217,16 @@ public class OperatorsPart {
         group.setItems(groupIds.toArray(String[]::new));
         group.select(Math.max(0, group.indexOf(keep)));
         table.removeAll();
+        SignInWords words = new SignInWords(m, java.time.ZoneId.systemDefault());
+        java.time.Instant now = java.time.Instant.now();
         for (Operator o : operators.operators()) {
             TableItem i = new TableItem(table, SWT.NONE);
             i.setText(new String[] { o.id(), o.name(), o.email(), operators.flowOf(o.id()).orElse(
                     "NO_FLOW_FOR_OPERATOR") });
+            if (tokens != null) {
+                i.setText(4, words.of(operators.flowOf(o.id()).flatMap(flows::flow).orElse(null), o.id(), tokens,
+                        now));
+            }
             i.setData(o.id());
             i.setData(KEY, "operators.row." + o.id());
         }

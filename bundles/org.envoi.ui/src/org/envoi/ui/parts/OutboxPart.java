@@ -6,13 +6,16 @@ import org.eclipse.swt.layout.GridData;
 import org.eclipse.swt.layout.GridLayout;
 import org.eclipse.swt.widgets.Button;
 import org.eclipse.swt.widgets.Composite;
+import org.eclipse.swt.widgets.Display;
 import org.eclipse.swt.widgets.Label;
+import org.eclipse.swt.widgets.ProgressBar;
 import org.eclipse.swt.widgets.Table;
 import org.eclipse.swt.widgets.TableColumn;
 import org.eclipse.swt.widgets.TableItem;
 import org.envoi.api.mail.Outbox;
 import org.envoi.api.mail.OutboxEntry;
 import org.envoi.api.mail.OutboxEntry.State;
+import org.envoi.api.mail.OutboxSenders;
 
 import jakarta.annotation.PostConstruct;
 
@@ -30,14 +33,26 @@ public class OutboxPart {
     private Table table;
     private Label counts;
 
+    private OutboxSenders senders;
+    private Button pause;
+    private Label sending;
+    private ProgressBar progress;
+
     @PostConstruct
-    public void create(Composite parent, @Service Outbox outbox) {
-        create(parent, Messages.platform(), outbox);
+    public void create(Composite parent, @Service Outbox outbox,
+            @org.eclipse.e4.core.di.annotations.Optional @Service OutboxSenders senders) {
+        create(parent, Messages.platform(), outbox, senders);
     }
 
     public void create(Composite parent, Messages messages, Outbox outbox) {
+        create(parent, messages, outbox, null);
+    }
+
+    /** @param senders this process's sender: its batch's progress and the Pause switch (null: neither is shown) */
+    public void create(Composite parent, Messages messages, Outbox outbox, OutboxSenders senders) {
         this.m = messages;
         this.outbox = outbox;
+        this.senders = senders;
         parent.setLayout(new GridLayout(3, false));
         counts = new Label(parent, SWT.NONE);
         counts.setData(KEY, "outbox.counts");
@@ -55,6 +70,9 @@ public class OutboxPart {
             }
             refresh();
         });
+        if (senders != null) {
+            pauseAndProgress(parent);
+        }
         table = new Table(parent, SWT.BORDER | SWT.FULL_SELECTION | SWT.MULTI);
         table.setData(KEY, "outbox.table");
         table.setHeaderVisible(true);
@@ -65,6 +83,57 @@ public class OutboxPart {
             new TableColumn(table, SWT.NONE).setText(h);
         }
         refresh();
+    }
+
+    /**
+     * "Pause sending" (a switch the sender honours: it finishes the mail on the wire and claims nothing more) and, while
+     * a batch goes, a bar of its progress; read from the sender twice a second while the part is open.
+     */
+    private void pauseAndProgress(Composite parent) {
+        pause = new Button(parent, SWT.CHECK);
+        pause.setText(m.get("outbox.pause"));
+        pause.setData(KEY, "outbox.pause");
+        pause.setSelection(senders.activity().paused());
+        pause.addListener(SWT.Selection, e -> {
+            if (pause.getSelection()) {
+                senders.pause();
+            } else {
+                senders.resume();
+            }
+            showActivity();
+        });
+        sending = new Label(parent, SWT.WRAP);
+        sending.setData(KEY, "outbox.sending");
+        sending.setLayoutData(new GridData(SWT.FILL, SWT.CENTER, true, false));
+        progress = new ProgressBar(parent, SWT.HORIZONTAL | SWT.SMOOTH);
+        progress.setData(KEY, "outbox.progress");
+        progress.setLayoutData(new GridData(200, SWT.DEFAULT));
+        showActivity();
+        Display display = parent.getDisplay();
+        Runnable[] poll = new Runnable[1];
+        poll[0] = () -> {
+            if (!progress.isDisposed()) {
+                showActivity();
+                display.timerExec(500, poll[0]);
+            }
+        };
+        display.timerExec(500, poll[0]);
+    }
+
+    void showActivity() {
+        OutboxSenders.Activity a = senders.activity();
+        pause.setSelection(a.paused());
+        progress.setVisible(a.sending());
+        if (a.sending()) {
+            progress.setMaximum(a.claimed());
+            progress.setSelection(a.done());
+        }
+        String text = a.paused() ? m.get("outbox.paused") : a.sending() ? m.get("outbox.sending", a.done() + 1,
+                a.claimed()) : "";
+        if (!text.equals(sending.getText())) {
+            sending.setText(text);
+            sending.getParent().layout(true, true);
+        }
     }
 
     public void refresh() {
