@@ -51,7 +51,9 @@ public final class DiffusionService implements Diffusion {
     private final FileLinks links;
 
     @Activate
-    public DiffusionService(@Reference OperatorRepository operators, @Reference FlowRepository flows,
+    public DiffusionService(
+            @Reference(policyOption = ReferencePolicyOption.GREEDY) OperatorRepository operators,
+            @Reference FlowRepository flows,
             @Reference SettingsRepository settings, @Reference Outbox outbox,
             @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
             DocumentRenderer renderer,

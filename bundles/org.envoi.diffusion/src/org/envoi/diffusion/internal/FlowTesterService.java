@@ -28,6 +28,7 @@ import org.envoi.api.vault.TokenVault;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** "Test the service", step by step, each with its outcome, sentence and time. */
 @Component(service = FlowTester.class)
@@ -42,7 +43,8 @@ public final class FlowTesterService implements FlowTester {
     private final TransportRegistry transports;
 
     @Activate
-    public FlowTesterService(@Reference FlowRepository flows, @Reference OperatorRepository operators,
+    public FlowTesterService(@Reference FlowRepository flows,
+            @Reference(policyOption = ReferencePolicyOption.GREEDY) OperatorRepository operators,
             @Reference FlowAdmin admin, @Reference ProviderRegistry providers, @Reference TokenService tokens,
             @Reference TokenVault vault, @Reference TransportRegistry transports) {
         this.flows = flows;

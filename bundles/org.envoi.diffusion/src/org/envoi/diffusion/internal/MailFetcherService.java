@@ -24,6 +24,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * New mail for an operator, read by the first installed {@link MailboxReader} for the flow (IMAP above the stored mark,
@@ -46,7 +47,8 @@ public final class MailFetcherService implements MailFetcher {
     private final Path spool;
 
     @Activate
-    public MailFetcherService(BundleContext context, @Reference OperatorRepository operators,
+    public MailFetcherService(BundleContext context,
+            @Reference(policyOption = ReferencePolicyOption.GREEDY) OperatorRepository operators,
             @Reference FlowRepository flows, @Reference FetchMarks marks, @Reference ProviderRegistry providers,
             @Reference TokenService tokens, @Reference TokenVault vault, @Reference TransportRegistry readers) {
         // where the fetched messages wait, owner-only, until the keeper has them

@@ -14,6 +14,7 @@ import org.envoi.api.vault.TokenVault;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** The routes the pipeline uses, for the parts outside it (the relay's pass-through): one place builds them. */
 @Component(service = MailRoutes.class)
@@ -26,7 +27,9 @@ public final class MailRoutesService implements MailRoutes {
     private final TokenVault vault;
 
     @Activate
-    public MailRoutesService(@Reference OperatorRepository operators, @Reference FlowRepository flows,
+    public MailRoutesService(
+            @Reference(policyOption = ReferencePolicyOption.GREEDY) OperatorRepository operators,
+            @Reference FlowRepository flows,
             @Reference ProviderRegistry providers, @Reference TokenService tokens, @Reference TokenVault vault) {
         this.operators = operators;
         this.flows = flows;

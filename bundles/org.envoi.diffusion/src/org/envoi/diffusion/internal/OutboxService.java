@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 
 import java.util.List;
+import java.util.Map;
 
 import org.envoi.api.DataFolder;
 import org.envoi.api.EnvoiException;
@@ -24,6 +25,11 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
 
 /**
  * The background sender of the running product: one thread serving the outbox with the routes of the stored flows,
@@ -31,8 +37,25 @@ import org.osgi.service.component.annotations.Reference;
  * pipeline can wake it, and as the API's {@link OutboxSenders}: their health, and a wake-up for the command line's
  * {@code outbox retry}.
  */
-@Component(service = { OutboxService.class, OutboxSenders.class }, immediate = true)
+@Component(service = { OutboxService.class, OutboxSenders.class }, immediate = true,
+        configurationPid = OutboxService.PID)
+@Designate(ocd = OutboxService.Configuration.class)
 public final class OutboxService implements OutboxSenders {
+
+    /** The configuration's PID (metatype: {@code OSGI-INF/metatype/org.envoi.outbox.sender.xml}). */
+    public static final String PID = "org.envoi.outbox.sender";
+
+    @ObjectClassDefinition(id = PID, name = "Envoi background sender", description = "How this process sends the"
+            + " outbox's mails. Without this configuration, the framework property envoi.outbox.sender decides"
+            + " (the command line sets on-demand), else background.")
+    public @interface Configuration {
+
+        @AttributeDefinition(name = "Mode", description = "background: a thread serves the outbox from start;"
+                + " on-demand: it starts once this process queues a mail; off: this process sends nothing, another"
+                + " Envoi process (a desktop, envoi serve) sends what it queues.", options = {
+                        @Option(value = "background"), @Option(value = "on-demand"), @Option(value = "off") })
+        String mode() default "background";
+    }
 
     private final OutboxStore store;
     private final FlowRepository flows;
@@ -52,10 +75,17 @@ public final class OutboxService implements OutboxSenders {
      * the mails another running Envoi is sending are never taken, their claim holds).
      */
     public static final String MODE = "envoi.outbox.sender";
+    private static final String ON_DEMAND = "on-demand";
+    private static final String OFF = "off";
+
+    /** background, on-demand or off: {@link Configuration#mode()}. */
+    private final String mode;
 
     @Activate
-    public OutboxService(BundleContext context, @Reference OutboxStore store, @Reference FlowRepository flows,
-            @Reference OperatorRepository operators, @Reference ProviderRegistry providers,
+    public OutboxService(BundleContext context, Map<String, Object> properties, @Reference OutboxStore store,
+            @Reference FlowRepository flows,
+            @Reference(policyOption = ReferencePolicyOption.GREEDY) OperatorRepository operators,
+            @Reference ProviderRegistry providers,
             @Reference TokenService tokens, @Reference TokenVault vault, @Reference TransportRegistry transports) {
         this.store = store;
         this.transports = transports;
@@ -70,14 +100,22 @@ public final class OutboxService implements OutboxSenders {
         this.thread = new Thread(() -> worker.serve(() -> stopped, Duration.ofSeconds(5), Duration.ofSeconds(30),
                 health), "envoi-outbox");
         thread.setDaemon(true);
-        if (!"on-demand".equals(context.getProperty(MODE))) {
+        // the configuration when there is one (a host's), else the framework property (the command line's)
+        Object configured = properties.get("mode");
+        if (configured != null && !List.of("background", ON_DEMAND, OFF).contains(configured.toString().strip())) {
+            // a host that meant "off" must not get a sender: the component does not start, SCR logs why
+            throw new IllegalArgumentException("The configuration " + PID + " has mode '" + configured + "': write"
+                    + " background, on-demand or off.");
+        }
+        this.mode = configured != null ? configured.toString().strip() : context.getProperty(MODE);
+        if (!OFF.equals(mode) && !ON_DEMAND.equals(mode)) {
             startServing();
         }
     }
 
-    /** Serves the outbox (the worker first takes back what a stopped Envoi left SENDING); once. */
+    /** Serves the outbox (the worker first takes back what a stopped Envoi left SENDING); once; never when off. */
     private synchronized void startServing() {
-        if (thread.getState() == Thread.State.NEW) {
+        if (!OFF.equals(mode) && thread.getState() == Thread.State.NEW) {
             thread.start();
         }
     }

@@ -39,6 +39,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -66,7 +67,8 @@ public final class SandboxService implements Sandbox {
     private Running running;
 
     @Activate
-    public SandboxService(BundleContext context, @Reference FlowAdmin admin, @Reference OperatorRepository operators,
+    public SandboxService(BundleContext context, @Reference FlowAdmin admin,
+            @Reference(policyOption = ReferencePolicyOption.GREEDY) OperatorRepository operators,
             @Reference TokenService tokens, @Reference(target = "(" + ConsentHandler.CONSENT_HOST + "="
                     + TerminalConsent.FOLLOW_REDIRECT + ")") TerminalConsent followRedirect) {
         this.admin = admin;

@@ -305,6 +305,35 @@ class RealServersTest {
                 restarted.pop3Seen(popBox)).stream().map(FetchedMail::subject).toList());
     }
 
+    /**
+     * A host that switched Envoi's JVM-wide SASL provider off (configuration org.envoi.mail.sasl, install=false):
+     * OAUTHBEARER, which only Envoi's client speaks, is refused before anything is sent, with a sentence naming the
+     * setting. (XOAUTH2 then goes through Angus Mail's own client, which puts the token on the AUTHENTICATE line: Dovecot
+     * at its defaults answers a 2-4 KB line "BYE Input buffer full", Microsoft 365 and Gmail take it; README.)
+     */
+    @Test
+    void withoutEnvoisSaslProviderOauthbearerIsRefusedWithTheSettingToChange() {
+        EnvoiSaslProvider.uninstall();
+        try {
+            assertEquals(null, java.security.Security.getProvider("Envoi-SASL"));
+            for (boolean smtp : new boolean[] { true, false }) {
+                EnvoiException e = assertThrows(EnvoiException.class, () -> {
+                    if (smtp) {
+                        SmtpSender.open(local(servers.smtpPort), bearer("bob", Mechanism.OAUTHBEARER)).close();
+                    } else {
+                        ImapReader.fetchNew(local(servers.imapPort), bearer("bob", Mechanism.OAUTHBEARER), "INBOX",
+                                ImapMark.NONE);
+                    }
+                });
+                assertEquals(ErrorCode.MAIL_UNAVAILABLE, e.code(), e.getMessage());
+                assertTrue(e.getMessage().contains("org.envoi.mail.sasl") && e.getMessage().contains("install=true"),
+                        e.getMessage());
+            }
+        } finally {
+            SaslRegistration.ensureInstalled();
+        }
+    }
+
     @Test
     void refusedTokensGiveAClearErrorAndNoSecret() {
         String bobs = oauth.clientCredentialsToken("mail", "bob");

@@ -43,6 +43,11 @@ final class EnvoiSaslProvider extends Provider {
         }
     }
 
+    /** Whether the provider is among the JVM's (the host may have switched it off: {@link SaslRegistration}). */
+    static boolean installed() {
+        return Security.getProvider(NAME) != null;
+    }
+
     static synchronized void uninstall() {
         Security.removeProvider(NAME);
     }

@@ -60,6 +60,16 @@ final class MailSessions {
                 // Angus's POP3 has no SASL path: its own XOAUTH2 (two-line form as Microsoft asks)
                 props.setProperty(p + "auth.mechanisms", "XOAUTH2");
                 props.setProperty(p + "auth.xoauth2.two.line.authentication.format", "true");
+            } else if (!EnvoiSaslProvider.installed()) {
+                // the host switched Envoi's JVM-wide SASL provider off (configuration org.envoi.mail.sasl)
+                if (b.mechanism() != MailLogin.Mechanism.XOAUTH2) {
+                    throw new EnvoiException(ErrorCode.MAIL_UNAVAILABLE, null, "This flow logs in to "
+                            + protocol.toUpperCase() + " with " + mech + ", which needs Envoi's SASL provider, and"
+                            + " this application switched it off: set install=true in the configuration "
+                            + SaslRegistration.PID + ".", null);
+                }
+                props.setProperty(p + "sasl.enable", "false"); // Angus Mail's own XOAUTH2 client
+                props.setProperty(p + "auth.mechanisms", mech);
             } else {
                 props.setProperty(p + "sasl.enable", "true");
                 props.setProperty(p + "sasl.mechanisms", mech);

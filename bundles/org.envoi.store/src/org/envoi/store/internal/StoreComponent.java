@@ -29,6 +29,9 @@ import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.postgresql.ds.PGConnectionPoolDataSource;
 
 /**
@@ -39,8 +42,23 @@ import org.postgresql.ds.PGConnectionPoolDataSource;
  * {@code ENVOI_DB_PASSWORD} variable or an owner-only file). The services have ranking 0: an ERP registers its own
  * with a higher ranking to replace any of them.
  */
-@Component(immediate = true)
+@Component(immediate = true, configurationPid = StoreComponent.PID)
+@Designate(ocd = StoreComponent.Configuration.class)
 public final class StoreComponent {
+
+    /** The configuration's PID (metatype: {@code OSGI-INF/metatype/org.envoi.store.xml}). */
+    public static final String PID = "org.envoi.store";
+
+    @ObjectClassDefinition(id = PID, name = "Envoi store", description = "Envoi's database: an H2 file in the data"
+            + " folder, or a shared PostgreSQL named by the framework property envoi.db.url.")
+    public @interface Configuration {
+
+        @AttributeDefinition(name = "H2 listener address", description = "The address the embedded H2 database's"
+                + " AUTO_SERVER listener binds to, set as the JVM-wide system property h2.bindAddress when the JVM has"
+                + " none. Empty: Envoi sets nothing, the application owns h2.bindAddress (H2 then listens on every"
+                + " address unless it is set).")
+        String h2_bindAddress() default "127.0.0.1";
+    }
 
     public static final String DB_URL = DatabaseSettings.URL;
     public static final String DB_USER = DatabaseSettings.USER;
@@ -49,9 +67,12 @@ public final class StoreComponent {
     private JdbcConnectionPool pool;
 
     @Activate
-    public StoreComponent(BundleContext context) throws SQLException {
+    public StoreComponent(BundleContext context, Configuration configuration) throws SQLException {
         String url = context.getProperty(DB_URL);
         boolean embedded = url == null || url.isBlank();
+        if (embedded) {
+            bindH2(configuration.h2_bindAddress());
+        }
         Path h2File = h2File(context::getProperty);
         pool = (JdbcConnectionPool) open(context::getProperty, System.getenv());
         Clock clock = Clock.systemUTC();
@@ -165,14 +186,11 @@ public final class StoreComponent {
      * AUTO_SERVER lets the CLI and the desktop open it together. WRITE_DELAY=0: every commit is in the file before the
      * call returns; H2's default keeps up to a second of commits in memory, and a killed process lost its queued mails
      * (ProcessKillTest). The file is not forced to the disk on each commit: a power cut may lose the last ones.
-     * AUTO_SERVER's listener binds to 127.0.0.1 ({@code h2.bindAddress}, read by H2 once, before its first use),
-     * unless the host application chose another address. Every local user can reach that listener: the database's
-     * folder is owner-only and the database has a random password kept beside it ({@link PrivateH2}).
+     * AUTO_SERVER's listener binds to the address of {@link #bindH2} (127.0.0.1 in the product). Every local user can
+     * reach that listener: the database's folder is owner-only and the database has a random password kept beside it
+     * ({@link PrivateH2}).
      */
     public static DataSource h2(Path file) {
-        if (System.getProperty("h2.bindAddress") == null) {
-            System.setProperty("h2.bindAddress", "127.0.0.1");
-        }
         Path absolute = file.toAbsolutePath();
         PrivateH2.privateFolder(absolute.getParent());
         String password = PrivateH2.password(absolute);
@@ -186,6 +204,17 @@ public final class StoreComponent {
             throw e;
         }
         return pool;
+    }
+
+    /**
+     * The one JVM-wide setting of the store: H2 reads {@code h2.bindAddress} once, before its first use, for every
+     * database of the JVM. Set to {@code address} unless the application set it already; an empty address (the
+     * configuration of a host that owns the setting) sets nothing.
+     */
+    static void bindH2(String address) {
+        if (address != null && !address.isBlank() && System.getProperty("h2.bindAddress") == null) {
+            System.setProperty("h2.bindAddress", address.strip());
+        }
     }
 
     /** Where the outbox of the H2 database {@code file} keeps its mails' contents: {@code <file>.outbox} beside it. */
