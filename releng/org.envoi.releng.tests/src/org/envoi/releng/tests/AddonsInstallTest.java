@@ -346,25 +346,6 @@ class AddonsInstallTest {
         }
     }
 
-    /** The menu is contributed where the shared contract of issue 19 puts it: before Help in the main menu. */
-    @Test
-    void theAddOnsMenuGoesBeforeHelpInTheMainMenu() throws Exception {
-        org.osgi.framework.Bundle addons = FrameworkUtil.getBundle(AddonsView.class);
-        String xmi;
-        try (java.io.InputStream in = addons.getEntry("fragment.e4xmi").openStream()) {
-            xmi = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        }
-        assertTrue(xmi.contains("parentId=\"org.eclipse.ui.main.menu\""), xmi);
-        assertTrue(xmi.contains("positionInList=\"before:org.envoi.app.menu.help\""), xmi);
-        assertEquals(3, xmi.split("parentElementId=\"xpath:/\"", -1).length - 1, "command, handler, menu: " + xmi);
-        assertTrue(xmi.contains("bundleclass://org.envoi.ui.addons/org.envoi.ui.addons.OpenAddonsHandler"), xmi);
-        java.util.Properties en = new java.util.Properties();
-        try (java.io.InputStream in = addons.getEntry("OSGI-INF/l10n/bundle.properties").openStream()) {
-            en.load(in);
-        }
-        assertEquals("Add-ons\u2026", en.getProperty("menu.addons.open"));
-    }
-
     private static Display display() {
         String d = System.getenv("DISPLAY");
         if (d == null || d.isBlank()) {

@@ -65,7 +65,9 @@ class FirstWindowTest {
         int minW = Integer.parseInt(size.group(3));
         int minH = Integer.parseInt(size.group(4));
         assertTrue(minW >= 700 && minW < w && minH >= 480 && minH < h, "a minimum size: " + shown);
-        assertTrue(shown.contains("; menus: File [Quit], Help [About Envoi]; "), "the main menu: " + shown);
+        // File and Help are the product's; Envoi (every part, to open one again) and Add-ons come from fragments
+        assertTrue(shown.contains("; menus: File [Quit], Envoi [Authentication flows, "), "the main menu: " + shown);
+        assertTrue(shown.contains("], Add-ons [Add-ons\u2026], Help [About Envoi]; "), "the main menu: " + shown);
         assertTrue(shown.contains("; tabs: [Authentication flows], Outbox, Inbox, Flow health, Operators and"
                 + " company, Mail settings, Mail providers;"), "the parts, the flows selected: " + shown);
         assertTrue(shown.contains("flows.list (1 rows, selected: Local sandbox (sandbox))"),
@@ -86,7 +88,9 @@ class FirstWindowTest {
         String[] french = start(product, "fr");
         String fr = french[0];
         assertTrue(french[1].contains("; about: \"\u00c0 propos d'Envoi\" "), "in French: " + french[1]);
-        assertTrue(fr.contains("; menus: Fichier [Quitter], Aide [\u00c0 propos d'Envoi]; "), "French menus: " + fr);
+        assertTrue(fr.contains("; menus: Fichier [Quitter], Envoi [Flux d'authentification, "), "French menus: " + fr);
+        assertTrue(fr.contains("], Modules compl\u00e9mentaires [Modules compl\u00e9mentaires\u2026], Aide [\u00c0 propos"
+                + " d'Envoi]; "), "French menus: " + fr);
         assertTrue(fr.contains("; tabs: [Flux d'authentification], Bo\u00eete d'envoi,"), "French tabs: " + fr);
         for (String lang : List.of("en", "fr")) {
             for (String screen : List.of("flows", "outbox", "inbox", "health", "operators", "mailsettings",
