@@ -147,6 +147,21 @@ class KeyringAgreementTest {
         assertArrayEquals(cli, sshKey());
     }
 
+    @Test
+    void aKeyringThatDoesNotAnswerGivesANewFolderItsKeyFileInsteadOfHangingTheStart() throws Exception {
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        // a keyring daemon waiting on a prompt nobody answers (seen with gnome-keyring and no prompter)
+        KeyProvider hanging = new SecureStorageKeyProvider(() -> {
+            never.await();
+            return keyring("session");
+        }, data, SSH, java.time.Duration.ofMillis(300));
+        byte[] key = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                () -> choose(hanging, keyFile), "the start does not wait on the keyring for ever");
+        assertArrayEquals(key, sshKey(), "the folder's key file, which every later process uses");
+        assertFalse(Files.exists(data.resolve(SecureStorageKeyProvider.MARKER)));
+        never.countDown();
+    }
+
     private static List<String> listing(Path folder) throws IOException {
         List<String> out = new ArrayList<>();
         try (Stream<Path> s = Files.walk(folder)) {

@@ -53,10 +53,19 @@ public final class SecureStorageKeyProvider implements KeyProvider {
     private final Callable<ISecurePreferences> storage;
     private final Path data;
     private final UnaryOperator<String> environment;
+    /**
+     * How long the keyring may take: a user typing the keyring's password in its prompt fits in it; a keyring daemon
+     * that waits on a prompt nobody sees (no prompter installed, a headless session) does not stop Envoi's start.
+     */
+    static final java.time.Duration ANSWER = java.time.Duration.ofSeconds(60);
+    private final java.time.Duration timeout;
+    /** Set once this provider gave up waiting: the keyring work still running must not mark the folder. */
+    private volatile boolean abandoned;
 
     @Activate
     public SecureStorageKeyProvider(BundleContext context) {
-        this(SecurePreferencesFactory::getDefault, DataFolder.resolve(context::getProperty), System::getenv);
+        this(SecurePreferencesFactory::getDefault, DataFolder.resolve(context::getProperty), System::getenv,
+                ANSWER);
     }
 
     /**
@@ -66,9 +75,16 @@ public final class SecureStorageKeyProvider implements KeyProvider {
      */
     public SecureStorageKeyProvider(Callable<ISecurePreferences> storage, Path dataFolder,
             UnaryOperator<String> environment) {
+        this(storage, dataFolder, environment, null);
+    }
+
+    /** @param timeout how long the keyring may take to answer; null: never wait on it */
+    public SecureStorageKeyProvider(Callable<ISecurePreferences> storage, Path dataFolder,
+            UnaryOperator<String> environment, java.time.Duration timeout) {
         this.storage = storage;
         this.data = dataFolder.toAbsolutePath();
         this.environment = environment;
+        this.timeout = timeout;
     }
 
     @Override
@@ -78,6 +94,33 @@ public final class SecureStorageKeyProvider implements KeyProvider {
 
     @Override
     public Optional<byte[]> masterKey() {
+        if (timeout == null) {
+            return fromKeyring();
+        }
+        java.util.concurrent.FutureTask<Optional<byte[]>> task = new java.util.concurrent.FutureTask<>(
+                this::fromKeyring);
+        Thread t = new Thread(task, "envoi-keyring");
+        t.setDaemon(true);
+        t.start();
+        try {
+            return task.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            abandoned = true;
+            return unreachable(readId(data.resolve(MARKER)), "the keyring did not answer within " + timeout
+                    .toSeconds() + " s (a prompt that nobody sees?)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EnvoiException(ErrorCode.VAULT_ERROR, "interrupted while waiting for the OS keyring");
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new EnvoiException(ErrorCode.VAULT_ERROR, null, "the OS keyring failed: " + e.getCause(), e
+                    .getCause());
+        }
+    }
+
+    private Optional<byte[]> fromKeyring() {
         if (Files.exists(data.resolve(KEY_FILE))) {
             return Optional.empty(); // this folder's key is its key file: the desktop uses it as the command line does
         }
@@ -124,6 +167,11 @@ public final class SecureStorageKeyProvider implements KeyProvider {
         node.put(ENTRY, Base64.getEncoder().encodeToString(key), true);
         root.flush();
         Files.createDirectories(data);
+        if (abandoned) { // the start went on with another provider's key: this one is of no use
+            node.removeNode();
+            root.flush();
+            return key;
+        }
         try {
             boolean posix = marker.getFileSystem().supportedFileAttributeViews().contains("posix");
             if (posix) {
