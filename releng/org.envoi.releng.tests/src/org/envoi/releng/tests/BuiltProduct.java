@@ -30,6 +30,11 @@ final class BuiltProduct {
         return products().resolve("linux/gtk/x86_64/envoi");
     }
 
+    /** The test-only bare e4 product (releng/org.envoi.bare.product) for Linux. */
+    static Path bareProduct() {
+        return existing("envoi.bare.products").resolve("linux/gtk/x86_64/bare");
+    }
+
     static Path site() {
         return existing("envoi.site");
     }

@@ -27,24 +27,28 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SecureStorageKeyProviderTest {
 
+    private static final java.util.function.UnaryOperator<String> NO_ENV = name -> null;
+
     @TempDir
     Path temp;
 
     private ISecurePreferences open(Path file, String password) throws Exception {
         Map<String, Object> options = new HashMap<>();
         options.put(IProviderHints.PROMPT_USER, Boolean.FALSE);
-        options.put(IProviderHints.DEFAULT_PASSWORD, new PBEKeySpec(password.toCharArray()));
+        if (password != null) { // null: no password to be had (a locked keyring, no Secret Service)
+            options.put(IProviderHints.DEFAULT_PASSWORD, new PBEKeySpec(password.toCharArray()));
+        }
         return SecurePreferencesFactory.open(file.toUri().toURL(), options);
     }
 
     @Test
     void keyIsCreatedOnceKeptEncryptedAndGivenBack() throws Exception {
         Path file = temp.resolve("secure_storage");
-        byte[] first = new SecureStorageKeyProvider(() -> open(file, "pw")).masterKey().orElseThrow();
+        byte[] first = new SecureStorageKeyProvider(() -> open(file, "pw"), temp.resolve("data"), NO_ENV).masterKey().orElseThrow();
         assertEquals(32, first.length);
         String onDisk = Files.readString(file);
         assertFalse(onDisk.contains(Base64.getEncoder().encodeToString(first)), "encrypted in the storage file");
-        byte[] again = new SecureStorageKeyProvider(() -> open(file, "pw")).masterKey().orElseThrow();
+        byte[] again = new SecureStorageKeyProvider(() -> open(file, "pw"), temp.resolve("data"), NO_ENV).masterKey().orElseThrow();
         assertArrayEquals(first, again, "the same key after a restart");
     }
 
@@ -52,10 +56,10 @@ class SecureStorageKeyProviderTest {
     void unavailableStorageGivesNoKeySoTheNextProviderIsUsed() throws Exception {
         assertEquals(Optional.empty(), new SecureStorageKeyProvider(() -> {
             throw new java.io.IOException("no keyring");
-        }).masterKey());
+        }, temp.resolve("data"), NO_ENV).masterKey());
         Path file = temp.resolve("locked");
-        new SecureStorageKeyProvider(() -> open(file, "right")).masterKey().orElseThrow();
-        assertTrue(new SecureStorageKeyProvider(() -> open(file, "wrong")).masterKey().isEmpty(),
-                "a storage that will not open (wrong password, locked keyring) gives no key and no exception");
+        new SecureStorageKeyProvider(() -> open(file, "right"), temp.resolve("data"), NO_ENV).masterKey().orElseThrow();
+        assertTrue(new SecureStorageKeyProvider(() -> open(file, null), temp.resolve("data2"), NO_ENV).masterKey().isEmpty(),
+                "a storage that will not open (locked keyring) gives a new data folder no key and no exception");
     }
 }
