@@ -93,6 +93,17 @@ class PipelinePartsTest {
         assertTrue(e.getMessage().contains("[ID_FACTURE]") && e.getMessage().contains("[ID_BL]"), e.getMessage());
     }
 
+    /** The seeded settings use [SOCIETE]: a data folder whose company has no name yet must learn where to give it. */
+    @Test
+    void aMissingCompanyNameSaysWhereToEnterIt() {
+        EnvoiException e = assertThrows(EnvoiException.class, () -> Keywords.fill("[SOCIETE] - BL [ID_BL]",
+                Map.of("ID_BL", "42"), Keywords.Target.SUBJECT, "subject of 'BL'"));
+        assertEquals(ErrorCode.UNKNOWN_KEYWORD, e.code());
+        assertTrue(e.getMessage().contains("the company's name, which is not set")
+                && e.getMessage().contains("Operators and company")
+                && e.getMessage().contains("envoi company set --name"), e.getMessage());
+    }
+
     @Test
     void aValueIsMadeHarmlessForWhereItGoes() {
         Map<String, String> v = Map.of("X", "a\r\nBcc: x@y\t<b>&");

@@ -249,7 +249,7 @@ public final class DiffusionService implements Diffusion {
     private static Map<String, String> keywordValues(DocumentContext document, Company company, Operator operator) {
         Map<String, String> values = new java.util.HashMap<>(document.fields());
         if (!company.name().isEmpty()) {
-            values.putIfAbsent("SOCIETE", company.name());
+            values.putIfAbsent(Keywords.COMPANY, company.name());
         }
         values.putIfAbsent("OPERATEUR", operator.name());
         return values;

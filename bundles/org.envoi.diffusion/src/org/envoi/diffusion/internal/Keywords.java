@@ -20,6 +20,9 @@ final class Keywords {
 
     private static final Pattern KEYWORD = Pattern.compile("\\[([A-Z0-9_]+)\\]");
 
+    /** The company's name, which the pipeline adds to every document's values when it is set. */
+    static final String COMPANY = "SOCIETE";
+
     private Keywords() {
     }
 
@@ -29,6 +32,12 @@ final class Keywords {
         while (m.find()) {
             String key = m.group(1);
             String value = values.get(key);
+            if (value == null && COMPANY.equals(key)) {
+                // the seeded settings use it: a newcomer's data folder has no company name yet
+                throw new EnvoiException(ErrorCode.UNKNOWN_KEYWORD, null, "The " + where + " uses [" + COMPANY
+                        + "], the company's name, which is not set: enter it under Operators and company (or run"
+                        + " envoi company set --name NAME), or give " + COMPANY + " with the document.", null);
+            }
             if (value == null) {
                 throw new EnvoiException(ErrorCode.UNKNOWN_KEYWORD, null, "The " + where + " uses the keyword [" + key
                         + "], which this document does not provide (it has " + values.keySet().stream().sorted()
