@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 import org.eclipse.swt.SWT;
@@ -23,11 +24,18 @@ import org.eclipse.swt.layout.FillLayout;
 import org.eclipse.swt.widgets.Composite;
 import org.eclipse.swt.widgets.Control;
 import org.eclipse.swt.widgets.Display;
+import org.eclipse.swt.widgets.Event;
 import org.eclipse.swt.widgets.Label;
 import org.eclipse.swt.widgets.Shell;
 import org.eclipse.swt.widgets.Table;
 import org.eclipse.swt.widgets.Text;
 import org.envoi.api.diffusion.FlowTester;
+import org.envoi.api.flow.Flow;
+import org.envoi.api.flow.FlowType;
+import org.envoi.api.mail.MailServer;
+import org.envoi.api.provider.ConsentHost;
+import org.envoi.api.provider.ProviderFields;
+import org.envoi.api.provider.TlsMode;
 import org.envoi.api.flow.FlowAdmin;
 import org.envoi.api.flow.FlowRepository;
 import org.envoi.api.provider.ProviderRegistry;
@@ -118,6 +126,33 @@ class FlowsFormTest {
                 }
             }
         });
+    }
+
+    /** The form has no field for a flow's type: a password (BASIC) flow renamed in the desktop stays one. */
+    @Test
+    void aPasswordFlowEditedInTheFormKeepsItsTypeAndLogin() {
+        String id = "ui-basic-" + System.nanoTime();
+        FlowAdmin admin = OsgiServices.get(ctx, FlowAdmin.class, null);
+        admin.save(new Flow(id, "Relay", FlowType.BASIC, "custom", new ProviderFields("", "", "", List.of(),
+                ConsentHost.PRINT, false), Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(MailServer
+                        .of("127.0.0.1", 2525, TlsMode.NONE)), Optional.empty(), Optional.empty(), "compta",
+                Optional.empty(), 0, Optional.empty()), Optional.of("the-password"));
+        inShell(1100, 700, shell -> {
+            Table list = widget(shell, "flows.list");
+            for (int i = 0; i < list.getItemCount(); i++) {
+                if (id.equals(list.getItem(i).getData())) {
+                    list.select(i);
+                }
+            }
+            list.notifyListeners(SWT.Selection, new Event());
+            pump();
+            type(shell, "flow.name", "Relay renamed");
+            click(shell, "flow.save");
+        });
+        Flow saved = OsgiServices.get(ctx, FlowRepository.class, null).flow(id).orElseThrow();
+        assertEquals("Relay renamed", saved.name());
+        assertEquals(FlowType.BASIC, saved.type(), "the flow's type after a save from the form");
+        assertEquals("compta", saved.username());
     }
 
     @Test

@@ -810,8 +810,10 @@ public class FlowsPart {
         // the demo's sandbox flow, shown, was otherwise "invalid" for endpoints nobody could type
         Optional<Flow> kept = Optional.ofNullable(shown).filter(f -> f.id().equals(value("flow.id")) && f
                 .providerId().equals(providerId));
-        return new Flow(value("flow.id"), value("flow.name"), FlowType.OAUTH2, providerId, new ProviderFields(
-                value("flow.tenant"), value("flow.clientId"), value("flow.redirectUri"), scopes, consent, false),
+        // nor for the type (a password flow stays one) or app-only consent: a new flow is a user's OAuth2 one
+        return new Flow(value("flow.id"), value("flow.name"), kept.map(Flow::type).orElse(FlowType.OAUTH2),
+                providerId, new ProviderFields(value("flow.tenant"), value("flow.clientId"), value("flow.redirectUri"),
+                        scopes, consent, kept.map(f -> f.oauth().appOnly()).orElse(false)),
                 kept.flatMap(Flow::authorizationUri), kept.flatMap(Flow::tokenUri), kept.flatMap(Flow::deviceUri), smtp,
                 imap, kept.flatMap(Flow::pop), kept.map(Flow::username).orElse(""),
                 value("flow.genericAddress").isEmpty() ? Optional.empty() : Optional.of(value("flow.genericAddress")),
