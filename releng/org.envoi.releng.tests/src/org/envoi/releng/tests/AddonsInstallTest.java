@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
@@ -293,26 +292,15 @@ class AddonsInstallTest {
      */
     @Test
     void theStartScriptStartsTheDesktopAgainWhenItAsksForARestart() throws Exception {
-        Path script = BuiltProduct.linuxProduct().resolve("envoi");
-        Path home = temp.resolve("java");
-        Files.createDirectories(home.resolve("bin"));
-        Path java = home.resolve("bin/java");
         Path count = temp.resolve("starts");
-        Files.writeString(java, """
-                #!/bin/sh
-                case "$1" in -version) echo 'openjdk version "21.0.1"' >&2; exit 0;; esac
+        Path script = BuiltProduct.scriptWithStandInJava(temp, """
                 echo start >> "%s"
                 [ "$(wc -l < "%s")" -ge 3 ] && exit 7
                 exit 23
                 """.formatted(count, count));
-        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
-        Path product = temp.resolve("product");
-        Files.createDirectories(product.resolve("plugins"));
-        Files.copy(script, product.resolve("envoi"));
-        Files.createFile(product.resolve("plugins/org.eclipse.equinox.launcher_1.0.0.jar"));
-        ProcessBuilder pb = new ProcessBuilder(product.resolve("envoi").toString(), "--data", temp.resolve("data")
-                .toString()).redirectErrorStream(true);
-        pb.environment().put("ENVOI_JAVA_HOME", home.toString());
+        ProcessBuilder pb = new ProcessBuilder(script.toString(), "--data", temp.resolve("data").toString())
+                .redirectErrorStream(true);
+        pb.environment().put("ENVOI_JAVA_HOME", temp.resolve("java").toString());
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the script ended");

@@ -26,6 +26,24 @@ final class BuiltProduct {
         return existing("envoi.products");
     }
 
+    /**
+     * The product's start script, copied into {@code dir/product} beside an empty launcher jar, with a stand-in
+     * {@code java} in {@code dir/java} (run the script with {@code ENVOI_JAVA_HOME} set to it) that answers
+     * {@code -version} as a Java 21 and then runs {@code body}: the script's own logic, without Equinox.
+     */
+    static Path scriptWithStandInJava(Path dir, String body) throws IOException {
+        Path standIn = dir.resolve("java/bin/java");
+        Files.createDirectories(standIn.getParent());
+        Files.writeString(standIn, "#!/bin/sh\ncase \"$1\" in -version) echo 'openjdk version \"21.0.1\"' >&2; exit 0;; esac\n"
+                + body);
+        Files.setPosixFilePermissions(standIn, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path product = dir.resolve("product");
+        Files.createDirectories(product.resolve("plugins"));
+        Files.copy(linuxProduct().resolve("envoi"), product.resolve("envoi"));
+        Files.createFile(product.resolve("plugins/org.eclipse.equinox.launcher_1.0.0.jar"));
+        return product.resolve("envoi");
+    }
+
     static Path linuxProduct() {
         return products().resolve("linux/gtk/x86_64/envoi");
     }

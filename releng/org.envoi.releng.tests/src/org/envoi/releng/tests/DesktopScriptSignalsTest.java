@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -25,24 +24,14 @@ class DesktopScriptSignalsTest {
 
     @Test
     void stoppingTheScriptStopsTheDesktopItStarted() throws Exception {
-        Path home = temp.resolve("java");
-        Files.createDirectories(home.resolve("bin"));
-        Path java = home.resolve("bin/java");
         Path pidFile = temp.resolve("desktop.pid");
-        Files.writeString(java, """
-                #!/bin/sh
-                case "$1" in -version) echo 'openjdk version "21.0.1"' >&2; exit 0;; esac
+        Path envoi = BuiltProduct.scriptWithStandInJava(temp, """
                 echo $$ > "%s.tmp" && mv "%s.tmp" "%s"
                 exec sleep 120
                 """.formatted(pidFile, pidFile, pidFile));
-        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
-        Path product = temp.resolve("product");
-        Files.createDirectories(product.resolve("plugins"));
-        Files.copy(BuiltProduct.linuxProduct().resolve("envoi"), product.resolve("envoi"));
-        Files.createFile(product.resolve("plugins/org.eclipse.equinox.launcher_1.0.0.jar"));
-        ProcessBuilder pb = new ProcessBuilder(product.resolve("envoi").toString(), "--data", temp.resolve("data")
-                .toString()).redirectErrorStream(true).redirectOutput(temp.resolve("out").toFile());
-        pb.environment().put("ENVOI_JAVA_HOME", home.toString());
+        ProcessBuilder pb = new ProcessBuilder(envoi.toString(), "--data", temp.resolve("data").toString())
+                .redirectErrorStream(true).redirectOutput(temp.resolve("out").toFile());
+        pb.environment().put("ENVOI_JAVA_HOME", temp.resolve("java").toString());
         pb.environment().put("DISPLAY", ":4242"); // the stand-in opens nothing
         Process script = pb.start();
         Optional<ProcessHandle> desktop = Optional.empty();
