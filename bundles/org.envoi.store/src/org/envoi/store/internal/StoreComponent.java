@@ -35,12 +35,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.postgresql.ds.PGConnectionPoolDataSource;
 
 /**
- * The default store. Opens the database, migrates it, and registers one service per repository: the outbox, the
- * fetched-mail marks, flows, operators and groups, settings. The database is an embedded H2 file in
- * {@code <data>/db}, or a shared PostgreSQL when the framework property {@code envoi.db.url} holds a
- * {@code jdbc:postgresql:} URL (see {@link DatabaseSettings}: TLS unless on this machine, the password from the
- * {@code ENVOI_DB_PASSWORD} variable or an owner-only file). The services have ranking 0: an ERP registers its own
- * with a higher ranking to replace any of them.
+ * The default store. Registers one service per repository (the outbox, the fetched-mail marks, flows, operators and
+ * groups, settings) and opens and migrates the database beside the framework's start, on a thread of its own. The
+ * database is an embedded H2 file in {@code <data>/db}, or a shared PostgreSQL when the framework property
+ * {@code envoi.db.url} holds a {@code jdbc:postgresql:} URL (see {@link DatabaseSettings}: TLS unless on this
+ * machine, the password from the {@code ENVOI_DB_PASSWORD} variable or an owner-only file). The services have
+ * ranking 0: an ERP registers its own with a higher ranking to replace any of them.
  */
 @Component(immediate = true, configurationPid = StoreComponent.PID)
 @Designate(ocd = StoreComponent.Configuration.class)
@@ -64,17 +64,24 @@ public final class StoreComponent {
     public static final String DB_USER = DatabaseSettings.USER;
 
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
-    private JdbcConnectionPool pool;
+    private final OpeningDataSource pool;
 
+    /**
+     * Registers the repositories at once and opens the database on a thread of its own: the framework's start does not
+     * wait for it (opening and migrating an H2 file, with its AUTO_SERVER listener, took a fifth of the desktop's
+     * start), only the first call that reads or writes does. A database that cannot be opened gives each call the
+     * reason ({@link OpeningDataSource}).
+     */
     @Activate
-    public StoreComponent(BundleContext context, Configuration configuration) throws SQLException {
+    public StoreComponent(BundleContext context, Configuration configuration) {
         String url = context.getProperty(DB_URL);
         boolean embedded = url == null || url.isBlank();
         if (embedded) {
             bindH2(configuration.h2_bindAddress());
         }
         Path h2File = h2File(context::getProperty);
-        pool = (JdbcConnectionPool) open(context::getProperty, System.getenv());
+        Map<String, String> environment = System.getenv();
+        pool = new OpeningDataSource(() -> open(context::getProperty, environment), "envoi-store-open");
         Clock clock = Clock.systemUTC();
         // one desk's H2: the mails' contents in files beside it; a shared PostgreSQL keeps them for every desk
         JdbcOutboxStore outbox = new JdbcOutboxStore(pool, clock, embedded ? outboxFolder(h2File) : null);
@@ -176,9 +183,7 @@ public final class StoreComponent {
             }
         });
         registrations.clear();
-        if (pool != null) {
-            pool.dispose();
-        }
+        pool.dispose();
     }
 
     /**

@@ -296,15 +296,9 @@ public class FlowsPart {
         fields.forEach((key, c) -> {
             String name = key.substring("flow.".length());
             if (c instanceof Text t) {
-                t.addListener(SWT.Modify, e -> {
-                    touch(name);
-                    validateNow();
-                });
+                t.addListener(SWT.Modify, e -> edited(name));
             } else if (c instanceof Combo k) {
-                k.addListener(SWT.Selection, e -> {
-                    touch(name);
-                    validateNow();
-                });
+                k.addListener(SWT.Selection, e -> edited(name));
             }
         });
         scroll.addListener(SWT.Resize, e -> {
@@ -634,8 +628,8 @@ public class FlowsPart {
 
     /** Lays the form out again and gives the scroller its new height (rows added, problems wrapped on more lines). */
     private void relayout() {
-        if (form.isDisposed()) {
-            return;
+        if (form.isDisposed() || filling > 0) {
+            return; // the filling ends by checking the form, which lays it out
         }
         form.layout(true, true);
         // the form is as wide as the visible area (the fields give up width, problems wrap in what is left: never a
@@ -644,9 +638,15 @@ public class FlowsPart {
         scroll.setMinHeight(form.computeSize(Math.max(scroll.getClientArea().width, 1), SWT.DEFAULT).y);
     }
 
-    private void touch(String name) {
+    /**
+     * A field changed: by the user, it is touched and the form checked; by the part filling it (a preset, a flow
+     * shown), nothing, as the filling checks the whole form once it is done (each field checked and laid out again
+     * made showing a flow cost some forty layouts of the form: a fifth of the desktop's start).
+     */
+    private void edited(String name) {
         if (filling == 0) {
             touched.add(name);
+            validateNow();
         }
     }
 
@@ -684,20 +684,14 @@ public class FlowsPart {
             case BOOLEAN -> {
                 Button b = new Button(form, SWT.CHECK);
                 b.setSelection(Boolean.parseBoolean(value));
-                b.addListener(SWT.Selection, e -> {
-                    touch(d.key());
-                    validateNow();
-                });
+                b.addListener(SWT.Selection, e -> edited(d.key()));
                 c = b;
             }
             case CHOICE -> {
                 Combo k = new Combo(form, SWT.READ_ONLY);
                 k.setItems(d.choices().toArray(String[]::new));
                 k.select(Math.max(d.choices().indexOf(value), 0));
-                k.addListener(SWT.Selection, e -> {
-                    touch(d.key());
-                    validateNow();
-                });
+                k.addListener(SWT.Selection, e -> edited(d.key()));
                 c = k;
             }
             default -> {
@@ -705,10 +699,7 @@ public class FlowsPart {
                 t.setText(value);
                 t.setMessage(d.defaultValue());
                 t.setLayoutData(new GridData(SWT.FILL, SWT.CENTER, true, false));
-                t.addListener(SWT.Modify, e -> {
-                    touch(d.key());
-                    validateNow();
-                });
+                t.addListener(SWT.Modify, e -> edited(d.key()));
                 c = t;
             }
         }
@@ -929,6 +920,7 @@ public class FlowsPart {
             } finally {
                 filling--;
             }
+            validateNow();
             if (!typed.isEmpty()) {
                 secretState.setText(m.get("flows.secret.set"));
             }
