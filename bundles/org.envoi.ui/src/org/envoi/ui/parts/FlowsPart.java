@@ -307,12 +307,15 @@ public class FlowsPart {
             display.asyncExec(this::relayout);
         });
         refreshList();
-        offerServices();
-        clear();
-        // the first flow, when there is one, is the one selected and shown (not a blank form beside a selected row)
-        if (list.getItemCount() > 0) {
+        // the first flow, when there is one, is the one selected and shown (not a blank form beside a selected row), as
+        // a click on it shows it; else a blank new flow (filled once: a blank form filled first doubled the part's cost)
+        Optional<Flow> first = list.getItemCount() == 0 ? Optional.empty() : flows.flow((String) list.getItem(0)
+                .getData());
+        if (first.isPresent()) {
             list.select(0);
-            flows.flow((String) list.getItem(0).getData()).ifPresent(this::show);
+            show(first.get());
+        } else {
+            clear();
         }
         // the services come and go at run time (a bundle installed from the update site): follow them
         subscriptions.add(providers.onChange(this::servicesChanged));
