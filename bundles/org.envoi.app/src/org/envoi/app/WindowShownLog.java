@@ -190,26 +190,26 @@ public final class WindowShownLog {
         return true;
     }
 
+    /**
+     * Whether the scrolled composite {@code s} scrolls in each direction {@code inner}, one of its children, is out of
+     * its client area. Both rectangles are in {@code s}'s coordinates: no translation to the screen's (each one a round
+     * trip to the X server, a thousand of them for a form's line).
+     */
     private static boolean scrolls(ScrolledComposite s, Control inner) {
-        Rectangle area = display(s, s.getClientArea());
-        Rectangle b = display(inner.getParent(), inner.getBounds());
+        Rectangle area = s.getClientArea();
+        Rectangle b = inner.getBounds();
         boolean wide = b.x < area.x || b.x + b.width > area.x + area.width;
         boolean tall = b.y < area.y || b.y + b.height > area.y + area.height;
         return (!wide || s.getHorizontalBar() != null && s.getHorizontalBar().isVisible())
                 && (!tall || s.getVerticalBar() != null && s.getVerticalBar().isVisible());
     }
 
-    /** Whether {@code c} lies whole inside {@code parent}'s client area. */
+    /** Whether {@code c}, a child of {@code parent}, lies whole inside its client area (both in its coordinates). */
     private static boolean inView(Control c, Composite parent) {
-        Rectangle area = display(parent, parent.getClientArea());
-        Rectangle b = display(c.getParent(), c.getBounds());
+        Rectangle area = parent.getClientArea();
+        Rectangle b = c.getBounds();
         return b.x >= area.x && b.y >= area.y && b.x + b.width <= area.x + area.width + 1
                 && b.y + b.height <= area.y + area.height + 1;
-    }
-
-    private static Rectangle display(Composite coordinates, Rectangle r) {
-        Point p = coordinates.toDisplay(r.x, r.y);
-        return new Rectangle(p.x, p.y, r.width, r.height);
     }
 
     /** The controls of that type under {@code root} (itself included) that are shown and have a size. */
