@@ -22,6 +22,7 @@ import org.envoi.api.flow.SettingsRepository;
 import org.envoi.api.mail.FetchMarks;
 import org.envoi.api.mail.Outbox;
 import org.envoi.api.mail.OutboxStore;
+import org.envoi.store.json.FlowJson;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -81,7 +82,11 @@ public final class StoreComponent {
         }
         Path h2File = h2File(context::getProperty);
         Map<String, String> environment = System.getenv();
-        pool = new OpeningDataSource(() -> open(context::getProperty, environment), "envoi-store-open");
+        pool = new OpeningDataSource(() -> {
+            DataSource opened = open(context::getProperty, environment);
+            FlowJson.ready(); // the flows are read as JSON next, on the display's thread in the desktop
+            return opened;
+        }, "envoi-store-open");
         Clock clock = Clock.systemUTC();
         // one desk's H2: the mails' contents in files beside it; a shared PostgreSQL keeps them for every desk
         JdbcOutboxStore outbox = new JdbcOutboxStore(pool, clock, embedded ? outboxFolder(h2File) : null);

@@ -39,6 +39,15 @@ public final class FlowJson {
     private FlowJson() {
     }
 
+    /**
+     * Makes the reader ready: creating the first ObjectMapper (and initialising Jackson's classes) costs tens of
+     * milliseconds. The store calls it on the thread that opens its database, so that the desktop's first list of
+     * flows, read on the display's thread, does not pay it. The class's initialisation is the work.
+     */
+    public static void ready() {
+        JSON.getTypeFactory();
+    }
+
     public static ObjectNode toNode(Flow f) {
         ObjectNode n = JSON.createObjectNode();
         n.put("id", f.id());
@@ -71,6 +80,13 @@ public final class FlowJson {
 
     public static String write(Flow f) {
         return toJson(toNode(f));
+    }
+
+    /** Flows as one JSON array (a list printed as JSON), secrets never included. */
+    public static String writeList(List<Flow> flows) {
+        ArrayNode a = JSON.createArrayNode();
+        flows.forEach(f -> a.add(toNode(f)));
+        return toJson(a);
     }
 
     /** The export file: {@code {"envoi": "flows", "format": 1, "flows": [...]}}, secrets never included. */
