@@ -32,11 +32,11 @@ import org.osgi.framework.ServiceRegistration;
 
 /**
  * The store's component registers its repositories without waiting for its database: the framework's start, and the
- * desktop's window with it, went on only once the database was opened and migrated (a fifth of the desktop's start),
- * and a database that did not answer held the whole start. A call that needs the database waits for it; a database
- * that cannot be opened gives every call its reason. The component runs on a context that keeps what it registers (the
- * running framework's store stays the only one its services see); the database that never answers is a loopback
- * listener that accepts and stays silent, as a stuck server does.
+ * desktop's window with it, went on only once the database was opened and migrated (about 200 ms of the desktop's
+ * start here), and a database that did not answer held the whole start. A call that needs the database waits for it;
+ * a database that cannot be opened gives every call its reason. The component runs on a context that keeps what it
+ * registers (the running framework's store stays the only one its services see); the database that never answers is a
+ * loopback listener that accepts and stays silent, as a stuck server does.
  */
 class StoreOpensBesideTheStartTest {
 

@@ -69,9 +69,9 @@ public final class StoreComponent {
 
     /**
      * Registers the repositories at once and opens the database on a thread of its own: the framework's start does not
-     * wait for it (opening and migrating an H2 file, with its AUTO_SERVER listener, took a fifth of the desktop's
-     * start), only the first call that reads or writes does. A database that cannot be opened gives each call the
-     * reason ({@link OpeningDataSource}).
+     * wait for it (opening and migrating an H2 file, with its AUTO_SERVER listener, took about 200 ms of the desktop's
+     * start here), only the first call that reads or writes does. A database that cannot be opened gives each call
+     * the reason ({@link OpeningDataSource}).
      */
     @Activate
     public StoreComponent(BundleContext context, Configuration configuration) {

@@ -307,8 +307,8 @@ public class FlowsPart {
             display.asyncExec(this::relayout);
         });
         refreshList();
-        // the first flow, when there is one, is the one selected and shown (not a blank form beside a selected row), as
-        // a click on it shows it; else a blank new flow (filled once: a blank form filled first doubled the part's cost)
+        // the first flow, when there is one, is the one selected and shown (not a blank form beside a selected row),
+        // as a click on it shows it; else a blank new flow (filled once: a blank form filled first doubled the cost)
         Optional<Flow> first = list.getItemCount() == 0 ? Optional.empty() : flows.flow((String) list.getItem(0)
                 .getData());
         if (first.isPresent()) {
@@ -644,7 +644,8 @@ public class FlowsPart {
     /**
      * A field changed: by the user, it is touched and the form checked; by the part filling it (a preset, a flow
      * shown), nothing, as the filling checks the whole form once it is done (each field checked and laid out again
-     * made showing a flow cost some forty layouts of the form: a fifth of the desktop's start).
+     * made showing a flow cost some forty layouts of the form: a sixth of the display thread's work before the
+     * first window).
      */
     private void edited(String name) {
         if (filling == 0) {
