@@ -225,15 +225,8 @@ class UiEndToEndTest {
                         MailServers.address("alice")), List.of());
         peers.awaitDelivered("alice", before + 1);
         Display display = Display.getDefault();
-        org.eclipse.swt.widgets.Shell shell = new org.eclipse.swt.widgets.Shell(display);
+        org.eclipse.swt.widgets.Shell shell = inboxShell(display);
         try {
-            shell.setLayout(new org.eclipse.swt.layout.FillLayout());
-            shell.setSize(1150, 500);
-            new org.envoi.ui.parts.InboxPart().create(new org.eclipse.swt.widgets.Composite(shell, SWT.NONE),
-                    Messages.of(Locale.ENGLISH), OsgiServices.get(ctx, org.envoi.api.diffusion.MailFetcher.class,
-                            null));
-            shell.open();
-            UiPartsTest.type(shell, "inbox.operator", "ui-jdupont");
             Table t = UiPartsTest.widget(shell, "inbox.table");
             fetchAndWait(shell, display);
             boolean found = false;
@@ -258,15 +251,8 @@ class UiEndToEndTest {
     @Test
     void aCancelledFetchKeepsWhatItReadAndTheNextBringsTheRest() throws Exception {
         Display display = Display.getDefault();
-        org.eclipse.swt.widgets.Shell shell = new org.eclipse.swt.widgets.Shell(display);
+        org.eclipse.swt.widgets.Shell shell = inboxShell(display);
         try {
-            shell.setLayout(new org.eclipse.swt.layout.FillLayout());
-            shell.setSize(1150, 500);
-            new org.envoi.ui.parts.InboxPart().create(new org.eclipse.swt.widgets.Composite(shell, SWT.NONE),
-                    Messages.of(Locale.ENGLISH), OsgiServices.get(ctx, org.envoi.api.diffusion.MailFetcher.class,
-                            null));
-            shell.open();
-            UiPartsTest.type(shell, "inbox.operator", "ui-jdupont");
             fetchAndWait(shell, display); // what the other tests left
             String tag = "ui-cancel-" + System.nanoTime();
             servers.fillMaildir("alice", 40, tag);
@@ -304,4 +290,21 @@ class UiEndToEndTest {
         UiPartsTest.pump(display);
     }
 
+    /** The Inbox part in a shell of its own, open, with the operator ui-jdupont typed in. */
+    private static org.eclipse.swt.widgets.Shell inboxShell(Display display) {
+        org.eclipse.swt.widgets.Shell shell = new org.eclipse.swt.widgets.Shell(display);
+        try {
+            shell.setLayout(new org.eclipse.swt.layout.FillLayout());
+            shell.setSize(1150, 500);
+            new org.envoi.ui.parts.InboxPart().create(new org.eclipse.swt.widgets.Composite(shell, SWT.NONE),
+                    Messages.of(Locale.ENGLISH), OsgiServices.get(ctx, org.envoi.api.diffusion.MailFetcher.class,
+                            null));
+            shell.open();
+            UiPartsTest.type(shell, "inbox.operator", "ui-jdupont");
+            return shell;
+        } catch (RuntimeException | Error e) {
+            shell.dispose(); // the test's own finally never sees a shell it did not get
+            throw e;
+        }
+    }
 }
